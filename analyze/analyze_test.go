@@ -181,3 +181,80 @@ func jsonNum(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// Paper Table 1: ten stacked layers of each operator, batch 1, at the four
+// feature-map sizes (MACs in millions; exact for Conv and DWConv).
+func TestPaperTable1MACs(t *testing.T) {
+	sizes := [][3]int{{96, 56, 56}, {192, 28, 28}, {384, 14, 14}, {768, 7, 7}}
+	for _, c := range []struct {
+		op     string
+		millis []float64 // the paper's MACs in millions, as printed
+	}{
+		{"conv", []float64{2601, 2601, 2601, 2601}},
+		{"gconv", []float64{162, 162, 162, 162}},
+		{"dwconv", []float64{27.09, 13.54, 6.77, 3.38}},
+		{"pconv", []float64{162, 162, 162, 162}},
+	} {
+		for i, sz := range sizes {
+			g, err := arch.CompileOps(arch.OpStack{Op: c.op, Channels: sz[0], Height: sz[1], Width: sz[2], Layers: 10, NDiv: 4, Groups: 16})
+			if err != nil {
+				t.Fatal(err)
+			}
+			macs := analyze.Count(g, analyze.BNFused).Totals.MACs
+			h, w, ch := int64(sz[1]), int64(sz[2]), int64(sz[0])
+			var exact int64
+			switch c.op {
+			case "conv":
+				exact = 10 * h * w * 9 * ch * ch
+			case "gconv":
+				exact = 10 * h * w * 9 * ch * ch / 16
+			case "dwconv":
+				exact = 10 * h * w * 9 * ch
+			case "pconv":
+				exact = 10 * h * w * 9 * (ch / 4) * (ch / 4)
+			}
+			if macs != exact {
+				t.Errorf("%s %v: MACs %d, want %d", c.op, sz, macs, exact)
+			}
+			// The paper prints millions truncated or rounded to its digits.
+			m := float64(macs) / 1e6
+			if d := m - c.millis[i]; d < -0.01 || d > 1 {
+				t.Errorf("%s %v: %.3fM MACs, paper prints %gM", c.op, sz, m, c.millis[i])
+			}
+		}
+	}
+	// Spot values from FACTS.md.
+	g, _ := arch.CompileOps(arch.OpStack{Op: "conv", Channels: 96, Height: 56, Width: 56, Layers: 10})
+	if got := analyze.Count(g, analyze.BNFused).Totals.MACs; got != 2601123840 {
+		t.Errorf("conv 96x56x56 x10 = %d MACs, want 2,601,123,840", got)
+	}
+	g, _ = arch.CompileOps(arch.OpStack{Op: "dwconv", Channels: 96, Height: 56, Width: 56, Layers: 10})
+	if got := analyze.Count(g, analyze.BNFused).Totals.MACs; got != 27095040 {
+		t.Errorf("dwconv 96x56x56 x10 = %d MACs, want 27,095,040", got)
+	}
+}
+
+// The paper's memory-access formula: PConv's is about 1/4 of Conv's where
+// the feature map dominates (stage 0 of T0); weights shrink by 1/16.
+func TestPaperMemAccess(t *testing.T) {
+	find := func(r *analyze.Report, name string) analyze.LayerCost {
+		for _, l := range r.Layers {
+			if l.Name == name {
+				return l
+			}
+		}
+		t.Fatalf("no layer %s", name)
+		return analyze.LayerCost{}
+	}
+	p := find(count(t, "t0", analyze.BNFused), "stages.0.blocks.0.spatial_mixing.partial_conv3").PaperMemAccess
+	c := find(count(t, "t0", analyze.BNFused, "mixer=conv"), "stages.0.blocks.0.spatial_mixing.conv").PaperMemAccess
+	if want := int64(56*56*2*10 + 9*10*10); p != want {
+		t.Errorf("PConv stage 0: %d elements, want h*w*2*c_p + 9*c_p^2 = %d", p, want)
+	}
+	if want := int64(56*56*2*40 + 9*40*40); c != want {
+		t.Errorf("Conv stage 0: %d elements, want h*w*2c + 9c^2 = %d", c, want)
+	}
+	if ratio := float64(p) / float64(c); ratio < 0.23 || ratio > 0.26 {
+		t.Errorf("PConv/Conv memory access = %.3f, want about 1/4", ratio)
+	}
+}

@@ -151,22 +151,42 @@ func Compile(s *Spec) (*Graph, error) {
 // block1 adds one FasterNet block: x + mlp(mixer(x)), with optional layer scale.
 func (b *builder) block1(p string, x, dim int, st StageSpec) int {
 	s := b.g.Spec
-	b.module(p, "MLPBlock")
-	// Registration order of the reference: mlp before spatial_mixing.
-	b.module(p+".mlp", "Sequential")
 	sh := b.g.Values[x].Shape
+	b.module(p, "MLPBlock")
+	b.module(p+".mlp", "Sequential")
+	// The mixer runs first but the reference registers it after the MLP:
+	// build it, then move its modules behind the MLP's.
+	nMod := len(b.g.Modules)
+	m := b.mixerOp(p+".spatial_mixing", x, dim, st)
+	mixerMods := append([]Module(nil), b.g.Modules[nMod:]...)
+	b.g.Modules = b.g.Modules[:nMod]
+
+	hidden := s.Hidden(dim)
+	h := b.conv(p+".mlp.0", m, 0, dim, hidden, 1, 1, 0, 1, false, RoleMLP)
+	h = b.bn(p+".mlp.1", h, RoleMLP)
+	h = b.act(p+".mlp.2", s.Act, h, RoleMLP)
+	y := b.conv(p+".mlp.3", h, 0, hidden, dim, 1, 1, 0, 1, false, RoleMLP)
+	b.g.Modules = append(b.g.Modules, mixerMods...)
+	if s.LayerScaleInitValue > 0 {
+		y = b.add(Layer{Name: p + ".layer_scale", Module: p, Op: OpScale, Inputs: []int{y}, InC: dim, OutC: dim, Role: RoleMLP,
+			Params: []Param{{Name: p + ".layer_scale", Shape: Shape{dim}}}}, sh)
+	}
+	return b.add(Layer{Name: p + ".add", Module: p, Op: OpAdd, Inputs: []int{x, y}, InC: dim, OutC: dim, Role: RoleMLP}, sh)
+}
+
+// mixerOp adds a spatial mixer as module mp over value x of width dim.
+// PConv registers mp as Partial_conv3 with child partial_conv3; the other
+// mixers register mp with child conv.
+func (b *builder) mixerOp(mp string, x, dim int, st StageSpec) int {
+	sh := b.g.Values[x].Shape
+	first := len(b.g.Layers)
 	var m int
-	mp := p + ".spatial_mixing"
-	mixerModules := []Module{}
-	record := func(path, typ string) { mixerModules = append(mixerModules, Module{Path: path, Type: typ}) }
-	// The mixer's layers are built first (execution order) but its modules
-	// are registered after the MLP's, so collect them and splice below.
-	nMod, nLayer := len(b.g.Modules), len(b.g.Layers)
 	switch st.Mixer {
 	case PConv:
+		b.module(mp, "Partial_conv3")
 		cp := dim / st.NDiv
 		name := mp + ".partial_conv3"
-		if s.PConvFwType == Slicing {
+		if b.g.Spec.PConvFwType == Slicing {
 			y := b.conv(name, x, 0, cp, cp, 3, 1, 1, 1, false, RoleMixer)
 			m = b.add(Layer{Name: mp + ".slice_write", Module: mp, Op: OpSliceSet, Inputs: []int{x, y},
 				InC: dim, OutC: dim, ChannelsSplit: cp, Role: RoleMixer}, sh)
@@ -180,7 +200,6 @@ func (b *builder) block1(p string, x, dim int, st StageSpec) int {
 			m = b.add(Layer{Name: mp + ".cat", Module: mp, Op: OpCat, Inputs: []int{y, x2},
 				InC: dim, OutC: dim, ChannelsSplit: cp, Role: RoleMixer}, sh)
 		}
-		record(mp, "Partial_conv3")
 	default:
 		groups := 1
 		switch st.Mixer {
@@ -189,28 +208,13 @@ func (b *builder) block1(p string, x, dim int, st StageSpec) int {
 		case GConv:
 			groups = st.Groups
 		}
+		b.module(mp, "Mixer")
 		m = b.conv(mp+".conv", x, 0, dim, dim, 3, 1, 1, groups, false, RoleMixer)
-		record(mp, "Mixer")
 	}
-	for i := nLayer; i < len(b.g.Layers); i++ {
+	for i := first; i < len(b.g.Layers); i++ {
 		b.g.Layers[i].MixerKind = st.Mixer
 	}
-	// Move the modules the mixer's convs registered behind the mixer module.
-	convMods := append([]Module(nil), b.g.Modules[nMod:]...)
-	b.g.Modules = b.g.Modules[:nMod]
-	mixerModules = append(mixerModules, convMods...)
-
-	hidden := s.Hidden(dim)
-	h := b.conv(p+".mlp.0", m, 0, dim, hidden, 1, 1, 0, 1, false, RoleMLP)
-	h = b.bn(p+".mlp.1", h, RoleMLP)
-	h = b.act(p+".mlp.2", s.Act, h, RoleMLP)
-	y := b.conv(p+".mlp.3", h, 0, hidden, dim, 1, 1, 0, 1, false, RoleMLP)
-	b.g.Modules = append(b.g.Modules, mixerModules...)
-	if s.LayerScaleInitValue > 0 {
-		y = b.add(Layer{Name: p + ".layer_scale", Module: p, Op: OpScale, Inputs: []int{y}, InC: dim, OutC: dim, Role: RoleMLP,
-			Params: []Param{{Name: p + ".layer_scale", Shape: Shape{dim}}}}, sh)
-	}
-	return b.add(Layer{Name: p + ".add", Module: p, Op: OpAdd, Inputs: []int{x, y}, InC: dim, OutC: dim, Role: RoleMLP}, sh)
+	return m
 }
 
 func checkSize(g *Graph) error {
