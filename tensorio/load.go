@@ -1,0 +1,78 @@
+package tensorio
+
+import (
+	"archive/zip"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Load reads a weights file, choosing the format by extension:
+//
+//	.safetensors               ReadSafetensors
+//	.pth .pt .bin .tar .ckpt   ReadPTH (zip-based torch.save checkpoints)
+//	.npz                       ReadNPZ
+func Load(path string) (*State, error) {
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".safetensors":
+		return ReadSafetensors(path)
+	case ".pth", ".pt", ".bin", ".tar", ".ckpt":
+		return ReadPTH(path)
+	case ".npz":
+		return ReadNPZ(path)
+	case ".npy":
+		return nil, fileErr(path, "a .npy file holds one array, not named weights; use ReadNPYFile (Load expects .safetensors, .pth, .pt, .bin, .tar, .ckpt or .npz)")
+	default:
+		if ext == "" {
+			ext = "no extension"
+		}
+		return nil, fileErr(path, "unsupported weights file type (%s): expected .safetensors, .pth, .pt, .bin, .tar, .ckpt or .npz", ext)
+	}
+}
+
+// ReadNPZ reads a NumPy .npz archive (np.savez or np.savez_compressed):
+// each member "name.npy" becomes tensor "name", in archive order.
+func ReadNPZ(path string) (*State, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, osErr(path, "cannot open", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, osErr(path, "cannot stat", err)
+	}
+	zr, err := zip.NewReader(f, st.Size())
+	if err != nil {
+		return nil, fileErr(path, "not a valid .npz (zip) archive: %v", err)
+	}
+	s := NewState()
+	for _, zf := range zr.File {
+		if strings.HasSuffix(zf.Name, "/") {
+			continue
+		}
+		name := strings.TrimSuffix(zf.Name, ".npy")
+		if name == zf.Name {
+			return nil, fileErr(path, "member %s: expected a name ending in .npy", quoteName(zf.Name))
+		}
+		if _, dup := s.Tensors[name]; dup {
+			return nil, fileErr(path, "member %s appears twice", quoteName(zf.Name))
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			return nil, fileErr(path, "member %s: %v", quoteName(zf.Name), err)
+		}
+		size := int64(zf.UncompressedSize64)
+		if zf.UncompressedSize64 > 1<<62 {
+			size = -1
+		}
+		t, err := readNPY(rc, size)
+		rc.Close()
+		if err != nil {
+			return nil, fileErr(path, "member %s: %v", quoteName(zf.Name), err)
+		}
+		s.Names = append(s.Names, name)
+		s.Tensors[name] = t
+	}
+	return s, nil
+}
