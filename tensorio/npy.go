@@ -462,7 +462,7 @@ func (p *pyParser) int() (any, error) {
 		j++
 	}
 	n, err := strconv.ParseInt(p.s[p.i:j], 10, 64)
-	if err != nil || n > math.MaxInt32*4 {
+	if err != nil || uint64(n) > math.MaxInt {
 		return nil, fmt.Errorf("dimension %s is too large", p.s[p.i:j])
 	}
 	p.i = j

@@ -212,7 +212,7 @@ func parseSafetensorsEntry(name string, raw json.RawMessage, dataLen int64) (stE
 	}
 	e.shape = make([]int, len(shape))
 	for i, d := range shape {
-		if d > math.MaxInt32*4 {
+		if d > math.MaxInt {
 			return e, fmt.Errorf("shape %v has more than %d elements (the limit)", shape, MaxTensorElements)
 		}
 		e.shape[i] = int(d)
