@@ -278,7 +278,7 @@ type (
 		val any
 	}
 	pyTuple []int
-	pyList  struct{}
+	pyList  struct{} // any list, or a tuple of non-ints
 )
 
 type pyParser struct {
@@ -379,13 +379,16 @@ func (p *pyParser) dict() (any, error) {
 func (p *pyParser) tuple() (any, error) {
 	p.i++ // '('
 	var t pyTuple
-	sawComma := false
+	sawComma, nonInt := false, false
 	for {
 		p.skipSpace()
 		if p.i < len(p.s) && p.s[p.i] == ')' {
 			p.i++
-			if len(t) == 1 && !sawComma {
+			if len(t) == 1 && !sawComma && !nonInt {
 				return nil, errors.New("shape (n) is an int, not a tuple; expected (n,)")
+			}
+			if nonInt {
+				return pyList{}, nil // a tuple of other things: only valid in a structured descr
 			}
 			if t == nil {
 				t = pyTuple{}
@@ -398,7 +401,7 @@ func (p *pyParser) tuple() (any, error) {
 		}
 		n, ok := v.(int)
 		if !ok {
-			return nil, errors.New("tuple elements must be non-negative ints")
+			nonInt = true
 		}
 		t = append(t, n)
 		if len(t) > 64 {

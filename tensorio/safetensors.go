@@ -165,7 +165,7 @@ func parseSafetensorsHeader(hdr []byte, dataLen int64) (entries []stEntry, meta 
 	if _, err := dec.Token(); err != nil { // '}'
 		return nil, nil, fmt.Errorf("bad header JSON: %v", err)
 	}
-	if rest := bytes.TrimRight(hdr[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+	if rest := bytes.TrimSpace(hdr[dec.InputOffset():]); len(rest) > 0 {
 		return nil, nil, fmt.Errorf("unexpected %q after the header's JSON object", rest[:min(len(rest), 16)])
 	}
 
