@@ -150,6 +150,10 @@ func loadDoc(ref, dir string, depth int) (*doc, error) {
 	if fi.IsDir() {
 		return nil, fmt.Errorf("spec %s: is a directory, expected a YAML file", p)
 	}
+	if !fi.Mode().IsRegular() {
+		// Devices and pipes could block or never end.
+		return nil, fmt.Errorf("spec %s: not a regular file, expected a YAML file", p)
+	}
 	if fi.Size() > maxSpecSize {
 		return nil, fmt.Errorf("spec %s: %d bytes, larger than the %d-byte limit for a spec", p, fi.Size(), maxSpecSize)
 	}

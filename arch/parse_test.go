@@ -272,3 +272,11 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// Found by fuzzing: extends naming a device must not block or read forever.
+func TestExtendsDevice(t *testing.T) {
+	_, err := arch.Parse("fuzz.yaml", []byte("extends: /dev/zero\n"))
+	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("extends /dev/zero: %v", err)
+	}
+}
