@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/fnlab/fnlab/analyze"
+	"github.com/fnlab/fnlab/report"
+	"github.com/spf13/cobra"
+)
+
+func newAnalyzeCmd() *cobra.Command {
+	var (
+		sf     specFlags
+		bn     string
+		depth  int
+		format string
+		style  string
+		diff   string
+	)
+	c := &cobra.Command{
+		Use:   "analyze SPEC",
+		Short: "Count parameters, MACs, FLOPs, fvcore flops, activations and memory traffic, per layer",
+		Long: `analyze compiles SPEC and counts, per layer and per module: parameters, MACs
+(multiply-adds of conv and linear layers, the paper's "FLOPs"), FLOPs (2 per MAC
+plus element-wise work), fvcore's flops (its exact rules, BN per --bn),
+activations (fvcore's: conv and linear outputs), bytes read and written at
+float32, and arithmetic intensity.
+
+--style fvcore prints fvcore's flop_count_table layout, row for row, so it can be
+held against a PyTorch table. --diff B compares SPEC with B layer by layer.`,
+		Example: `  fnlab analyze t0
+  fnlab analyze t2 --set depths=[1,1,1,1] --input 3x256x256 --bn train --style fvcore
+  fnlab analyze t0 --diff t0_conv
+  fnlab analyze my_spec.yaml --set stages.2.n_div=8 --format json`,
+		Args: exactArgs(1, "SPEC"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "table", "json", "csv"); err != nil {
+				return err
+			}
+			mode, err := analyze.ParseBNMode(bn)
+			if err != nil {
+				return usageError{err}
+			}
+			if style != "" && style != "fnlab" && style != "fvcore" {
+				return usageError{fmt.Errorf("--style %q: expected fnlab or fvcore", style)}
+			}
+			if depth < 0 {
+				return usageError{fmt.Errorf("--depth %d: expected 0 or more", depth)}
+			}
+			_, g, err := sf.load(args[0])
+			if err != nil {
+				return err
+			}
+			r := analyze.Count(g, mode)
+			out := cmd.OutOrStdout()
+			if diff != "" {
+				_, gb, err := sf.load(diff)
+				if err != nil {
+					return err
+				}
+				d := report.Diff(r, analyze.Count(gb, mode))
+				switch format {
+				case "json":
+					return writeJSON(out, d)
+				case "csv":
+					return usageError{fmt.Errorf("--diff supports --format table or json")}
+				}
+				return report.DiffTable(out, d)
+			}
+			switch format {
+			case "json":
+				return writeJSON(out, report.NewAnalysisDoc(r))
+			case "csv":
+				return report.AnalysisCSV(out, r)
+			}
+			if style == "fvcore" {
+				d := depth
+				if !cmd.Flags().Changed("depth") {
+					d = 3
+				}
+				_, err := fmt.Fprint(out, r.FvcoreTable(d))
+				return err
+			}
+			return report.AnalysisTable(out, r, depth)
+		},
+	}
+	sf.register(c)
+	c.Flags().StringVar(&bn, "bn", "eval", "BatchNorm counting: train (fvcore 5/element), eval (2/element) or fused (folded into the conv)")
+	c.Flags().IntVar(&depth, "depth", 3, "module tree depth to show (blocks sit at depth 3)")
+	c.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
+	c.Flags().StringVar(&style, "style", "fnlab", "table style: fnlab or fvcore (fvcore's flop_count_table layout)")
+	c.Flags().StringVar(&diff, "diff", "", "second SPEC to compare with, layer by layer")
+	return c
+}
+
+// exactArgs is cobra.ExactArgs with a message naming the arguments.
+func exactArgs(n int, names string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError{fmt.Errorf("%s: expected %s, got %d argument(s) (see %s --help)", cmd.CommandPath(), names, len(args), cmd.CommandPath())}
+		}
+		return nil
+	}
+}
