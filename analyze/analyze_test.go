@@ -2,6 +2,7 @@ package analyze_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -257,4 +258,27 @@ func TestPaperMemAccess(t *testing.T) {
 	if ratio := float64(p) / float64(c); ratio < 0.23 || ratio > 0.26 {
 		t.Errorf("PConv/Conv memory access = %.3f, want about 1/4", ratio)
 	}
+}
+
+// Analysing the largest preset, from spec to report, must stay well under 50 ms.
+func BenchmarkAnalyzeL(b *testing.B) {
+	for b.Loop() {
+		s, err := arch.Load("l", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		g, err := arch.Compile(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = analyze.Count(g, analyze.BNEval).FvcoreTable(3)
+	}
+}
+
+func ExampleCount() {
+	s, _ := arch.Load("t0", nil)
+	g, _ := arch.Compile(s)
+	r := analyze.Count(g, analyze.BNEval)
+	fmt.Println(r.Totals.Params, r.Totals.MACs, r.Totals.FvcoreFLOPs)
+	// Output: 3905500 335422720 338041280
 }
