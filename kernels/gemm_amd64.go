@@ -1,0 +1,333 @@
+//go:build amd64 && !noasm
+
+package kernels
+
+import "unsafe"
+
+//go:generate go run -C internal/asmgen . -out ../../gemm_amd64.s
+
+// gemmArgs is the parameter block of the generated micro-kernels (offsets
+// fixed in internal/asmgen; TestGemmArgsLayout checks them). Strides are in
+// bytes. A kernel computes, for row blocks i < nblk of mr rows and panels
+// p < npanel, the tile of C at rows i*mr, columns p*nr, over all nsrc
+// sources, then applies the epilogue selected by flags and stores it
+// through the column mask.
+type gemmArgs struct {
+	a       [gemmMaxSrc]*float32 // row 0 of each source
+	lda     [gemmMaxSrc]int
+	k       [gemmMaxSrc]int // > 0
+	nsrc    int             // >= 1
+	b       *float32        // first panel, at the first source's K offset
+	bstride int             // bytes between panels
+	npanel  int
+	c       *float32
+	ldc     int
+	bias    *float32 // at the first panel's column
+	res     *float32
+	ldr     int
+	nblk    int
+	mask    uint64 // columns of a panel to store: bit j = column j
+	flags   uint64
+}
+
+const (
+	kFlagAccum = 1 << iota // start from C instead of zero
+	kFlagBias
+	kFlagReLU
+	kFlagGELU
+	kFlagRes
+)
+
+// AVX-512 micro-kernels: gemmZ<mr>x<nr>(args *gemmArgs), mr = 1..12, nr = 32 or 16.
+
+//go:noescape
+func gemmZ1x32(args *gemmArgs)
+
+//go:noescape
+func gemmZ2x32(args *gemmArgs)
+
+//go:noescape
+func gemmZ3x32(args *gemmArgs)
+
+//go:noescape
+func gemmZ4x32(args *gemmArgs)
+
+//go:noescape
+func gemmZ5x32(args *gemmArgs)
+
+//go:noescape
+func gemmZ6x32(args *gemmArgs)
+
+//go:noescape
+func gemmZ7x32(args *gemmArgs)
+
+//go:noescape
+func gemmZ8x32(args *gemmArgs)
+
+//go:noescape
+func gemmZ9x32(args *gemmArgs)
+
+//go:noescape
+func gemmZ10x32(args *gemmArgs)
+
+//go:noescape
+func gemmZ11x32(args *gemmArgs)
+
+//go:noescape
+func gemmZ12x32(args *gemmArgs)
+
+//go:noescape
+func gemmZ1x16(args *gemmArgs)
+
+//go:noescape
+func gemmZ2x16(args *gemmArgs)
+
+//go:noescape
+func gemmZ3x16(args *gemmArgs)
+
+//go:noescape
+func gemmZ4x16(args *gemmArgs)
+
+//go:noescape
+func gemmZ5x16(args *gemmArgs)
+
+//go:noescape
+func gemmZ6x16(args *gemmArgs)
+
+//go:noescape
+func gemmZ7x16(args *gemmArgs)
+
+//go:noescape
+func gemmZ8x16(args *gemmArgs)
+
+//go:noescape
+func gemmZ9x16(args *gemmArgs)
+
+//go:noescape
+func gemmZ10x16(args *gemmArgs)
+
+//go:noescape
+func gemmZ11x16(args *gemmArgs)
+
+//go:noescape
+func gemmZ12x16(args *gemmArgs)
+
+//go:noescape
+func actZ(x *float32, n int, act int)
+
+func callZ(mr, nr int, a *gemmArgs) {
+	if nr == 32 {
+		switch mr {
+		case 1:
+			gemmZ1x32(a)
+		case 2:
+			gemmZ2x32(a)
+		case 3:
+			gemmZ3x32(a)
+		case 4:
+			gemmZ4x32(a)
+		case 5:
+			gemmZ5x32(a)
+		case 6:
+			gemmZ6x32(a)
+		case 7:
+			gemmZ7x32(a)
+		case 8:
+			gemmZ8x32(a)
+		case 9:
+			gemmZ9x32(a)
+		case 10:
+			gemmZ10x32(a)
+		case 11:
+			gemmZ11x32(a)
+		case 12:
+			gemmZ12x32(a)
+		}
+		return
+	}
+	switch mr {
+	case 1:
+		gemmZ1x16(a)
+	case 2:
+		gemmZ2x16(a)
+	case 3:
+		gemmZ3x16(a)
+	case 4:
+		gemmZ4x16(a)
+	case 5:
+		gemmZ5x16(a)
+	case 6:
+		gemmZ6x16(a)
+	case 7:
+		gemmZ7x16(a)
+	case 8:
+		gemmZ8x16(a)
+	case 9:
+		gemmZ9x16(a)
+	case 10:
+		gemmZ10x16(a)
+	case 11:
+		gemmZ11x16(a)
+	case 12:
+		gemmZ12x16(a)
+	}
+}
+
+// K blocking: when B is larger than about half the L2 cache, K is split into
+// chunks of gemmKC so that one chunk of B stays cached across all rows.
+const (
+	gemmKBlockBytes = 512 << 10
+	gemmKC          = 384
+	gemmRowBytes    = 16 << 10 // A rows per call: about this many bytes
+)
+
+func gemmAVX512(m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) bool {
+	return gemmAsm(AVX512, m, src, b, c, ldc, ep)
+}
+
+func gemmAVX2(m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) bool {
+	return false
+}
+
+// gemmAsm drives the micro-kernels of isa over the whole product. It returns
+// false (leaving C untouched) for the one case it does not handle: C is the
+// residual and the product needs more than one kernel pass over K.
+func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) bool {
+	K, N := b.K, b.N
+	mr := 12
+	kc := K
+	if K*N*4 > gemmKBlockBytes && K >= 2*gemmKC {
+		kc = gemmKC
+	}
+	nonEmpty := 0
+	for _, s := range src {
+		if s.K > 0 {
+			nonEmpty++
+		}
+	}
+	if (kc < K || nonEmpty > gemmMaxSrc) && residualAliasesC(c, ep) {
+		return false
+	}
+
+	var epFlags uint64
+	var bias, res []float32
+	ldr := 0
+	if ep != nil {
+		if ep.Bias != nil {
+			epFlags |= kFlagBias
+			bias = ep.Bias
+		}
+		switch ep.Act {
+		case ActReLU:
+			epFlags |= kFlagReLU
+		case ActGELU:
+			epFlags |= kFlagGELU
+		}
+		if ep.Residual != nil {
+			epFlags |= kFlagRes
+			res, ldr = ep.Residual, ep.LdR
+		}
+	}
+
+	var args gemmArgs
+	var seg [gemmMaxSrc]Src // this pass's sources, A starting at their K offset
+	args.ldc = ldc * 4
+	args.ldr = ldr * 4
+	si, soff, k0 := 0, 0, 0
+	for k0 < K {
+		// Gather up to gemmMaxSrc source pieces, at most kc in total.
+		ns, kk := 0, 0
+		for ns < gemmMaxSrc && kk < kc && si < len(src) {
+			s := src[si]
+			if s.K == soff {
+				si, soff = si+1, 0
+				continue
+			}
+			take := min(s.K-soff, kc-kk)
+			seg[ns] = Src{A: s.A[soff:], LdA: s.LdA, K: take}
+			args.lda[ns] = s.LdA * 4
+			args.k[ns] = take
+			ns++
+			kk += take
+			soff += take
+		}
+		args.nsrc = ns
+		args.flags = 0
+		if k0 > 0 {
+			args.flags |= kFlagAccum
+		}
+		if k0+kk == K {
+			args.flags |= epFlags
+		}
+
+		rows := mr * max(1, min(8, gemmRowBytes/(mr*kk*4)))
+		full := m / mr * mr
+		for i0 := 0; i0 < full; i0 += rows {
+			nb := min(rows, full-i0) / mr
+			gemmPass(isa, &args, &seg, ns, b, k0, i0, nb, mr, c, bias, res, ldr)
+		}
+		if full < m {
+			gemmPass(isa, &args, &seg, ns, b, k0, full, 1, m-full, c, bias, res, ldr)
+		}
+		k0 += kk
+	}
+	return true
+}
+
+// gemmPass runs the kernels with mr rows over nblk row blocks starting at row
+// i0: once over the full panels, once over the tail panel.
+func gemmPass(isa Level, args *gemmArgs, seg *[gemmMaxSrc]Src, ns int, b *PackedB, k0, i0, nblk, mr int,
+	c, bias, res []float32, ldr int) {
+	for j := 0; j < ns; j++ {
+		args.a[j] = &seg[j].A[i0*seg[j].LdA]
+	}
+	args.nblk = nblk
+	K := b.K
+	ldc := args.ldc / 4
+	if b.full > 0 {
+		args.b = &b.data[k0*gemmNR]
+		args.bstride = K * gemmNR * 4
+		args.npanel = b.full
+		args.mask = 1<<gemmNR - 1
+		args.c = &c[i0*ldc]
+		args.bias, args.res = nil, nil
+		if bias != nil {
+			args.bias = &bias[0]
+		}
+		if res != nil {
+			args.res = &res[i0*ldr]
+		}
+		callKern(isa, mr, gemmNR, args)
+	}
+	if b.tailW > 0 {
+		j0 := b.full * gemmNR
+		args.b = &b.data[j0*K+k0*b.tailW]
+		args.bstride = 0
+		args.npanel = 1
+		args.mask = 1<<(b.N-j0) - 1
+		args.c = &c[i0*ldc+j0]
+		args.bias, args.res = nil, nil
+		if bias != nil {
+			args.bias = &bias[j0]
+		}
+		if res != nil {
+			args.res = &res[i0*ldr+j0]
+		}
+		callKern(isa, mr, b.tailW, args)
+	}
+}
+
+func callKern(isa Level, mr, nr int, a *gemmArgs) {
+	callZ(mr, nr, a)
+}
+
+func applyActAsm(a Act, x []float32) bool {
+	switch level {
+	case AVX512:
+		actZ(&x[0], len(x), int(a))
+		return true
+	}
+	return false
+}
+
+var _ = unsafe.Pointer(nil)

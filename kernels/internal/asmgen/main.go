@@ -1,0 +1,469 @@
+// Command asmgen generates fnlab's AVX-512 and AVX2 kernels (GEMM micro-kernels
+// with a fused epilogue, and the vectorised activations) as Go assembly, using
+// avo. It lives in its own module so that avo and its dependencies stay out of
+// the main module's build.
+//
+// Run it through go generate in package kernels:
+//
+//	//go:generate go run -C internal/asmgen . -out ../../gemm_amd64.s
+//
+// The Go declarations of the generated functions are hand-written in
+// kernels/gemm_amd64.go; the struct offsets used here are checked against that
+// file by TestGemmArgsLayout.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// Layout of kernels.gemmArgs (all fields 8 bytes).
+const (
+	maxSrc     = 16
+	offA       = 0                 // [maxSrc]*float32: row 0 of each source
+	offLda     = offA + 8*maxSrc   // [maxSrc]int: source row stride in bytes
+	offK       = offLda + 8*maxSrc // [maxSrc]int: K of each source
+	offNsrc    = offK + 8*maxSrc
+	offB       = offNsrc + 8 // packed B at the first panel
+	offBstride = offB + 8    // bytes between panels
+	offNpanel  = offBstride + 8
+	offC       = offNpanel + 8
+	offLdc     = offC + 8 // bytes
+	offBias    = offLdc + 8
+	offRes     = offBias + 8
+	offLdr     = offRes + 8 // bytes
+	offNblk    = offLdr + 8
+	offMask    = offNblk + 8 // uint64: bits 0-15 first 16 columns, 16-31 next 16
+	offFlags   = offMask + 8
+)
+
+// Flag bits of gemmArgs.flags (mirrored in kernels/gemm_amd64.go).
+const (
+	flagAccum = 1 << iota // start from C instead of zero
+	flagBias
+	flagReLU
+	flagGELU
+	flagRes
+)
+
+// Offsets into kernels.geluConst ([16]float32).
+const (
+	gcClampHi = 0
+	gcClampLo = 4
+	gcHalf    = 8
+	gcNHalf   = 12
+	gcP       = 16 // 7 coefficients, highest degree first
+	gcQ       = 44 // 5 coefficients, highest degree first
+	gcNP      = 7
+	gcNQ      = 5
+)
+
+var geluConst = Symbol{Name: "·geluConst"}
+
+// I is a 32-bit immediate (the assembler picks the short encoding).
+func I(x uint64) Constant { return U32(uint32(x)) }
+
+func gc(off int) Mem { return NewDataAddr(geluConst, off) }
+
+func main() {
+	ConstraintExpr("amd64,!noasm")
+	for _, nr := range []int{32, 16} {
+		for mr := 1; mr <= 12; mr++ {
+			gemmZ(mr, nr)
+		}
+	}
+	actZ()
+	Generate()
+}
+
+func zr(i int) VecPhysical {
+	return []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15, Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}[i]
+}
+func yr(i int) VecPhysical {
+	return []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}[i]
+}
+
+func log2(n int) uint64 {
+	s := uint64(0)
+	for 1<<s < n {
+		s++
+	}
+	if 1<<s != n {
+		panic("not a power of two")
+	}
+	return s
+}
+
+// rowAddr returns the address of A row r (0..11) at byte displacement disp,
+// with rows 0, 3, 6, 9 in R8..R11 and the row stride in R12.
+func rowAddr(r, disp int) Mem {
+	base := []Register{R8, R9, R10, R11}[r/3]
+	m := Mem{Base: base, Disp: disp}
+	if r%3 != 0 {
+		m.Index = R12
+		m.Scale = uint8(r % 3)
+	}
+	return m
+}
+
+// setupRows loads the A row pointers for source AX of row block R13.
+func setupRows(mr int) {
+	Comment("A rows of source AX for row block R13")
+	MOVQ(Mem{Base: DI, Index: RAX, Scale: 8, Disp: offLda}, R12)
+	MOVQ(R13, RDX)
+	IMULQ(R12, RDX)
+	IMUL3Q(I(uint64(mr)), RDX, RDX)
+	ADDQ(Mem{Base: DI, Index: RAX, Scale: 8, Disp: offA}, RDX)
+	MOVQ(RDX, R8)
+	var prev Register = R8
+	for i, r := range []Register{R9, R10, R11} {
+		if mr > 3*(i+1) {
+			LEAQ(Mem{Base: prev, Index: R12, Scale: 2}, r)
+			ADDQ(R12, r)
+			prev = r
+		}
+	}
+	MOVQ(Mem{Base: DI, Index: RAX, Scale: 8, Disp: offK}, RCX)
+}
+
+func advanceRows(mr, bytes int) {
+	for i, r := range []Register{R8, R9, R10, R11} {
+		if mr > 3*i {
+			ADDQ(I(uint64(bytes)), r)
+		}
+	}
+}
+
+// gemmZ generates the AVX-512 kernel for an mr x nr register block.
+//
+// It computes, for row blocks i < nblk and panels p < npanel, the tile
+// C[i*mr : i*mr+mr, p*nr : p*nr+nr] over all sources, then applies the
+// epilogue (bias, activation, residual) and stores it through the column
+// masks.
+func gemmZ(mr, nr int) {
+	name := fmt.Sprintf("gemmZ%dx%d", mr, nr)
+	TEXT(name, NOSPLIT, "func(args *byte)")
+	Doc(fmt.Sprintf("%s is the AVX-512 %dx%d GEMM micro-kernel with fused epilogue.", name, mr, nr))
+	H := nr / 16
+	nrB := nr * 4
+	// Independent accumulator sets give short row blocks enough FMA chains.
+	sets := 1
+	if mr*H < 8 {
+		sets = (8 + mr*H - 1) / (mr * H)
+		if sets > 4 {
+			sets = 4
+		}
+	}
+	unroll := 4
+	acc := func(s, r, h int) VecPhysical { return zr(s*mr*H + r*H + h) }
+	masks := []Register{K1, K2}
+
+	Load(Param("args"), RDI)
+	KMOVW(Mem{Base: DI, Disp: offMask}, K1)
+	if H == 2 {
+		KMOVW(Mem{Base: DI, Disp: offMask + 2}, K2)
+	}
+	XORQ(R13, R13)
+	Label(name + "_block")
+	XORQ(RSI, RSI)
+	Label(name + "_panel")
+
+	// Initialise the accumulators: zero, or C when accumulating.
+	for s := 0; s < sets; s++ {
+		for r := 0; r < mr; r++ {
+			for h := 0; h < H; h++ {
+				VPXORD(acc(s, r, h), acc(s, r, h), acc(s, r, h))
+			}
+		}
+	}
+	TESTQ(I(flagAccum), Mem{Base: DI, Disp: offFlags})
+	JZ(LabelRef(name + "_init"))
+	MOVQ(Mem{Base: DI, Disp: offLdc}, R12)
+	MOVQ(R13, RDX)
+	IMULQ(R12, RDX)
+	IMUL3Q(I(uint64(mr)), RDX, RDX)
+	MOVQ(RSI, RCX)
+	SHLQ(Imm(log2(nrB)), RCX)
+	ADDQ(RCX, RDX)
+	ADDQ(Mem{Base: DI, Disp: offC}, RDX)
+	for r := 0; r < mr; r++ {
+		for h := 0; h < H; h++ {
+			VMOVUPS_Z(Mem{Base: DX, Disp: 64 * h}, masks[h], acc(0, r, h))
+		}
+		if r < mr-1 {
+			ADDQ(R12, RDX)
+		}
+	}
+	Label(name + "_init")
+
+	// B pointer for panel SI.
+	MOVQ(RSI, RBX)
+	IMULQ(Mem{Base: DI, Disp: offBstride}, RBX)
+	ADDQ(Mem{Base: DI, Disp: offB}, RBX)
+
+	XORQ(RAX, RAX)
+	Label(name + "_src")
+	setupRows(mr)
+
+	step := func(u, set int) {
+		bregs := []VecPhysical{zr(24 + (u%2)*2), zr(25 + (u%2)*2)}
+		for h := 0; h < H; h++ {
+			VMOVUPS(Mem{Base: BX, Disp: u*nrB + 64*h}, bregs[h])
+		}
+		for r := 0; r < mr; r++ {
+			t := zr(28 + r%4)
+			VBROADCASTSS(rowAddr(r, 4*u), t)
+			for h := 0; h < H; h++ {
+				VFMADD231PS(bregs[h], t, acc(set, r, h))
+			}
+		}
+	}
+	CMPQ(RCX, Imm(uint64(unroll)))
+	JB(LabelRef(name + "_k1"))
+	Label(name + "_k4")
+	for u := 0; u < unroll; u++ {
+		step(u, u%sets)
+	}
+	advanceRows(mr, 4*unroll)
+	ADDQ(I(uint64(unroll*nrB)), RBX)
+	SUBQ(I(uint64(unroll)), RCX)
+	CMPQ(RCX, Imm(uint64(unroll)))
+	JAE(LabelRef(name + "_k4"))
+	Label(name + "_k1")
+	TESTQ(RCX, RCX)
+	JZ(LabelRef(name + "_kdone"))
+	Label(name + "_k1loop")
+	step(0, 0)
+	advanceRows(mr, 4)
+	ADDQ(I(uint64(nrB)), RBX)
+	DECQ(RCX)
+	JNZ(LabelRef(name + "_k1loop"))
+	Label(name + "_kdone")
+	INCQ(RAX)
+	CMPQ(RAX, Mem{Base: DI, Disp: offNsrc})
+	JB(LabelRef(name + "_src"))
+
+	for s := 1; s < sets; s++ {
+		for r := 0; r < mr; r++ {
+			for h := 0; h < H; h++ {
+				VADDPS(acc(s, r, h), acc(0, r, h), acc(0, r, h))
+			}
+		}
+	}
+
+	// Epilogue.
+	MOVQ(Mem{Base: DI, Disp: offFlags}, RDX)
+	MOVQ(RSI, RBX)
+	SHLQ(Imm(log2(nrB)), RBX) // column byte offset of the panel
+	TESTQ(I(flagBias), RDX)
+	JZ(LabelRef(name + "_nobias"))
+	MOVQ(Mem{Base: DI, Disp: offBias}, RCX)
+	for h := 0; h < H; h++ {
+		VMOVUPS_Z(Mem{Base: CX, Index: BX, Scale: 1, Disp: 64 * h}, masks[h], zr(24+h))
+	}
+	for r := 0; r < mr; r++ {
+		for h := 0; h < H; h++ {
+			VADDPS(zr(24+h), acc(0, r, h), acc(0, r, h))
+		}
+	}
+	Label(name + "_nobias")
+	TESTQ(I(flagReLU), RDX)
+	JZ(LabelRef(name + "_norelu"))
+	VPXORD(Z24, Z24, Z24)
+	for r := 0; r < mr; r++ {
+		for h := 0; h < H; h++ {
+			VMAXPS(acc(0, r, h), Z24, acc(0, r, h)) // NaN stays NaN
+		}
+	}
+	Label(name + "_norelu")
+	TESTQ(I(flagGELU), RDX)
+	JZ(LabelRef(name + "_nogelu"))
+	n := 0
+	for r := 0; r < mr; r++ {
+		for h := 0; h < H; h++ {
+			t := 24 + 4*(n%2)
+			geluZ(acc(0, r, h), zr(t), zr(t+1), zr(t+2), zr(t+3))
+			n++
+		}
+	}
+	Label(name + "_nogelu")
+
+	// C row pointer in CX, stride R12.
+	MOVQ(Mem{Base: DI, Disp: offLdc}, R12)
+	MOVQ(R13, RCX)
+	IMULQ(R12, RCX)
+	IMUL3Q(I(uint64(mr)), RCX, RCX)
+	ADDQ(RBX, RCX)
+	ADDQ(Mem{Base: DI, Disp: offC}, RCX)
+	TESTQ(I(flagRes), RDX)
+	JZ(LabelRef(name + "_nores"))
+	MOVQ(Mem{Base: DI, Disp: offLdr}, R9)
+	MOVQ(R13, R8)
+	IMULQ(R9, R8)
+	IMUL3Q(I(uint64(mr)), R8, R8)
+	ADDQ(RBX, R8)
+	ADDQ(Mem{Base: DI, Disp: offRes}, R8)
+	for r := 0; r < mr; r++ {
+		for h := 0; h < H; h++ {
+			VADDPS_Z(Mem{Base: R8, Disp: 64 * h}, acc(0, r, h), masks[h], acc(0, r, h))
+			VMOVUPS(acc(0, r, h), masks[h], Mem{Base: CX, Disp: 64 * h})
+		}
+		if r < mr-1 {
+			ADDQ(R12, RCX)
+			ADDQ(R9, R8)
+		}
+	}
+	JMP(LabelRef(name + "_stored"))
+	Label(name + "_nores")
+	for r := 0; r < mr; r++ {
+		for h := 0; h < H; h++ {
+			VMOVUPS(acc(0, r, h), masks[h], Mem{Base: CX, Disp: 64 * h})
+		}
+		if r < mr-1 {
+			ADDQ(R12, RCX)
+		}
+	}
+	Label(name + "_stored")
+
+	INCQ(RSI)
+	CMPQ(RSI, Mem{Base: DI, Disp: offNpanel})
+	JB(LabelRef(name + "_panel"))
+	INCQ(R13)
+	CMPQ(R13, Mem{Base: DI, Disp: offNblk})
+	JB(LabelRef(name + "_block"))
+	VZEROUPPER()
+	RET()
+}
+
+// geluZ replaces x by 0.5*x*(1+erf(x/sqrt2)) using four temporaries.
+//
+// erf(x/sqrt2)/2 = xc*P(xc^2)/Q(xc^2) with xc = clamp(x, +-4*sqrt2), clamped
+// to +-1/2, and the result is the fused x*e + x/2 (exactly 0 far left, x far
+// right, NaN for NaN).
+func geluZ(x, xc, s, p, q VecPhysical) {
+	VMINPS_BCST(gc(gcClampHi), x, xc)
+	VMAXPS_BCST(gc(gcClampLo), xc, xc)
+	VMULPS(xc, xc, s)
+	VBROADCASTSS(gc(gcP), p)
+	for i := 1; i < gcNP; i++ {
+		VFMADD213PS_BCST(gc(gcP+4*i), s, p)
+	}
+	VMULPS(xc, p, p)
+	VBROADCASTSS(gc(gcQ), q)
+	for i := 1; i < gcNQ; i++ {
+		VFMADD213PS_BCST(gc(gcQ+4*i), s, q)
+	}
+	VDIVPS(q, p, p)
+	VMINPS_BCST(gc(gcHalf), p, p)
+	VMAXPS_BCST(gc(gcNHalf), p, p)
+	VMULPS_BCST(gc(gcHalf), x, xc)
+	VFMADD213PS(xc, p, x)
+}
+
+// geluY is geluZ for ymm registers (AVX2: constants broadcast from memory).
+func geluY(x, xc, s, p, q, t VecPhysical) {
+	VBROADCASTSS(gc(gcClampHi), t)
+	VMINPS(t, x, xc)
+	VBROADCASTSS(gc(gcClampLo), t)
+	VMAXPS(t, xc, xc)
+	VMULPS(xc, xc, s)
+	VBROADCASTSS(gc(gcP), p)
+	for i := 1; i < gcNP; i++ {
+		VBROADCASTSS(gc(gcP+4*i), t)
+		VFMADD213PS(t, s, p)
+	}
+	VMULPS(xc, p, p)
+	VBROADCASTSS(gc(gcQ), q)
+	for i := 1; i < gcNQ; i++ {
+		VBROADCASTSS(gc(gcQ+4*i), t)
+		VFMADD213PS(t, s, q)
+	}
+	VDIVPS(q, p, p)
+	VBROADCASTSS(gc(gcHalf), t)
+	VMINPS(t, p, p)
+	VMULPS(t, x, xc)
+	VBROADCASTSS(gc(gcNHalf), t)
+	VMAXPS(t, p, p)
+	VFMADD213PS(xc, p, x)
+}
+
+// actZ generates actZ(x *float32, n int, act int): in-place ReLU (act 1) or
+// GELU (act 2) over n floats, 16 at a time with a masked tail.
+func actZ() {
+	TEXT("actZ", NOSPLIT, "func(x *float32, n int, act int)")
+	Doc("actZ applies activation act (1 ReLU, 2 GELU) in place to x[:n] with AVX-512.")
+	Load(Param("x"), RDI)
+	Load(Param("n"), RCX)
+	Load(Param("act"), RDX)
+	CMPQ(RDX, Imm(2))
+	JEQ(LabelRef("actZ_gelu"))
+
+	VPXORD(Z31, Z31, Z31)
+	CMPQ(RCX, Imm(64))
+	JB(LabelRef("actZ_relu16"))
+	Label("actZ_relu64")
+	for u := 0; u < 4; u++ {
+		VMAXPS(Mem{Base: DI, Disp: 64 * u}, Z31, zr(u))
+	}
+	for u := 0; u < 4; u++ {
+		VMOVUPS(zr(u), Mem{Base: DI, Disp: 64 * u})
+	}
+	ADDQ(I(256), RDI)
+	SUBQ(I(64), RCX)
+	CMPQ(RCX, Imm(64))
+	JAE(LabelRef("actZ_relu64"))
+	Label("actZ_relu16")
+	TESTQ(RCX, RCX)
+	JZ(LabelRef("actZ_done"))
+	tailMask("actZ_rmask")
+	VMOVUPS_Z(Mem{Base: DI}, K1, Z0)
+	VMAXPS(Z0, Z31, Z0)
+	VMOVUPS(Z0, K1, Mem{Base: DI})
+	ADDQ(I(64), RDI)
+	SUBQ(I(16), RCX)
+	JA(LabelRef("actZ_relu16"))
+	JMP(LabelRef("actZ_done"))
+
+	Label("actZ_gelu")
+	CMPQ(RCX, Imm(32))
+	JB(LabelRef("actZ_gelu16"))
+	Label("actZ_gelu32")
+	VMOVUPS(Mem{Base: DI}, Z0)
+	VMOVUPS(Mem{Base: DI, Disp: 64}, Z1)
+	geluZ(Z0, Z8, Z9, Z10, Z11)
+	geluZ(Z1, Z12, Z13, Z14, Z15)
+	VMOVUPS(Z0, Mem{Base: DI})
+	VMOVUPS(Z1, Mem{Base: DI, Disp: 64})
+	ADDQ(I(128), RDI)
+	SUBQ(I(32), RCX)
+	CMPQ(RCX, Imm(32))
+	JAE(LabelRef("actZ_gelu32"))
+	Label("actZ_gelu16")
+	TESTQ(RCX, RCX)
+	JZ(LabelRef("actZ_done"))
+	tailMask("actZ_gmask")
+	VMOVUPS_Z(Mem{Base: DI}, K1, Z0)
+	geluZ(Z0, Z8, Z9, Z10, Z11)
+	VMOVUPS(Z0, K1, Mem{Base: DI})
+	ADDQ(I(64), RDI)
+	SUBQ(I(16), RCX)
+	JA(LabelRef("actZ_gelu16"))
+	Label("actZ_done")
+	VZEROUPPER()
+	RET()
+}
+
+// tailMask sets K1 to the low min(n,16) bits of n in RCX (n > 0); clobbers AX.
+func tailMask(name string) {
+	MOVL(U32(0xFFFF), EAX)
+	CMPQ(RCX, Imm(16))
+	JAE(LabelRef(name))
+	MOVL(U32(1), EAX)
+	SHLL(CL, EAX)
+	DECL(EAX)
+	Label(name)
+	KMOVW(EAX, K1)
+}
