@@ -1,0 +1,348 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/kernels"
+)
+
+// Options configures Build.
+type Options struct {
+	Threads int // worker threads; <= 0 means all cores
+}
+
+// Step is one unit of the program: a fused group of graph layers run as
+// one parallel kernel call.
+type Step struct {
+	Name   string   // what it computes, e.g. "stages.0.blocks.0.mlp"
+	Layers []string // graph layers it covers
+	tasks  int
+	run    func(task, worker int)
+}
+
+// Output describes one model output.
+type Output struct {
+	Shape arch.Shape // PyTorch layout: [N, classes] or [N, C, H, W]
+	Data  []float32  // owned by the program; overwritten by the next Forward
+}
+
+// Program is a compiled model: BN folded, epilogues fused, buffers planned
+// once. Forward does not allocate. A Program is not safe for concurrent
+// Forward calls.
+type Program struct {
+	Graph   *arch.Graph
+	Steps   []Step
+	Outputs []Output
+	pool    *kernels.Pool
+	input   []float32 // set by Forward for the first step
+	inLen   int
+}
+
+// Threads is the number of worker threads.
+func (p *Program) Threads() int { return p.pool.Threads() }
+
+// Close stops the program's workers.
+func (p *Program) Close() { p.pool.Close() }
+
+// Forward runs the model on in (NCHW float32, the spec's input shape) and
+// leaves the results in p.Outputs.
+func (p *Program) Forward(in []float32) error {
+	if len(in) != p.inLen {
+		return fmt.Errorf("input has %d elements, model %s expects %v = %d", len(in), p.Graph.Spec.Name, []int(p.Graph.Shape(p.Graph.Input)), p.inLen)
+	}
+	p.input = in
+	for i := range p.Steps {
+		s := &p.Steps[i]
+		p.pool.Run(s.tasks, s.run)
+	}
+	p.input = nil
+	return nil
+}
+
+// ForwardTimed is Forward that also records each step's wall time in
+// times (len(times) >= len(p.Steps)).
+func (p *Program) ForwardTimed(in []float32, times []time.Duration) error {
+	if len(in) != p.inLen {
+		return p.Forward(in)
+	}
+	p.input = in
+	for i := range p.Steps {
+		s := &p.Steps[i]
+		t0 := time.Now()
+		p.pool.Run(s.tasks, s.run)
+		times[i] = time.Since(t0)
+	}
+	p.input = nil
+	return nil
+}
+
+// fmap is a feature map held NHWC in a buffer.
+type fmap struct {
+	buf        []float32
+	n, c, h, w int
+	value      int // graph value it holds
+}
+
+func (f fmap) rows() int { return f.n * f.h * f.w }
+
+type builder struct {
+	g       *arch.Graph
+	w       Weights
+	p       *Program
+	threads int
+	// planned buffers
+	ping, pong []float32
+	mix        []float32
+	hidden     [][]float32 // per worker MLP tile
+	scratch    [][]float32 // per worker kernel scratch
+	srcs       [][2]kernels.Src
+	pending    map[int]*arch.Layer // out norms waiting for their input value
+	cur        fmap
+}
+
+// mlpTile is the most rows one MLP task handles, so its hidden tile stays in cache.
+const mlpTile = 96
+
+// Build compiles g with weights w (checked strictly) into a Program.
+func Build(g *arch.Graph, w Weights, opt Options) (prog *Program, err error) {
+	if err := w.Check(g); err != nil {
+		return nil, err
+	}
+	defer func() {
+		// Internal invariant failures surface as errors at this edge.
+		if r := recover(); r != nil {
+			if prog != nil {
+				prog.Close()
+			}
+			prog, err = nil, fmt.Errorf("engine: %v", r)
+		}
+	}()
+	pool := kernels.NewPool(opt.Threads)
+	b := &builder{g: g, w: w, threads: pool.Threads(), pending: map[int]*arch.Layer{}}
+	in := g.Shape(g.Input)
+	b.p = &Program{Graph: g, pool: pool, inLen: int(in.Numel())}
+	prog = b.p
+	if err := b.plan(); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return b.p, nil
+}
+
+// plan sizes the buffers, then emits the steps.
+func (b *builder) plan() error {
+	g := b.g
+	var maxMap, maxHidden int
+	for i := range g.Layers {
+		l := &g.Layers[i]
+		if out := g.OutShape(l); len(out) == 4 {
+			maxMap = max(maxMap, int(out.Numel()))
+		}
+		if l.Op == arch.OpConv && l.Role == arch.RoleMLP && l.KH == 1 {
+			maxHidden = max(maxHidden, l.OutC)
+		}
+	}
+	// Two maps ping-pong across merges; blocks update a map in place. The
+	// mixer's output (at most a whole map) has its own buffer.
+	b.ping = make([]float32, maxMap)
+	b.pong = make([]float32, maxMap)
+	b.mix = make([]float32, maxMap)
+	b.hidden = make([][]float32, b.threads)
+	b.srcs = make([][2]kernels.Src, b.threads)
+	for i := range b.hidden {
+		b.hidden[i] = make([]float32, mlpTile*maxHidden)
+	}
+	// Kernel scratch is sized when the kernels are made (needScratch).
+	b.scratch = make([][]float32, b.threads)
+	for _, l := range g.Layers {
+		if l.Role == arch.RoleOutput {
+			ll := l
+			b.pending[l.Inputs[0]] = &ll
+		}
+	}
+	return b.emit()
+}
+
+func (b *builder) needScratch(n int) {
+	for i := range b.scratch {
+		if len(b.scratch[i]) < n {
+			b.scratch[i] = make([]float32, n)
+		}
+	}
+}
+
+func (b *builder) add(s Step) {
+	b.p.Steps = append(b.p.Steps, s)
+}
+
+// other returns the ping-pong buffer not holding the current map.
+func (b *builder) other() []float32 {
+	if len(b.cur.buf) > 0 && &b.cur.buf[0] == &b.ping[0] {
+		return b.pong
+	}
+	return b.ping
+}
+
+// rowSplit divides [0, n) into about parts ranges; task t gets [lo, hi).
+func rowSplit(n, parts, t int) (int, int) {
+	return n * t / parts, n * (t + 1) / parts
+}
+
+func (b *builder) rowTasks(rows int) int {
+	if b.threads == 1 {
+		return 1
+	}
+	return min(rows, 2*b.threads)
+}
+
+// emit walks the graph in execution order and emits fused steps.
+func (b *builder) emit() error {
+	g := b.g
+	ls := g.Layers
+	for i := 0; i < len(ls); {
+		l := &ls[i]
+		var next int
+		var err error
+		switch {
+		case l.Role == arch.RoleEmbed && l.Op == arch.OpConv:
+			next, err = b.embed(i)
+		case l.Role == arch.RoleMixer:
+			next, err = b.block(i)
+		case l.Role == arch.RoleMerge && l.Op == arch.OpConv:
+			next, err = b.merge(i)
+		case l.Role == arch.RoleHead && l.Op == arch.OpAvgPool:
+			next, err = b.head(i)
+		case l.Role == arch.RoleOutput:
+			next = i + 1 // emitted when its input was produced
+		default:
+			return fmt.Errorf("engine: layer %s (%s) is not part of a pattern the engine runs", l.Name, l.Op)
+		}
+		if err != nil {
+			return err
+		}
+		i = next
+	}
+	if len(b.p.Outputs) == 0 {
+		return fmt.Errorf("engine: model %s has no output the engine produces", g.Spec.Name)
+	}
+	return nil
+}
+
+// produced records that the current map now holds value v and emits any
+// detection-head norm that reads it.
+func (b *builder) produced(v int) {
+	b.cur.value = v
+	if l, ok := b.pending[v]; ok {
+		b.outNorm(l)
+		delete(b.pending, v)
+	}
+}
+
+// foldBN returns conv weight w scaled per output channel and the bias of
+// the BatchNorm named bn: s = gamma/sqrt(var+eps), w' = w*s, b' = beta - mean*s.
+func (b *builder) foldBN(w []float32, cout int, bn string) ([]float32, []float32) {
+	const eps = 1e-5
+	gamma, beta := b.w[bn+".weight"].Data, b.w[bn+".bias"].Data
+	mean, vr := b.w[bn+".running_mean"].Data, b.w[bn+".running_var"].Data
+	per := len(w) / cout
+	fw := make([]float32, len(w))
+	bias := make([]float32, cout)
+	for o := 0; o < cout; o++ {
+		s := float64(gamma[o]) / math.Sqrt(float64(vr[o])+eps)
+		for k := 0; k < per; k++ {
+			fw[o*per+k] = float32(float64(w[o*per+k]) * s)
+		}
+		bias[o] = float32(float64(beta[o]) - float64(mean[o])*s)
+	}
+	return fw, bias
+}
+
+// bnAffine returns the per-channel scale and shift of an unfused BatchNorm.
+func (b *builder) bnAffine(bn string, c int) ([]float32, []float32) {
+	ones := make([]float32, c)
+	for i := range ones {
+		ones[i] = 1
+	}
+	return b.foldBN(ones, c, bn)
+}
+
+func (b *builder) followingBN(i int) *arch.Layer {
+	ls := b.g.Layers
+	if i+1 < len(ls) && ls[i+1].Op == arch.OpBN && ls[i+1].Inputs[0] == ls[i].Outputs[0] {
+		return &ls[i+1]
+	}
+	return nil
+}
+
+func (b *builder) embed(i int) (int, error) {
+	g := b.g
+	l := &g.Layers[i]
+	if l.KH != l.Stride || l.KW != l.Stride || l.Pad != 0 || l.Groups != 1 {
+		return 0, fmt.Errorf("engine: %s has kernel %d, stride %d: the engine runs patch embeddings whose kernel equals the stride", l.Name, l.KH, l.Stride)
+	}
+	w := b.w[l.Name+".weight"].Data
+	var bias []float32
+	next := i + 1
+	names := []string{l.Name}
+	if bn := b.followingBN(i); bn != nil {
+		w, bias = b.foldBN(w, l.OutC, bn.Name)
+		next, names = i+2, append(names, bn.Name)
+	}
+	pc, err := kernels.NewPatchConv(w, l.InC, l.OutC, l.KH)
+	if err != nil {
+		return 0, fmt.Errorf("engine: %s: %v", l.Name, err)
+	}
+	in := g.InShape(l)
+	out := g.OutShape(l)
+	n, h, wd := in[0], in[2], in[3]
+	b.needScratch(pc.ScratchLen(n, h, wd))
+	dst := b.other()
+	ep := &kernels.Epilogue{Bias: bias}
+	tasks := b.rowTasks(out[2])
+	oh := out[2]
+	p := b.p
+	b.add(Step{Name: "patch_embed", Layers: names, tasks: tasks, run: func(t, wk int) {
+		y0, y1 := rowSplit(oh, tasks, t)
+		pc.RunNCHWRows(n, h, wd, y0, y1, p.input, dst, l.OutC, ep, b.scratch[wk])
+	}})
+	b.cur = fmap{buf: dst, n: out[0], c: out[1], h: out[2], w: out[3]}
+	b.produced(g.Layers[next-1].Outputs[0])
+	return next, nil
+}
+
+func (b *builder) merge(i int) (int, error) {
+	g := b.g
+	l := &g.Layers[i]
+	if l.KH != l.Stride || l.KW != l.Stride || l.Pad != 0 || l.Groups != 1 {
+		return 0, fmt.Errorf("engine: %s has kernel %d, stride %d: the engine runs merges whose kernel equals the stride", l.Name, l.KH, l.Stride)
+	}
+	w := b.w[l.Name+".weight"].Data
+	var bias []float32
+	next := i + 1
+	names := []string{l.Name}
+	if bn := b.followingBN(i); bn != nil {
+		w, bias = b.foldBN(w, l.OutC, bn.Name)
+		next, names = i+2, append(names, bn.Name)
+	}
+	pc, err := kernels.NewPatchConv(w, l.InC, l.OutC, l.KH)
+	if err != nil {
+		return 0, fmt.Errorf("engine: %s: %v", l.Name, err)
+	}
+	src := b.cur
+	out := g.OutShape(l)
+	b.needScratch(pc.ScratchLen(src.n, src.h, src.w))
+	dst := b.other()
+	ep := &kernels.Epilogue{Bias: bias}
+	tasks := b.rowTasks(out[2])
+	oh, cout := out[2], l.OutC
+	b.add(Step{Name: l.Module[:len(l.Module)-len(".reduction")], Layers: names, tasks: tasks, run: func(t, wk int) {
+		y0, y1 := rowSplit(oh, tasks, t)
+		pc.RunNHWCRows(src.n, src.h, src.w, y0, y1, src.buf, src.c, dst, cout, ep, b.scratch[wk])
+	}})
+	b.cur = fmap{buf: dst, n: out[0], c: out[1], h: out[2], w: out[3]}
+	b.produced(g.Layers[next-1].Outputs[0])
+	return next, nil
+}
