@@ -19,6 +19,11 @@ import (
 // A state dict's pickle takes roughly 100 bytes per tensor.
 const maxPickleBytes = 256 << 20
 
+// maxBroadcastElements bounds tensors that have more elements than their
+// storage (views with zero strides, e.g. from expand()), so that a tiny
+// file cannot ask for gigabytes of output.
+const maxBroadcastElements = 1 << 24
+
 // stateDictKeys are the keys under which training scripts commonly wrap a
 // state dict, in order of preference.
 var stateDictKeys = []string{"state_dict", "model_state_dict", "model", "module"}
@@ -537,6 +542,9 @@ func (ck *checkpoint) materialize(t *ptTensor) (*Tensor, error) {
 		return nil, err
 	}
 	st := t.storage
+	if int64(numel) > st.numel && numel > maxBroadcastElements {
+		return nil, fmt.Errorf("view (size %s, stride %v) expands %d storage elements to %d; refusing broadcast views of more than %d elements", shapeString(shape), stride, st.numel, numel, maxBroadcastElements)
+	}
 	out := &Tensor{Shape: shape, Data: make([]float32, numel)}
 	if numel == 0 {
 		return out, nil
