@@ -54,7 +54,7 @@ SPEC is a preset (` + strings.Join(arch.Presets(), ", ") + `) or a YAML file.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%s: %v (see %s --help)", c.CommandPath(), err, c.CommandPath())}
 	})
-	root.AddCommand(newAnalyzeCmd(), newSpecsCmd())
+	root.AddCommand(newAnalyzeCmd(), newInferCmd(), newBenchCmd(), newSpecsCmd())
 	return root
 }
 
@@ -66,10 +66,15 @@ type specFlags struct {
 }
 
 func (f *specFlags) register(c *cobra.Command) {
-	c.Flags().StringArrayVar(&f.sets, "set", nil, "override a spec key, value in YAML (repeatable): --set n_div=8 --set depths=[1,1,1,1] --set stages.2.mixer=dwconv")
+	f.registerSets(c)
 	c.Flags().StringVar(&f.input, "input", "", "input size CxHxW or HxW (default: the spec's, 3x224x224 for presets)")
 	c.Flags().IntVar(&f.batch, "batch", 0, "batch size (default: the spec's, 1 for presets)")
 }
+
+func (f *specFlags) registerSets(c *cobra.Command) {
+	c.Flags().StringArrayVar(&f.sets, "set", nil, "override a spec key, value in YAML (repeatable): --set n_div=8 --set depths=[1,1,1,1] --set stages.2.mixer=dwconv")
+}
+
 
 // load resolves a spec with the flags' overrides applied after --set.
 func (f *specFlags) load(ref string) (*arch.Spec, *arch.Graph, error) {

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fnlab/fnlab/tensorio"
+)
+
+func newInferCmd() *cobra.Command {
+	var (
+		sf     specFlags
+		mf     modelFlags
+		input  string
+		output string
+		format string
+	)
+	c := &cobra.Command{
+		Use:   "infer SPEC --input X.npy --output Y.npy",
+		Short: "Run one forward pass from a .npy input to .npy outputs on fnlab's kernels",
+		Long: `infer runs SPEC on X.npy (float32 or float64, C order, NCHW or CHW) and writes
+the output as float32 .npy: logits [N, classes], or for fork_feat specs one file
+per feature map (Y_out0.npy ... Y_out3.npy, NCHW). The input's shape sets the
+model's batch, channels and size; --set changes the rest of the spec.`,
+		Example: `  fnlab infer t0 --weights fasternet_t0.pth --input image.npy --output logits.npy
+  fnlab infer detector.yaml --weights w.safetensors --input batch.npy --output feats.npy --threads 2`,
+		Args: exactArgs(1, "SPEC"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
+			}
+			if input == "" || output == "" {
+				return usageError{fmt.Errorf("fnlab infer: --input X.npy and --output Y.npy are required")}
+			}
+			x, err := tensorio.ReadNPYFile(input)
+			if err != nil {
+				return err
+			}
+			shape := x.Shape
+			if len(shape) == 3 {
+				shape = append([]int{1}, shape...)
+			}
+			if len(shape) != 4 {
+				return fmt.Errorf("%s: shape %v: expected an NCHW (or CHW) image tensor", input, x.Shape)
+			}
+			sf.sets = append(sf.sets, fmt.Sprintf("input={batch: %d, channels: %d, height: %d, width: %d}", shape[0], shape[1], shape[2], shape[3]))
+			_, g, err := sf.load(args[0])
+			if err != nil {
+				return err
+			}
+			if want := g.Shape(g.Input); fmt.Sprint([]int(want)) != fmt.Sprint(shape) {
+				return fmt.Errorf("%s: shape %v does not fit the model's input %v", input, x.Shape, []int(want))
+			}
+			p, err := mf.build(g, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			t0 := time.Now()
+			if err := p.Forward(x.Data); err != nil {
+				return err
+			}
+			ms := float64(time.Since(t0).Microseconds()) / 1e3
+			type outDoc struct {
+				Path  string `json:"path"`
+				Shape []int  `json:"shape"`
+				Top5  []int  `json:"top5,omitempty"`
+			}
+			var outs []outDoc
+			for i, o := range p.Outputs {
+				path := output
+				if len(p.Outputs) > 1 || g.Spec.ForkFeat {
+					ext := filepath.Ext(output)
+					path = fmt.Sprintf("%s_out%d%s", strings.TrimSuffix(output, ext), i, ext)
+				}
+				t := &tensorio.Tensor{Shape: append([]int(nil), o.Shape...), Data: o.Data}
+				if err := tensorio.WriteNPYFile(path, t); err != nil {
+					return err
+				}
+				d := outDoc{Path: path, Shape: t.Shape}
+				if len(o.Shape) == 2 {
+					d.Top5 = topk(o.Data[:o.Shape[1]], 5)
+				}
+				outs = append(outs, d)
+			}
+			if format == "json" {
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"model": g.Spec.Name, "forward_ms": ms, "threads": p.Threads(),
+					"weights": weightsName(mf), "outputs": outs})
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "%s: forward pass %.2f ms on %d thread(s), weights %s\n", g.Spec.Name, ms, p.Threads(), weightsName(mf))
+			for _, o := range outs {
+				fmt.Fprintf(w, "wrote %s %v", o.Path, o.Shape)
+				if o.Top5 != nil {
+					fmt.Fprintf(w, "  top-5 classes of image 0: %v", o.Top5)
+				}
+				fmt.Fprintln(w)
+			}
+			return nil
+		},
+	}
+	sf.registerSets(c)
+	mf.register(c)
+	c.Flags().StringVar(&input, "input", "", "input .npy file (NCHW or CHW); its shape sets the model's input")
+	c.Flags().StringVar(&output, "output", "", "output .npy path")
+	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	return c
+}
+
+func weightsName(mf modelFlags) string {
+	if mf.weights == "" {
+		return fmt.Sprintf("random (seed %d)", mf.seed)
+	}
+	return mf.weights
+}
+
+func topk(x []float32, k int) []int {
+	idx := make([]int, len(x))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return x[idx[a]] > x[idx[b]] })
+	return idx[:min(k, len(idx))]
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/engine"
+	"github.com/fnlab/fnlab/kernels"
+)
+
+// modelFlags select weights, threads and the SIMD level of a runnable model.
+type modelFlags struct {
+	weights string
+	seed    uint64
+	threads int
+	simd    string
+}
+
+func (f *modelFlags) register(c *cobra.Command) {
+	c.Flags().StringVar(&f.weights, "weights", "", "weights: .safetensors or PyTorch .pth/.pt (reference key names); default: seeded random weights")
+	c.Flags().Uint64Var(&f.seed, "seed", 0, "seed of the random weights used without --weights")
+	c.Flags().IntVar(&f.threads, "threads", 0, "worker threads (default: all cores)")
+	c.Flags().StringVar(&f.simd, "simd", "", "kernel level: avx512, avx2 or generic (default: the best this CPU has)")
+}
+
+// build loads weights (or makes random ones) and compiles the program.
+func (f *modelFlags) build(g *arch.Graph, stderr io.Writer) (*engine.Program, error) {
+	if f.threads < 0 {
+		return nil, usageError{fmt.Errorf("--threads %d: expected 0 (all cores) or more", f.threads)}
+	}
+	if f.simd != "" {
+		l, err := kernels.ParseLevel(f.simd)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--simd: %v", err)}
+		}
+		if err := kernels.SetLevel(l); err != nil {
+			return nil, err
+		}
+	}
+	var w engine.Weights
+	if f.weights != "" {
+		var err error
+		if w, err = engine.LoadWeights(f.weights, g); err != nil {
+			return nil, err
+		}
+	} else {
+		w = engine.RandomWeights(g, f.seed)
+	}
+	return engine.Build(g, w, engine.Options{Threads: f.threads})
+}
+
+// isTerminal reports whether w is an interactive terminal (for progress bars).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
