@@ -480,21 +480,21 @@ func (p *pyParser) int() (any, error) {
 // bytes, with room for the first axis to grow).
 func WriteNPY(w io.Writer, t *Tensor) error {
 	if err := t.check(); err != nil {
-		return fmt.Errorf("npy: cannot write tensor: %v", err)
+		return &Error{Msg: "npy: cannot write tensor: " + err.Error()}
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
 	if _, err := bw.Write(npyHeaderBytes(t.Shape)); err != nil {
-		return fmt.Errorf("npy: write: %w", err)
+		return &Error{Msg: "npy: write: " + oneLine(err.Error()), Err: err}
 	}
 	var b [4]byte
 	for _, v := range t.Data {
 		binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
 		if _, err := bw.Write(b[:]); err != nil {
-			return fmt.Errorf("npy: write: %w", err)
+			return &Error{Msg: "npy: write: " + oneLine(err.Error()), Err: err}
 		}
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("npy: write: %w", err)
+		return &Error{Msg: "npy: write: " + oneLine(err.Error()), Err: err}
 	}
 	return nil
 }
@@ -538,6 +538,10 @@ func WriteNPYFile(path string, t *Tensor) error {
 	}
 	if err := WriteNPY(f, t); err != nil {
 		f.Close()
+		var e *Error
+		if errors.As(err, &e) {
+			return &Error{Path: path, Msg: strings.TrimPrefix(e.Msg, "npy: "), Err: e.Err}
+		}
 		return withPath(path, err)
 	}
 	if err := f.Close(); err != nil {

@@ -264,3 +264,32 @@ func TestReadPTHProtocol4(t *testing.T) {
 		}
 	}
 }
+
+// TestReadPTHBigEndian reads a checkpoint whose byteorder record says
+// "big" (torch.save on a big-endian machine).
+func TestReadPTHBigEndian(t *testing.T) {
+	var p pickler
+	p.proto().orderedDict().mark()
+	p.str("w").tensor("FloatStorage", "0", 2, 0, []int{2}, []int{1})
+	p.str("h").tensor("HalfStorage", "1", 1, 0, []int{1}, []int{1})
+	p.str("n").tensor("LongStorage", "2", 1, 0, nil, nil)
+	p.op('u', '.')
+	f32be := make([]byte, 8)
+	binary.BigEndian.PutUint32(f32be, math.Float32bits(1.5))
+	binary.BigEndian.PutUint32(f32be[4:], math.Float32bits(-2))
+	recs := ckptRecords(p.Bytes(), map[string][]byte{
+		"0": f32be,
+		"1": {0x3c, 0x00}, // 1.0 as big-endian half
+		"2": {0, 0, 0, 0, 0, 0, 1, 0},
+	})
+	recs[1].data = []byte("big")
+	path := filepath.Join(t.TempDir(), "be.pth")
+	writeZip(t, path, recs)
+	s, err := ReadPTH(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameBits(s.Tensors["w"].Data, []float32{1.5, -2}) || s.Tensors["h"].Data[0] != 1 || s.Tensors["n"].Data[0] != 256 {
+		t.Errorf("got w=%v h=%v n=%v", s.Tensors["w"].Data, s.Tensors["h"].Data, s.Tensors["n"].Data)
+	}
+}
