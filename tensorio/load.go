@@ -2,6 +2,7 @@ package tensorio
 
 import (
 	"archive/zip"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,8 +43,11 @@ func ReadNPZ(path string) (*State, error) {
 	if err != nil {
 		return nil, osErr(path, "cannot stat", err)
 	}
+	if !st.Mode().IsRegular() {
+		return nil, fileErr(path, "expected a regular file, found %s", describeMode(st.Mode()))
+	}
 	zr, err := zip.NewReader(f, st.Size())
-	if err != nil {
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) || zr == nil {
 		return nil, fileErr(path, "not a valid .npz (zip) archive: %v", err)
 	}
 	s := NewState()

@@ -216,3 +216,20 @@ func TestMissingFileError(t *testing.T) {
 		}
 	}
 }
+
+func TestDirectoryError(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"d.npy", "d.safetensors", "d.pth", "d.npz"} {
+		p := filepath.Join(dir, name)
+		os.Mkdir(p, 0o755)
+		var err error
+		if strings.HasSuffix(name, ".npy") {
+			_, err = ReadNPYFile(p)
+		} else {
+			_, err = Load(p)
+		}
+		if err == nil || err.Error() != p+": expected a regular file, found a directory" {
+			t.Errorf("%s: got %v", name, err)
+		}
+	}
+}

@@ -50,6 +50,9 @@ func ReadNPYFile(path string) (*Tensor, error) {
 	if err != nil {
 		return nil, osErr(path, "cannot stat", err)
 	}
+	if !st.Mode().IsRegular() {
+		return nil, fileErr(path, "expected a regular file, found %s", describeMode(st.Mode()))
+	}
 	t, err := readNPY(bufio.NewReaderSize(f, 1<<16), st.Size())
 	if err != nil {
 		return nil, withPath(path, err)

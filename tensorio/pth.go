@@ -47,6 +47,9 @@ func ReadPTH(path string) (*State, error) {
 	if err != nil {
 		return nil, osErr(path, "cannot stat", err)
 	}
+	if !st.Mode().IsRegular() {
+		return nil, fileErr(path, "expected a regular file, found %s", describeMode(st.Mode()))
+	}
 	s, err := readPTH(f, st.Size())
 	if err != nil {
 		return nil, withPath(path, err)
@@ -66,7 +69,10 @@ func readPTH(r io.ReaderAt, size int64) (*State, error) {
 		return nil, err
 	}
 	zr, err := zip.NewReader(r, size)
-	if err != nil {
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // names are only looked up, never used as paths
+		return nil, pthErr("corrupt zip archive: %v", err)
+	}
+	if zr == nil {
 		return nil, pthErr("corrupt zip archive: %v", err)
 	}
 	ck := &checkpoint{r: r, size: size, records: map[string]*zip.File{}, raw: map[string][]byte{}}

@@ -293,3 +293,28 @@ func TestReadPTHBigEndian(t *testing.T) {
 		t.Errorf("got w=%v h=%v n=%v", s.Tensors["w"].Data, s.Tensors["h"].Data, s.Tensors["n"].Data)
 	}
 }
+
+// TestReadPTHRebuildFromType covers tensors pickled through
+// torch._tensor._rebuild_from_type_v2 (tensors with Python attributes or
+// subclasses) and torch._utils._rebuild_parameter_with_state.
+func TestReadPTHRebuildFromType(t *testing.T) {
+	var p pickler
+	p.proto().orderedDict().mark()
+	p.str("a").global("torch._tensor", "_rebuild_from_type_v2").mark()
+	p.global("torch._utils", "_rebuild_tensor_v2").global("torch._tensor", "Tensor")
+	p.mark().mark().str("storage").global("torch", "FloatStorage").str("0").str("cpu").int(3).op('t', 'Q')
+	p.int(1).ints(2).ints(1).op(0x89).orderedDict().op('t') // args tuple
+	p.op('}').op('t', 'R')
+	p.str("b").global("torch._utils", "_rebuild_parameter_with_state").mark()
+	p.tensor("FloatStorage", "0", 3, 0, []int{1}, []int{1}).op(0x88).orderedDict().op('}').op('t', 'R')
+	p.op('u', '.')
+	path := filepath.Join(t.TempDir(), "x.pt")
+	writeZip(t, path, ckptRecords(p.Bytes(), map[string][]byte{"0": f32le(7, 8, 9)}))
+	s, err := ReadPTH(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameBits(s.Tensors["a"].Data, []float32{8, 9}) || !sameBits(s.Tensors["b"].Data, []float32{7}) {
+		t.Errorf("a=%v b=%v", s.Tensors["a"], s.Tensors["b"])
+	}
+}

@@ -48,6 +48,9 @@ func ReadSafetensors(path string) (*State, error) {
 	if err != nil {
 		return nil, osErr(path, "cannot stat", err)
 	}
+	if !st.Mode().IsRegular() {
+		return nil, fileErr(path, "expected a regular file, found %s", describeMode(st.Mode()))
+	}
 	s, err := readSafetensors(f, st.Size())
 	if err != nil {
 		return nil, withPath(path, err)
