@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fnlab/fnlab/tensorio"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -127,5 +130,93 @@ func TestUserErrors(t *testing.T) {
 		if strings.Contains(errText, "\n") {
 			t.Errorf("fnlab %s: multi-line error %q", strings.Join(c.args, " "), errText)
 		}
+	}
+}
+
+// tinySets are the --set overrides of the golden tiny models (see testdata/golden/manifest.json).
+var tinySets = []string{"--set", "embed_dim=16", "--set", "depths=[1,2,1,1]", "--set", "feature_dim=32", "--set", "num_classes=10"}
+
+func TestInferGolden(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "y.npy")
+	args := append([]string{"infer", "t0", "--weights", "../../testdata/golden/tiny_pconv.pth", "--input", "../../testdata/golden/tiny_input.npy",
+		"--output", out, "--format", "json"}, tinySets...)
+	stdout, errText, code := run(t, args...)
+	if code != 0 {
+		t.Fatal(errText)
+	}
+	if !strings.Contains(stdout, `"shape": [`) {
+		t.Errorf("json output: %s", stdout)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile("../../testdata/golden/tiny_pconv_logits.npy")
+	if len(got) != len(want) {
+		t.Fatalf("output file %d bytes, reference %d", len(got), len(want))
+	}
+	// Detection model: one file per feature map.
+	args = append([]string{"infer", "t0", "--weights", "../../testdata/golden/tiny_features.safetensors", "--input", "../../testdata/golden/tiny_input.npy",
+		"--output", filepath.Join(dir, "f.npy"), "--set", "fork_feat=true"}, tinySets...)
+	if _, errText, code := run(t, args...); code != 0 {
+		t.Fatal(errText)
+	}
+	for i := 0; i < 4; i++ {
+		if _, err := os.Stat(filepath.Join(dir, fmt.Sprintf("f_out%d.npy", i))); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestInferErrors(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.npy")
+	os.WriteFile(junk, []byte("not a numpy file"), 0o644)
+	in := "../../testdata/golden/tiny_input.npy"
+	small := filepath.Join(dir, "small.npy")
+	if err := tensorio.WriteNPYFile(small, &tensorio.Tensor{Shape: []int{1, 3, 16, 16}, Data: make([]float32, 3*16*16)}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"infer", "t0", "--input", junk, "--output", filepath.Join(dir, "y.npy")}, "junk.npy"},
+		{[]string{"infer", "t0", "--output", "y.npy"}, "--input X.npy and --output Y.npy are required"},
+		{append([]string{"infer", "t0", "--weights", "../../testdata/golden/tiny_conv.safetensors", "--input", in, "--output", filepath.Join(dir, "y.npy")}, tinySets...),
+			"weights do not fit model"},
+		{[]string{"infer", "t0", "--input", "../../testdata/golden/tiny_pconv_logits.npy", "--output", filepath.Join(dir, "y.npy")}, "shape [1 10]: expected an NCHW (or CHW) image tensor"},
+		{[]string{"infer", "t0", "--input", small, "--output", filepath.Join(dir, "y.npy")}, "input.height: 16 is too small"},
+		{[]string{"infer", "t0", "--weights", "nope.pth", "--input", in, "--output", filepath.Join(dir, "y.npy")}, "nope.pth"},
+	}
+	for _, c := range cases {
+		_, errText, code := run(t, c.args...)
+		if code == 0 || !strings.Contains(errText, c.want) || strings.Contains(errText, "\n") {
+			t.Errorf("fnlab %s: exit %d %q, want an error containing %q", strings.Join(c.args, " "), code, errText, c.want)
+		}
+	}
+}
+
+func TestBenchJSON(t *testing.T) {
+	args := append([]string{"bench", "t0", "--runs", "3", "--warmup", "1", "--per-layer", "--format", "json", "--input", "3x64x64"}, tinySets...)
+	out, errText, code := run(t, args...)
+	if code != 0 {
+		t.Fatal(errText)
+	}
+	var r map[string]any
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"median_ms", "p10_ms", "p90_ms", "min_ms", "images_per_s", "gflops", "threads", "batch", "machine", "layers"} {
+		if _, ok := r[k]; !ok {
+			t.Errorf("bench json lacks %q", k)
+		}
+	}
+	if r["median_ms"].(float64) <= 0 || r["gflops"].(float64) <= 0 {
+		t.Errorf("bench json %v", r)
+	}
+	if _, errText, code := run(t, "bench", "t0", "--runs", "0"); code != 2 || !strings.Contains(errText, "--runs 0") {
+		t.Errorf("--runs 0: exit %d %q", code, errText)
 	}
 }
