@@ -73,6 +73,7 @@ var conv3x3Budget = 48 << 10
 type conv3x3Plan struct {
 	rows    int  // output rows per chunk
 	ext     bool // convExt
+	pad     int  // floats of padded input; the extended output follows
 	scratch int  // floats
 }
 
@@ -86,8 +87,9 @@ func (c *Conv3x3) plan(h, w int) conv3x3Plan {
 	case convExt:
 		ext = true
 	default:
-		// Narrow images make short GEMMs; padding columns cost 2/(w+2).
-		ext = w < 24
+		// Few channels make short GEMMs whose per-call cost shows; the
+		// extended rows waste only 2/(w+2) of the work on wide images.
+		ext = w >= 28 && c.cg*c.cog <= 256
 	}
 	w2 := w + 2
 	per := w2 * c.cin
@@ -98,7 +100,8 @@ func (c *Conv3x3) plan(h, w int) conv3x3Plan {
 	r = max(1, min(r, h))
 	nch := (h + r - 1) / r
 	r = (h + nch - 1) / nch
-	p := conv3x3Plan{rows: r, ext: ext, scratch: (r + 2) * w2 * c.cin}
+	p := conv3x3Plan{rows: r, ext: ext, pad: (r + 2) * w2 * c.cin}
+	p.scratch = p.pad
 	if ext {
 		p.scratch += r * w2 * c.cout
 	}
@@ -157,7 +160,7 @@ func (c *Conv3x3) RunRows(n, h, w, y0, y1 int, in []float32, ldi int, out []floa
 			yb := min(ya+p.rows, y1)
 			c.fillPad(scratch, in, ldi, b, h, w, ya, yb)
 			if p.ext {
-				c.chunkExt(scratch, scratch[(p.rows+2)*(w+2)*c.cin:], b, h, w, ya, yb, out, ldo, ep)
+				c.chunkExt(scratch, scratch[p.pad:], b, h, w, ya, yb, out, ldo, ep)
 			} else {
 				c.chunkDirect(scratch, b, h, w, ya, yb, out, ldo, ep)
 			}
@@ -166,13 +169,12 @@ func (c *Conv3x3) RunRows(n, h, w, y0, y1 int, in []float32, ldi int, out []floa
 }
 
 // fillPad copies input rows [ya-1, yb] of image b into pad, zero-bordered:
-// group g occupies (yb-ya+2) rows of w+2 pixels of cg channels, groups one
-// after another.
+// group g occupies yb-ya+2 rows of w+2 pixels of cg channels, groups one
+// after another; padded pixel q of a row is input pixel q-1.
 func (c *Conv3x3) fillPad(pad []float32, in []float32, ldi, b, h, w, ya, yb int) {
 	cg := c.cg
-	w2 := w + 2
 	rows := yb - ya + 2
-	rs := w2 * cg
+	rs := (w + 2) * cg
 	gsz := rows * rs
 	for g := 0; g < c.groups; g++ {
 		pg := pad[g*gsz : (g+1)*gsz]
@@ -190,39 +192,34 @@ func (c *Conv3x3) fillPad(pad []float32, in []float32, ldi, b, h, w, ya, yb int)
 	}
 }
 
-// subEpilogue is ep seen from output column col and output pixel pix.
-func subEpilogue(ep *Epilogue, col, pix int, dst *Epilogue) *Epilogue {
-	if ep == nil {
-		return nil
+// tapSources sets the nine GEMM sources of a 3x3 convolution over the
+// padded rows of one group (rs floats apart) whose top-left tap is at off:
+// source dy*3+dx is the padded map shifted by (dy, dx). (Sources with
+// LdA < K, which would let the three horizontal taps form one source of
+// K = 3*cg, are not allowed by GemmSrc.)
+func tapSources(src *[9]Src, pg []float32, off, rs, cg int) []Src {
+	for dy := 0; dy < 3; dy++ {
+		for dx := 0; dx < 3; dx++ {
+			src[dy*3+dx] = Src{A: pg[off+dy*rs+dx*cg:], LdA: cg, K: cg}
+		}
 	}
-	*dst = Epilogue{Act: ep.Act, LdR: ep.LdR}
-	if ep.Bias != nil {
-		dst.Bias = ep.Bias[col:]
-	}
-	if ep.Residual != nil {
-		dst.Residual = ep.Residual[pix*ep.LdR+col:]
-	}
-	return dst
+	return src[:]
 }
 
-// chunkDirect computes rows [ya, yb) with one GEMM per row and group: the
-// three sources are the padded rows y-1, y, y+1, each pixel's K = 3*cg
-// floats being its three horizontal taps (consecutive in the padded row).
+// chunkDirect computes rows [ya, yb) with one GEMM per row and group, its
+// sources the padded rows y-1, y, y+1 (see tapSources).
 func (c *Conv3x3) chunkDirect(pad []float32, b, h, w, ya, yb int, out []float32, ldo int, ep *Epilogue) {
 	cg, cog := c.cg, c.cog
 	rs := (w + 2) * cg
 	gsz := (yb - ya + 2) * rs
-	var src [3]Src
+	var src [9]Src
 	var e Epilogue
 	for y := ya; y < yb; y++ {
 		r := y - ya
 		pix := (b*h + y) * w
 		for g := 0; g < c.groups; g++ {
-			pg := pad[g*gsz : (g+1)*gsz]
-			for dy := 0; dy < 3; dy++ {
-				src[dy] = Src{A: pg[(r+dy)*rs:], LdA: cg, K: 3 * cg}
-			}
-			GemmSrc(w, src[:], c.b[g], out[pix*ldo+g*cog:], ldo, subEpilogue(ep, g*cog, pix, &e))
+			ss := tapSources(&src, pad[g*gsz:(g+1)*gsz], r*rs, rs, cg)
+			GemmSrc(w, ss, c.b[g], out[pix*ldo+g*cog:], ldo, subEpilogue(ep, g*cog, pix, &e))
 		}
 	}
 }
@@ -238,13 +235,10 @@ func (c *Conv3x3) chunkExt(pad, t []float32, b, h, w, ya, yb int, out []float32,
 	rows := yb - ya
 	gsz := (rows + 2) * rs
 	m := rows*w2 - 2
-	var src [3]Src
+	var src [9]Src
 	var e Epilogue
 	for g := 0; g < c.groups; g++ {
-		pg := pad[g*gsz : (g+1)*gsz]
-		for dy := 0; dy < 3; dy++ {
-			src[dy] = Src{A: pg[dy*rs:], LdA: cg, K: 3 * cg}
-		}
+		ss := tapSources(&src, pad[g*gsz:(g+1)*gsz], 0, rs, cg)
 		var pe *Epilogue
 		if ep != nil && (ep.Bias != nil || ep.Act != ActNone) {
 			e = Epilogue{Act: ep.Act}
@@ -253,7 +247,7 @@ func (c *Conv3x3) chunkExt(pad, t []float32, b, h, w, ya, yb int, out []float32,
 			}
 			pe = &e
 		}
-		GemmSrc(m, src[:], c.b[g], t[g*cog:], c.cout, pe)
+		GemmSrc(m, ss, c.b[g], t[g*cog:], c.cout, pe)
 	}
 	var res []float32
 	ldr := 0
@@ -264,4 +258,19 @@ func (c *Conv3x3) chunkExt(pad, t []float32, b, h, w, ya, yb int, out []float32,
 		}
 		copyAddPixels(out[pix*ldo:], ldo, t[(y-ya)*w2*c.cout:], c.cout, res, ldr, w, c.cout)
 	}
+}
+
+// subEpilogue is ep seen from output column col and output pixel pix.
+func subEpilogue(ep *Epilogue, col, pix int, dst *Epilogue) *Epilogue {
+	if ep == nil {
+		return nil
+	}
+	*dst = Epilogue{Act: ep.Act, LdR: ep.LdR}
+	if ep.Bias != nil {
+		dst.Bias = ep.Bias[col:]
+	}
+	if ep.Residual != nil {
+		dst.Residual = ep.Residual[pix*ep.LdR+col:]
+	}
+	return dst
 }

@@ -213,43 +213,49 @@ func runConvCase(t *testing.T, rng *rand.Rand, ch convCh, sh convShape, ec epCas
 	checkConv(t, what, out, ldo, offOut, ref, mag, sh.n, ch.cout, sh.h, sh.w, ep)
 }
 
-func TestConv3x3(t *testing.T) {
+// forConvModes runs f under every implicit-GEMM strategy.
+func forConvModes(t *testing.T, f func(t *testing.T)) {
 	for _, mode := range []int{convDirect, convExt} {
 		t.Run(fmt.Sprintf("mode%d", mode), func(t *testing.T) {
 			old := conv3x3Mode
 			conv3x3Mode = mode
 			defer func() { conv3x3Mode = old }()
-			forLevels(t, func(t *testing.T) {
-				rng := rand.New(rand.NewSource(1))
-				for _, ch := range convChs {
-					for si, sh := range convShapes {
-						ec := epCases[(si+ch.cin)%len(epCases)]
-						runConvCase(t, rng, ch, sh, ec, 0, 0, 0, 0, false)
-						// PConv-style: a channel slice of a wider map, written into a wider map.
-						runConvCase(t, rng, ch, sh, ec, 3*ch.cin+1, 2, 5, 3, si%2 == 0)
-					}
-					for _, ec := range epCases {
-						runConvCase(t, rng, ch, convShape{2, 4, 5}, ec, 1, 1, 2, 2, true)
-					}
-				}
-			})
+			f(t)
 		})
 	}
 }
 
+func TestConv3x3(t *testing.T) {
+	forConvModes(t, func(t *testing.T) {
+		forLevels(t, func(t *testing.T) {
+			rng := rand.New(rand.NewSource(1))
+			for _, ch := range convChs {
+				for si, sh := range convShapes {
+					ec := epCases[(si+ch.cin)%len(epCases)]
+					runConvCase(t, rng, ch, sh, ec, 0, 0, 0, 0, false)
+					// PConv-style: a channel slice of a wider map, written into a wider map.
+					runConvCase(t, rng, ch, sh, ec, 3*ch.cin+1, 2, 5, 3, si%2 == 0)
+				}
+				for _, ec := range epCases {
+					runConvCase(t, rng, ch, convShape{2, 4, 5}, ec, 1, 1, 2, 2, true)
+				}
+			}
+		})
+	})
+}
+
 // TestConv3x3Chunks forces one-row chunks so chunk edges meet everywhere.
 func TestConv3x3Chunks(t *testing.T) {
-	oldB, oldM := conv3x3Budget, conv3x3Mode
-	defer func() { conv3x3Budget, conv3x3Mode = oldB, oldM }()
+	oldB := conv3x3Budget
+	defer func() { conv3x3Budget = oldB }()
 	conv3x3Budget = 1
-	for _, mode := range []int{convDirect, convExt} {
-		conv3x3Mode = mode
+	forConvModes(t, func(t *testing.T) {
 		rng := rand.New(rand.NewSource(2))
 		for _, ch := range []convCh{{5, 7, 1}, {8, 12, 4}, {10, 10, 1}} {
 			runConvCase(t, rng, ch, convShape{2, 7, 5}, epCases[6], 2, 1, 1, 1, true)
 			runConvCase(t, rng, ch, convShape{1, 5, 3}, epCases[4], 0, 0, 0, 0, false)
 		}
-	}
+	})
 }
 
 func TestConv3x3PConv(t *testing.T) {

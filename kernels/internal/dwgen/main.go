@@ -14,7 +14,7 @@ import (
 )
 
 // Interior column blocks, widest first; the last must be 1.
-var tiers = []int{8, 1}
+var tiers = []int{8, 4, 2, 1}
 
 func main() {
 	ConstraintExpr("amd64,!noasm")
@@ -43,7 +43,8 @@ type dwState struct {
 	s         [3]GPVirtual // pixel strides of the rows (bytes; 0 for a zero row)
 	po, ldo   GPVirtual
 	pr, ldr   GPVirtual
-	k         OpmaskVirtual
+	k         OpmaskVirtual // channel mask, when masked
+	masked    bool
 	wt        [9]VecVirtual
 	bias      VecVirtual
 	zero      VecVirtual
@@ -72,7 +73,7 @@ func (st *dwState) block(u int, left, right, last bool) {
 		}
 		for j := j0; j <= j1; j++ {
 			t := ZMM()
-			VMOVUPS_Z(Mem{Base: q}, st.k, t)
+			st.load(Mem{Base: q}, t)
 			for dx := 0; dx < 3; dx++ {
 				o := j - dx
 				if o >= 0 && o < u {
@@ -99,17 +100,33 @@ func (st *dwState) block(u int, left, right, last bool) {
 			VMAXPS(st.zero, acc[i], acc[i])
 		}
 		if st.res {
-			t := ZMM()
-			VMOVUPS_Z(Mem{Base: st.pr}, st.k, t)
-			VADDPS(t, acc[i], acc[i])
+			if st.masked {
+				t := ZMM()
+				st.load(Mem{Base: st.pr}, t)
+				VADDPS(t, acc[i], acc[i])
+			} else {
+				VADDPS(Mem{Base: st.pr}, acc[i], acc[i])
+			}
 			if !last || i < u-1 {
 				ADDQ(st.ldr, st.pr)
 			}
 		}
-		VMOVUPS(acc[i], st.k, Mem{Base: st.po})
+		if st.masked {
+			VMOVUPS(acc[i], st.k, Mem{Base: st.po})
+		} else {
+			VMOVUPS(acc[i], Mem{Base: st.po})
+		}
 		if !last || i < u-1 {
 			ADDQ(st.ldo, st.po)
 		}
+	}
+}
+
+func (st *dwState) load(m Mem, z VecVirtual) {
+	if st.masked {
+		VMOVUPS_Z(m, st.k, z)
+	} else {
+		VMOVUPS(m, z)
 	}
 }
 
@@ -119,33 +136,55 @@ func genDWRow(name string, relu, res bool) {
 		"Rows r0, r1, r2 are the input rows y-1, y, y+1 with pixel strides s0, s1, s2 in floats",
 		"(0 for a row of cp zeros standing in for padding). w is [9][cp], bias cp floats",
 		"(masked loads: c floats suffice). Strides are in floats.")
-	st := &dwState{relu: relu, res: res}
-
 	cboff := AllocLocal(8)
 	z0 := GP64()
 	XORQ(z0, z0)
 	MOVQ(z0, cboff)
 
 	Label(name + "_cb")
-	// Mask for channels [cb, cb+16) ∩ [0, c).
+	cleft := GP64()
+	Load(Param("c"), cleft)
+	off := GP64()
+	MOVQ(cboff, off)
+	SHRQ(Imm(2), off)
+	SUBQ(off, cleft) // channels left
+	CMPQ(cleft, Imm(16))
+	JLT(LabelRef(name + "_tailblk"))
+	genDWBody(name+"_f", &dwState{relu: relu, res: res}, cboff)
+	JMP(LabelRef(name + "_next"))
+
+	Label(name + "_tailblk")
+	st := &dwState{relu: relu, res: res, masked: true}
 	{
-		cleft := GP64()
-		Load(Param("c"), cleft)
-		off := GP64()
-		MOVQ(cboff, off)
-		SHRQ(Imm(2), off)
-		SUBQ(off, cleft) // channels left
-		rem := GP64()
-		MOVQ(U64(16), rem)
-		CMPQ(cleft, Imm(16))
-		CMOVQLT(cleft, rem)
 		ones := GP32()
 		MOVL(U32(0xffffffff), ones)
 		m := GP32()
-		BZHIL(rem.As32(), ones, m)
+		BZHIL(cleft.As32(), ones, m)
 		st.k = K()
 		KMOVW(m, st.k)
 	}
+	genDWBody(name+"_m", st, cboff)
+
+	Label(name + "_next")
+	{
+		off := GP64()
+		MOVQ(cboff, off)
+		ADDQ(Imm(64), off)
+		MOVQ(off, cboff)
+		SHRQ(Imm(2), off)
+		cc := GP64()
+		Load(Param("c"), cc)
+		CMPQ(off, cc)
+		JLT(LabelRef(name + "_cb"))
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// genDWBody emits one channel block (16 channels at byte offset cboff,
+// masked by st.k when st.masked) over the whole row.
+func genDWBody(name string, st *dwState, cboff Mem) {
+	relu, res := st.relu, st.res
 	// Weights and bias for this channel block.
 	{
 		wp := GP64()
@@ -165,7 +204,7 @@ func genDWRow(name string, relu, res bool) {
 		Load(Param("bias"), bp)
 		ADDQ(cboff, bp)
 		st.bias = ZMM()
-		VMOVUPS_Z(Mem{Base: bp}, st.k, st.bias)
+		st.load(Mem{Base: bp}, st.bias)
 		if relu {
 			st.zero = ZMM()
 			VXORPS(st.zero, st.zero, st.zero)
@@ -197,7 +236,7 @@ func genDWRow(name string, relu, res bool) {
 	CMPQ(xc, Imm(1))
 	JNE(LabelRef(name + "_wide"))
 	st.block(1, true, true, true)
-	JMP(LabelRef(name + "_next"))
+	JMP(LabelRef(name + "_end"))
 
 	Label(name + "_wide")
 	st.block(1, true, false, false)
@@ -214,21 +253,7 @@ func genDWRow(name string, relu, res bool) {
 		Label(done)
 	}
 	st.block(1, false, true, true)
-
-	Label(name + "_next")
-	{
-		off := GP64()
-		MOVQ(cboff, off)
-		ADDQ(Imm(64), off)
-		MOVQ(off, cboff)
-		SHRQ(Imm(2), off)
-		cc := GP64()
-		Load(Param("c"), cc)
-		CMPQ(off, cc)
-		JLT(LabelRef(name + "_cb"))
-	}
-	VZEROUPPER()
-	RET()
+	Label(name + "_end")
 }
 
 // genCopyPix emits copyPixAVX512 (dst[p*ldd+j] = src[p*lds+j]) or, with
