@@ -38,8 +38,25 @@ func NHWCToNCHW(n, c, h, w int, src, dst []float32) {
 // square tiles so both sides stay in cache.
 func transpose(s []float32, lds int, d []float32, ldd int, rows, cols int) {
 	const tile = 16
-	if rows <= 4 {
-		// Few rows (an RGB image): walk the destination contiguously.
+	if rows == 3 {
+		// NCHW RGB to NHWC: interleave three planes.
+		s0, s1, s2 := s[:cols], s[lds:lds+cols], s[2*lds:2*lds+cols]
+		for j := range s0 {
+			dr := d[j*ldd : j*ldd+3]
+			dr[0], dr[1], dr[2] = s0[j], s1[j], s2[j]
+		}
+		return
+	}
+	if cols == 3 {
+		// NHWC RGB to NCHW: split into three planes.
+		d0, d1, d2 := d[:rows], d[ldd:ldd+rows], d[2*ldd:2*ldd+rows]
+		for i := range d0 {
+			sr := s[i*lds : i*lds+3]
+			d0[i], d1[i], d2[i] = sr[0], sr[1], sr[2]
+		}
+		return
+	}
+	if rows < 3 || cols < 3 {
 		for j := 0; j < cols; j++ {
 			dr := d[j*ldd : j*ldd+rows]
 			for i := range dr {
@@ -52,7 +69,21 @@ func transpose(s []float32, lds int, d []float32, ldd int, rows, cols int) {
 		i1 := min(i0+tile, rows)
 		for j0 := 0; j0 < cols; j0 += tile {
 			j1 := min(j0+tile, cols)
-			for i := i0; i < i1; i++ {
+			i := i0
+			// Four source rows at a time: each destination row gets four
+			// consecutive floats.
+			for ; i+4 <= i1; i += 4 {
+				n := j1 - j0
+				s0 := s[i*lds+j0:][:n]
+				s1 := s[(i+1)*lds+j0:][:n]
+				s2 := s[(i+2)*lds+j0:][:n]
+				s3 := s[(i+3)*lds+j0:][:n]
+				for jj := range s0 {
+					dr := d[(j0+jj)*ldd+i:][:4]
+					dr[0], dr[1], dr[2], dr[3] = s0[jj], s1[jj], s2[jj], s3[jj]
+				}
+			}
+			for ; i < i1; i++ {
 				sr := s[i*lds+j0 : i*lds+j1]
 				for jj, v := range sr {
 					d[(j0+jj)*ldd+i] = v

@@ -79,14 +79,10 @@ func (p *PatchConv) ScratchLen(n, h, w int) int {
 	return p.chunkRows(oh, ow) * ow * p.cin * p.k * p.k
 }
 
+// useSrcNCHW: the cin*k sources (one per channel and patch row, K = k
+// each) measured faster than im2col for the 4x4 RGB embedding.
 func (p *PatchConv) useSrcNCHW() bool {
-	switch patchMode {
-	case patchSrc:
-		return p.cin*p.k <= maxPatchSrc
-	case patchIm2col:
-		return false
-	}
-	return false
+	return patchMode != patchIm2col && p.cin*p.k <= maxPatchSrc
 }
 
 func (p *PatchConv) useSrcNHWC(ldi int) bool {
@@ -94,13 +90,7 @@ func (p *PatchConv) useSrcNHWC(ldi int) bool {
 	if ldi == p.cin {
 		ns = p.k
 	}
-	switch patchMode {
-	case patchSrc:
-		return ns <= maxPatchSrc
-	case patchIm2col:
-		return false
-	}
-	return ns <= maxPatchSrc
+	return patchMode != patchIm2col && ns <= maxPatchSrc
 }
 
 func (p *PatchConv) checkOut(n, oh, ow int, out []float32, ldo int, ep *Epilogue) {
