@@ -2,8 +2,6 @@
 
 package kernels
 
-import "unsafe"
-
 //go:generate go run -C internal/asmgen . -out ../../gemm_amd64.s
 
 // gemmArgs is the parameter block of the generated micro-kernels (offsets
@@ -28,6 +26,11 @@ type gemmArgs struct {
 	nblk    int
 	mask    uint64 // columns of a panel to store: bit j = column j
 	flags   uint64
+
+	// AVX2 kernels only.
+	kstride int       // bytes of packed B per k (128 or 64)
+	cstride int       // column bytes between panels
+	ymask   [16]int32 // lanes to load and store when kFlagMasked: -1 or 0
 }
 
 const (
@@ -36,6 +39,7 @@ const (
 	kFlagReLU
 	kFlagGELU
 	kFlagRes
+	kFlagMasked // AVX2: tail columns, use ymask
 )
 
 // AVX-512 micro-kernels: gemmZ<mr>x<nr>(args *gemmArgs), mr = 1..12, nr = 32 or 16.
@@ -186,7 +190,7 @@ func gemmAVX512(m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue
 }
 
 func gemmAVX2(m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) bool {
-	return false
+	return gemmAsm(AVX2, m, src, b, c, ldc, ep)
 }
 
 // gemmAsm drives the micro-kernels of isa over the whole product. It returns
@@ -195,6 +199,9 @@ func gemmAVX2(m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) 
 func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) bool {
 	K, N := b.K, b.N
 	mr := 12
+	if isa == AVX2 {
+		mr = 6
+	}
 	kc := K
 	if K*N*4 > gemmKBlockBytes && K >= 2*gemmKC {
 		kc = gemmKC
@@ -282,6 +289,10 @@ func gemmPass(isa Level, args *gemmArgs, seg *[gemmMaxSrc]Src, ns int, b *Packed
 		args.a[j] = &seg[j].A[i0*seg[j].LdA]
 	}
 	args.nblk = nblk
+	if isa == AVX2 {
+		gemmPassY(args, b, k0, i0, mr, c, bias, res, ldr)
+		return
+	}
 	K := b.K
 	ldc := args.ldc / 4
 	if b.full > 0 {
@@ -321,13 +332,167 @@ func callKern(isa Level, mr, nr int, a *gemmArgs) {
 	callZ(mr, nr, a)
 }
 
+// gemmPassY is gemmPass for the AVX2 kernels, which cover 16 (or 8) columns
+// of a panel: two passes over the full panels (one per half), then the tail
+// panel in pieces of at most 16 columns, masked where partial.
+func gemmPassY(args *gemmArgs, b *PackedB, k0, i0, mr int, c, bias, res []float32, ldr int) {
+	K := b.K
+	ldc := args.ldc / 4
+	flags := args.flags &^ kFlagMasked
+	set := func(col int) {
+		args.c = &c[i0*ldc+col]
+		args.bias, args.res = nil, nil
+		if bias != nil {
+			args.bias = &bias[col]
+		}
+		if res != nil {
+			args.res = &res[i0*ldr+col]
+		}
+	}
+	if b.full > 0 {
+		args.bstride = K * gemmNR * 4
+		args.kstride = gemmNR * 4
+		args.cstride = gemmNR * 4
+		args.npanel = b.full
+		args.flags = flags
+		for h := 0; h < gemmNR; h += 16 {
+			args.b = &b.data[k0*gemmNR+h]
+			set(h)
+			callY(mr, 16, args)
+		}
+	}
+	if b.tailW > 0 {
+		j0 := b.full * gemmNR
+		base := j0*K + k0*b.tailW
+		args.bstride, args.cstride, args.npanel = 0, 0, 1
+		args.kstride = b.tailW * 4
+		for h := 0; h < b.N-j0; h += 16 {
+			v := min(16, b.N-j0-h)
+			w := 16
+			if v <= 8 {
+				w = 8
+			}
+			args.flags = flags
+			if v < w {
+				args.flags |= kFlagMasked
+				for l := range args.ymask {
+					args.ymask[l] = 0
+					if l < v {
+						args.ymask[l] = -1
+					}
+				}
+			}
+			args.b = &b.data[base+h]
+			set(j0 + h)
+			callY(mr, w, args)
+		}
+	}
+	args.flags = flags
+}
+
+func callY(mr, nr int, a *gemmArgs) {
+	if nr == 16 {
+		switch mr {
+		case 1:
+			gemmY1x16(a)
+		case 2:
+			gemmY2x16(a)
+		case 3:
+			gemmY3x16(a)
+		case 4:
+			gemmY4x16(a)
+		case 5:
+			gemmY5x16(a)
+		case 6:
+			gemmY6x16(a)
+		}
+		return
+	}
+	switch mr {
+	case 1:
+		gemmY1x8(a)
+	case 2:
+		gemmY2x8(a)
+	case 3:
+		gemmY3x8(a)
+	case 4:
+		gemmY4x8(a)
+	case 5:
+		gemmY5x8(a)
+	case 6:
+		gemmY6x8(a)
+	}
+}
+
+// AVX2 micro-kernels: gemmY<mr>x<nr>(args *gemmArgs), mr = 1..6, nr = 16 or 8.
+
+//go:noescape
+func gemmY1x16(args *gemmArgs)
+
+//go:noescape
+func gemmY2x16(args *gemmArgs)
+
+//go:noescape
+func gemmY3x16(args *gemmArgs)
+
+//go:noescape
+func gemmY4x16(args *gemmArgs)
+
+//go:noescape
+func gemmY5x16(args *gemmArgs)
+
+//go:noescape
+func gemmY6x16(args *gemmArgs)
+
+//go:noescape
+func gemmY1x8(args *gemmArgs)
+
+//go:noescape
+func gemmY2x8(args *gemmArgs)
+
+//go:noescape
+func gemmY3x8(args *gemmArgs)
+
+//go:noescape
+func gemmY4x8(args *gemmArgs)
+
+//go:noescape
+func gemmY5x8(args *gemmArgs)
+
+//go:noescape
+func gemmY6x8(args *gemmArgs)
+
+//go:noescape
+func actY(x *float32, n int, act int)
+
+// geluConstY is geluConst with every value replicated over 8 lanes (the AVX2
+// kernels use them as full-vector memory operands).
+var geluConstY = func() (t [16][8]float32) {
+	for i, v := range geluConst {
+		for l := range t[i] {
+			t[i][l] = v
+		}
+	}
+	return t
+}()
+
 func applyActAsm(a Act, x []float32) bool {
 	switch level {
 	case AVX512:
 		actZ(&x[0], len(x), int(a))
 		return true
+	case AVX2:
+		n := len(x) &^ 7
+		if n > 0 {
+			actY(&x[0], n, int(a))
+		}
+		for i := n; i < len(x); i++ {
+			x[i] = act1(a, x[i])
+		}
+		return true
 	}
 	return false
 }
 
-var _ = unsafe.Pointer(nil)
+//go:noescape
+func fmaPeakZ(n int)

@@ -7,13 +7,19 @@ func RefGemm(m int, a []float32, lda int, b *PackedB, c []float32, ldc int, ep *
 
 // RefGemmSrc is GemmSrc's naive twin.
 func RefGemmSrc(m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) {
+	bt := make([]float64, b.N*b.K) // B transposed: bt[j*K+k] = B[k][j]
+	for k := 0; k < b.K; k++ {
+		for j := 0; j < b.N; j++ {
+			bt[j*b.K+k] = float64(b.At(k, j))
+		}
+	}
 	for i := 0; i < m; i++ {
 		for j := 0; j < b.N; j++ {
 			var s float64
 			k0 := 0
 			for _, sr := range src {
 				for k := 0; k < sr.K; k++ {
-					s += float64(sr.A[i*sr.LdA+k]) * float64(b.At(k0+k, j))
+					s += float64(sr.A[i*sr.LdA+k]) * bt[j*b.K+k0+k]
 				}
 				k0 += sr.K
 			}
