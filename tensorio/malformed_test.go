@@ -90,6 +90,7 @@ func TestMalformedInputs(t *testing.T) {
 		{"st too short", "w.safetensors", func(*testing.T) []byte { return []byte{1, 2, 3} }, []string{"file is 3 bytes, too short for the 8-byte safetensors header length"}},
 		{"st header length absurd", "w.safetensors", func(*testing.T) []byte { return binary.LittleEndian.AppendUint64(nil, 1<<40) }, []string{"header length 1099511627776 exceeds the 100000000-byte limit"}},
 		{"st header past end", "w.safetensors", func(*testing.T) []byte { return stBytes(`{"a":1}`, nil)[:12] }, []string{"header length 7 exceeds the 4 bytes after the length field (truncated file?)"}},
+		{"st given a pth", "w.safetensors", func(*testing.T) []byte { return golden }, []string{"not a safetensors file: this is a zip archive"}},
 		{"st bad json", "w.safetensors", func(*testing.T) []byte { return stBytes(`{"a":{"dtype":"F32",}}`, nil) }, []string{`bad header JSON at key "a"`}},
 		{"st not an object", "w.safetensors", func(*testing.T) []byte { return stBytes(`[1,2,3]`, nil) }, []string{"header must be a JSON object starting with '{'"}},
 		{"st offsets past data", "weights.safetensors", func(*testing.T) []byte {
@@ -126,6 +127,7 @@ func TestMalformedInputs(t *testing.T) {
 		{"pth empty", "m.pth", func(*testing.T) []byte { return nil }, []string{"empty file: expected a torch.save zip checkpoint"}},
 		{"pth not zip", "m.pth", func(*testing.T) []byte { return []byte("hello world") }, []string{`not a PyTorch zip checkpoint: expected zip magic "PK\x03\x04", found "hell"`}},
 		{"pth legacy format", "m.pth", func(*testing.T) []byte { return []byte("\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19.") }, []string{"legacy (non-zip) torch.save format", "re-save it with torch >= 1.6"}},
+		{"pth given safetensors", "m.bin", func(*testing.T) []byte { return stBytes(`{"a":{}}`, nil) }, []string{"this looks like a safetensors file"}},
 		{"pth truncated zip", "m.pth", func(*testing.T) []byte { return golden[:len(golden)/2] }, []string{"corrupt zip archive"}},
 		{"pth no data.pkl", "m.pth", func(t *testing.T) []byte { return zipBytes(t, record{"a/b.txt", []byte("x")}) }, []string{"no data.pkl record", "found records [a/b.txt]"}},
 		{"pth torchscript", "m.pt", func(t *testing.T) []byte {
@@ -152,6 +154,11 @@ func TestMalformedInputs(t *testing.T) {
 		{"pth pickle without stop", "m.pth", func(t *testing.T) []byte { return pklCkpt(t, func(p *pickler) { p.op('}') }, nil) }, []string{"pickle ends after 3 bytes without a STOP opcode"}},
 		{"pth unknown opcode", "m.pth", func(t *testing.T) []byte { return pklCkpt(t, func(p *pickler) { p.op(0xff, '.') }, nil) }, []string{"unknown pickle opcode 0xff at offset 2"}},
 		{"pth stack underflow", "m.pth", func(t *testing.T) []byte { return pklCkpt(t, func(p *pickler) { p.op('R', '.') }, nil) }, []string{"malformed pickle"}},
+		// gopickle panics on these; the one recover around it reports them.
+		{"pth gopickle panic odd DICT", "m.pth", func(t *testing.T) []byte { return pklCkpt(t, func(p *pickler) { p.op('(', 'K', 1, 'd', '.') }, nil) }, []string{"malformed pickle: runtime error: index out of range [1] with length 1"}},
+		{"pth gopickle panic frozenset of bytes", "m.pth", func(t *testing.T) []byte {
+			return pklCkpt(t, func(p *pickler) { p.op('(', 'C', 1, 'a', 0x91, '.') }, nil)
+		}, []string{"malformed pickle: runtime error: hash of unhashable type []uint8"}},
 		{"pth top-level list", "m.pth", func(t *testing.T) []byte { return pklCkpt(t, func(p *pickler) { p.op(']', '.') }, nil) }, []string{"top-level object is a list, expected a state dict"}},
 		{"pth no state dict", "m.pth", func(t *testing.T) []byte {
 			return pklCkpt(t, func(p *pickler) { p.op('}').mark().str("epoch").int(3).str("optimizer").op('}').op('u', '.') }, nil)

@@ -131,6 +131,10 @@ func sniffPTH(head []byte) error {
 		return pthErr("legacy (non-zip) torch.save format, written by torch < 1.6 or with _use_new_zipfile_serialization=False, is not supported; re-save it with torch >= 1.6")
 	case len(head) >= 262 && string(head[257:262]) == "ustar":
 		return pthErr("legacy tar torch.save format is not supported; re-save it with torch >= 1.6")
+	case len(head) >= 10 && string(head[8:10]) == `{"`:
+		return pthErr("not a PyTorch zip checkpoint: this looks like a safetensors file; give it the .safetensors extension")
+	case bytes.HasPrefix(head, []byte(npyMagic)):
+		return pthErr("not a PyTorch zip checkpoint: this is a NumPy .npy file")
 	}
 	return pthErr("not a PyTorch zip checkpoint: expected zip magic %q, found %q", "PK\x03\x04", head[:min(len(head), 4)])
 }

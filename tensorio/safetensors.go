@@ -80,6 +80,9 @@ func readSafetensors(r io.ReaderAt, size int64) (*State, error) {
 		return nil, errf("cannot read header length: %v", err)
 	}
 	hlen := binary.LittleEndian.Uint64(lb[:])
+	if string(lb[:4]) == "PK\x03\x04" {
+		return nil, errf("not a safetensors file: this is a zip archive (a PyTorch checkpoint? give it the .pth extension)")
+	}
 	if hlen > maxSafetensorsHeader {
 		return nil, errf("header length %d exceeds the %d-byte limit (not a safetensors file?)", hlen, maxSafetensorsHeader)
 	}
