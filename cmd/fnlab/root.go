@@ -55,8 +55,15 @@ SPEC is a preset (` + strings.Join(arch.Presets(), ", ") + `) or a YAML file.`,
 		return usageError{fmt.Errorf("%s: %v (see %s --help)", c.CommandPath(), err, c.CommandPath())}
 	})
 	root.AddCommand(newAnalyzeCmd(), newInferCmd(), newBenchCmd(), newSpecsCmd())
+	for _, mk := range extraCommands {
+		root.AddCommand(mk())
+	}
 	return root
 }
+
+// extraCommands are added by the files that define them (in init), so
+// each command lives in its own file.
+var extraCommands []func() *cobra.Command
 
 // specFlags are the flags every command that takes a SPEC shares.
 type specFlags struct {
