@@ -148,11 +148,14 @@ func checkConv(t *testing.T, what string, got []float32, ldo, off int, ref, mag 
 	}
 }
 
-// forLevels runs f at the best SIMD level and at Generic.
+// forLevels runs f at every SIMD level this CPU and build support.
 func forLevels(t *testing.T, f func(t *testing.T)) {
-	levels := []Level{BestLevel()}
-	if BestLevel() != Generic {
-		levels = append(levels, Generic)
+	var levels []Level
+	for l := BestLevel(); ; l-- {
+		levels = append(levels, l)
+		if l == Generic {
+			break
+		}
 	}
 	for _, l := range levels {
 		t.Run(l.String(), func(t *testing.T) {
@@ -295,10 +298,12 @@ func TestConv3x3NoAlloc(t *testing.T) {
 			in := randF32(rng, n*h*w*ch.cin)
 			out := make([]float32, n*h*w*ch.cout)
 			ep := &Epilogue{Bias: randF32(rng, ch.cout), Act: ActReLU, Residual: randF32(rng, n*h*w*ch.cout), LdR: ch.cout}
+			ep2 := &Epilogue{Act: ActGELU, Residual: ep.Residual, LdR: ch.cout}
 			scratch := make([]float32, c.ScratchLen(n, h, w))
 			a := testing.AllocsPerRun(10, func() {
 				c.Run(n, h, w, in, ch.cin, out, ch.cout, ep, scratch)
 				c.RunRows(n, h, w, 1, 3, in, ch.cin, out, ch.cout, nil, scratch)
+				c.RunRows(n, h, w, 3, 6, in, ch.cin, out, ch.cout, ep2, scratch)
 			})
 			conv3x3Mode = old
 			if a != 0 {
