@@ -312,3 +312,34 @@ func TestConv3x3NoAlloc(t *testing.T) {
 		}
 	}
 }
+
+// TestConv3x3Parallel runs RunRows on disjoint row ranges from several
+// goroutines (one scratch each) and compares with a single Run.
+func TestConv3x3Parallel(t *testing.T) {
+	rng := rand.New(rand.NewSource(12))
+	for _, ch := range []convCh{{10, 10, 1}, {16, 16, 4}, {24, 24, 24}} {
+		n, h, w := 2, 11, 9
+		c, _ := NewConv3x3(randF32(rng, ch.cout*ch.cin/ch.groups*9), ch.cin, ch.cout, ch.groups)
+		in := randF32(rng, n*h*w*ch.cin)
+		want := make([]float32, n*h*w*ch.cout)
+		ep := &Epilogue{Bias: randF32(rng, ch.cout), Act: ActReLU}
+		c.Run(n, h, w, in, ch.cin, want, ch.cout, ep, make([]float32, c.ScratchLen(n, h, w)))
+		got := make([]float32, len(want))
+		done := make(chan struct{})
+		parts := []int{0, 3, 4, 8, h}
+		for i := 0; i+1 < len(parts); i++ {
+			go func(y0, y1 int) {
+				c.RunRows(n, h, w, y0, y1, in, ch.cin, got, ch.cout, ep, make([]float32, c.ScratchLen(n, h, w)))
+				done <- struct{}{}
+			}(parts[i], parts[i+1])
+		}
+		for i := 0; i+1 < len(parts); i++ {
+			<-done
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%+v: element %d: parallel %v, serial %v", ch, i, got[i], want[i])
+			}
+		}
+	}
+}
