@@ -8,8 +8,10 @@ import (
 // Packed B layout: columns are grouped into panels of gemmNR = 32 columns;
 // inside a panel the K rows follow each other (K-major), each row holding the
 // panel's 32 columns. When N is not a multiple of 32 the last panel is 16
-// wide if at most 16 columns remain, else 32 wide, and is zero-padded. The
+// wide if at most 16 columns remain (8 wide if at most 8), else 32 wide, and
+// is zero-padded. The
 // micro-kernels stream one panel while broadcasting A elements read in place.
+// (A last panel of at most 8 columns is 8 wide.)
 const (
 	gemmNR      = 32 // columns of a full panel
 	gemmNRTail  = 16 // width of a narrow last panel
@@ -23,7 +25,7 @@ type PackedB struct {
 	K, N int
 
 	full  int       // number of full 32-column panels
-	tailW int       // width of the last, partial panel: 0, 16 or 32
+	tailW int       // width of the last, partial panel: 0, 8, 16 or 32
 	data  []float32 // full panels (K*32 floats each), then the tail panel (K*tailW)
 }
 
@@ -36,6 +38,9 @@ func newPackedB(k, n int) *PackedB {
 		p.tailW = gemmNR
 		if t <= gemmNRTail {
 			p.tailW = gemmNRTail
+		}
+		if t <= gemmNRTail/2 {
+			p.tailW = gemmNRTail / 2
 		}
 	}
 	size := k * (p.full*gemmNR + p.tailW)

@@ -42,7 +42,7 @@ const (
 	kFlagMasked // AVX2: tail columns, use ymask
 )
 
-// AVX-512 micro-kernels: gemmZ<mr>x<nr>(args *gemmArgs), mr = 1..12, nr = 32 or 16.
+// AVX-512 micro-kernels: gemmZ<mr>x<nr>(args *gemmArgs), mr = 1..12, nr = 32, 16 or 8.
 
 //go:noescape
 func gemmZ1x32(args *gemmArgs)
@@ -116,10 +116,77 @@ func gemmZ11x16(args *gemmArgs)
 //go:noescape
 func gemmZ12x16(args *gemmArgs)
 
+// nr = 8 kernels work on ymm registers with AVX-512VL masks.
+
+//go:noescape
+func gemmZ1x8(args *gemmArgs)
+
+//go:noescape
+func gemmZ2x8(args *gemmArgs)
+
+//go:noescape
+func gemmZ3x8(args *gemmArgs)
+
+//go:noescape
+func gemmZ4x8(args *gemmArgs)
+
+//go:noescape
+func gemmZ5x8(args *gemmArgs)
+
+//go:noescape
+func gemmZ6x8(args *gemmArgs)
+
+//go:noescape
+func gemmZ7x8(args *gemmArgs)
+
+//go:noescape
+func gemmZ8x8(args *gemmArgs)
+
+//go:noescape
+func gemmZ9x8(args *gemmArgs)
+
+//go:noescape
+func gemmZ10x8(args *gemmArgs)
+
+//go:noescape
+func gemmZ11x8(args *gemmArgs)
+
+//go:noescape
+func gemmZ12x8(args *gemmArgs)
+
 //go:noescape
 func actZ(x *float32, n int, act int)
 
 func callZ(mr, nr int, a *gemmArgs) {
+	if nr == 8 {
+		switch mr {
+		case 1:
+			gemmZ1x8(a)
+		case 2:
+			gemmZ2x8(a)
+		case 3:
+			gemmZ3x8(a)
+		case 4:
+			gemmZ4x8(a)
+		case 5:
+			gemmZ5x8(a)
+		case 6:
+			gemmZ6x8(a)
+		case 7:
+			gemmZ7x8(a)
+		case 8:
+			gemmZ8x8(a)
+		case 9:
+			gemmZ9x8(a)
+		case 10:
+			gemmZ10x8(a)
+		case 11:
+			gemmZ11x8(a)
+		case 12:
+			gemmZ12x8(a)
+		}
+		return
+	}
 	if nr == 32 {
 		switch mr {
 		case 1:
@@ -467,7 +534,7 @@ func actY(x *float32, n int, act int)
 
 // geluConstY is geluConst with every value replicated over 8 lanes (the AVX2
 // kernels use them as full-vector memory operands).
-var geluConstY = func() (t [16][8]float32) {
+var geluConstY = func() (t [17][8]float32) {
 	for i, v := range geluConst {
 		for l := range t[i] {
 			t[i][l] = v

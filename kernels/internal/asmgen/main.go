@@ -74,7 +74,7 @@ func gc(off int) Mem { return NewDataAddr(geluConst, off) }
 
 func main() {
 	ConstraintExpr("amd64,!noasm")
-	for _, nr := range []int{32, 16} {
+	for _, nr := range []int{32, 16, 8} {
 		for mr := 1; mr <= 12; mr++ {
 			gemmZ(mr, nr)
 		}
@@ -94,7 +94,8 @@ func zr(i int) VecPhysical {
 	return []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15, Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}[i]
 }
 func yr(i int) VecPhysical {
-	return []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}[i]
+	return []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15,
+		Y16, Y17, Y18, Y19, Y20, Y21, Y22, Y23, Y24, Y25, Y26, Y27, Y28, Y29, Y30, Y31}[i]
 }
 
 func log2(n int) uint64 {
@@ -158,8 +159,16 @@ func gemmZ(mr, nr int) {
 	name := fmt.Sprintf("gemmZ%dx%d", mr, nr)
 	TEXT(name, NOSPLIT, "func(args *byte)")
 	Doc(fmt.Sprintf("%s is the AVX-512 %dx%d GEMM micro-kernel with fused epilogue.", name, mr, nr))
-	H := nr / 16
+	// nr 32 and 16 use zmm (H = 2 or 1 per row); nr 8 uses ymm with
+	// AVX-512VL masking (on CPUs that split zmm ops in two, a ymm FMA costs
+	// half a zmm one, so an 8-column tail should not pay for 16).
+	H := max(1, nr/16)
+	lane := min(nr, 16) * 4 // bytes per vector
 	nrB := nr * 4
+	vr := zr
+	if nr == 8 {
+		vr = yr
+	}
 	// Independent accumulator sets give short row blocks enough FMA chains.
 	sets := 1
 	if mr*H < 8 {
@@ -169,7 +178,7 @@ func gemmZ(mr, nr int) {
 		}
 	}
 	unroll := 4
-	acc := func(s, r, h int) VecPhysical { return zr(s*mr*H + r*H + h) }
+	acc := func(s, r, h int) VecPhysical { return vr(s*mr*H + r*H + h) }
 	masks := []Register{K1, K2}
 
 	Load(Param("args"), RDI)
@@ -202,7 +211,7 @@ func gemmZ(mr, nr int) {
 	ADDQ(Mem{Base: DI, Disp: offC}, RDX)
 	for r := 0; r < mr; r++ {
 		for h := 0; h < H; h++ {
-			VMOVUPS_Z(Mem{Base: DX, Disp: 64 * h}, masks[h], acc(0, r, h))
+			VMOVUPS_Z(Mem{Base: DX, Disp: lane * h}, masks[h], acc(0, r, h))
 		}
 		if r < mr-1 {
 			ADDQ(R12, RDX)
@@ -220,12 +229,12 @@ func gemmZ(mr, nr int) {
 	setupRows(mr)
 
 	step := func(u, set int) {
-		bregs := []VecPhysical{zr(24 + (u%2)*2), zr(25 + (u%2)*2)}
+		bregs := []VecPhysical{vr(24 + (u%2)*2), vr(25 + (u%2)*2)}
 		for h := 0; h < H; h++ {
-			VMOVUPS(Mem{Base: BX, Disp: u*nrB + 64*h}, bregs[h])
+			VMOVUPS(Mem{Base: BX, Disp: u*nrB + lane*h}, bregs[h])
 		}
 		for r := 0; r < mr; r++ {
-			t := zr(28 + r%4)
+			t := vr(28 + r%4)
 			VBROADCASTSS(rowAddr(r, 4*u), t)
 			for h := 0; h < H; h++ {
 				VFMADD231PS(bregs[h], t, acc(set, r, h))
@@ -273,20 +282,20 @@ func gemmZ(mr, nr int) {
 	JZ(LabelRef(name + "_nobias"))
 	MOVQ(Mem{Base: DI, Disp: offBias}, RCX)
 	for h := 0; h < H; h++ {
-		VMOVUPS_Z(Mem{Base: CX, Index: BX, Scale: 1, Disp: 64 * h}, masks[h], zr(24+h))
+		VMOVUPS_Z(Mem{Base: CX, Index: BX, Scale: 1, Disp: lane * h}, masks[h], vr(24+h))
 	}
 	for r := 0; r < mr; r++ {
 		for h := 0; h < H; h++ {
-			VADDPS(zr(24+h), acc(0, r, h), acc(0, r, h))
+			VADDPS(vr(24+h), acc(0, r, h), acc(0, r, h))
 		}
 	}
 	Label(name + "_nobias")
 	TESTQ(I(flagReLU), RDX)
 	JZ(LabelRef(name + "_norelu"))
-	VPXORD(Z24, Z24, Z24)
+	VPXORD(vr(24), vr(24), vr(24))
 	for r := 0; r < mr; r++ {
 		for h := 0; h < H; h++ {
-			VMAXPS(acc(0, r, h), Z24, acc(0, r, h)) // NaN stays NaN
+			VMAXPS(acc(0, r, h), vr(24), acc(0, r, h)) // NaN stays NaN
 		}
 	}
 	Label(name + "_norelu")
@@ -296,7 +305,7 @@ func gemmZ(mr, nr int) {
 	for r := 0; r < mr; r++ {
 		for h := 0; h < H; h++ {
 			t := 24 + 4*(n%2)
-			geluZ(acc(0, r, h), zr(t), zr(t+1), zr(t+2), zr(t+3))
+			geluZ(acc(0, r, h), vr(t), vr(t+1), vr(t+2), vr(t+3))
 			n++
 		}
 	}
@@ -319,8 +328,8 @@ func gemmZ(mr, nr int) {
 	ADDQ(Mem{Base: DI, Disp: offRes}, R8)
 	for r := 0; r < mr; r++ {
 		for h := 0; h < H; h++ {
-			VADDPS_Z(Mem{Base: R8, Disp: 64 * h}, acc(0, r, h), masks[h], acc(0, r, h))
-			VMOVUPS(acc(0, r, h), masks[h], Mem{Base: CX, Disp: 64 * h})
+			VADDPS_Z(Mem{Base: R8, Disp: lane * h}, acc(0, r, h), masks[h], acc(0, r, h))
+			VMOVUPS(acc(0, r, h), masks[h], Mem{Base: CX, Disp: lane * h})
 		}
 		if r < mr-1 {
 			ADDQ(R12, RCX)
@@ -331,7 +340,7 @@ func gemmZ(mr, nr int) {
 	Label(name + "_nores")
 	for r := 0; r < mr; r++ {
 		for h := 0; h < H; h++ {
-			VMOVUPS(acc(0, r, h), masks[h], Mem{Base: CX, Disp: 64 * h})
+			VMOVUPS(acc(0, r, h), masks[h], Mem{Base: CX, Disp: lane * h})
 		}
 		if r < mr-1 {
 			ADDQ(R12, RCX)
@@ -367,7 +376,7 @@ func geluZ(x, xc, s, p, q VecPhysical) {
 	for i := 1; i < gcNQ; i++ {
 		VFMADD213PS_BCST(gc(gcQ+4*i), s, q)
 	}
-	VDIVPS(q, p, p)
+	VDIVPS(q, p, p) // (a reciprocal estimate + Newton step measured no faster)
 	VMINPS_BCST(gc(gcHalf), p, p)
 	VMAXPS_BCST(gc(gcNHalf), p, p)
 	VMULPS_BCST(gc(gcHalf), x, xc)
