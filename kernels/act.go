@@ -25,9 +25,9 @@ var (
 // internal/asmgen): clamp hi, clamp lo, 1/2, -1/2, P[0..6], Q[0..4].
 var geluConst = geluConstants()
 
-func geluConstants() (t [17]float32) {
+func geluConstants() (t [16]float32) {
 	clamp := 4 * math.Sqrt2
-	t[0], t[1], t[2], t[3], t[16] = float32(clamp), float32(-clamp), 0.5, -0.5, 1
+	t[0], t[1], t[2], t[3] = float32(clamp), float32(-clamp), 0.5, -0.5
 	for i, a := range erfAlpha {
 		deg := len(erfAlpha) - 1 - i
 		t[4+i] = float32(a * math.Pow(0.5, float64(deg)) * 0.5 / math.Sqrt2)

@@ -534,7 +534,7 @@ func actY(x *float32, n int, act int)
 
 // geluConstY is geluConst with every value replicated over 8 lanes (the AVX2
 // kernels use them as full-vector memory operands).
-var geluConstY = func() (t [17][8]float32) {
+var geluConstY = func() (t [16][8]float32) {
 	for i, v := range geluConst {
 		for l := range t[i] {
 			t[i][l] = v
