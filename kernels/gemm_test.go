@@ -224,8 +224,9 @@ func TestGemmConformance(t *testing.T) {
 	}
 }
 
-// TestGemmBig covers K blocking (K*N large), many row blocks and the in-place
-// residual falling back when K needs several passes.
+// TestGemmBig covers large K and N, many row blocks, and more sources than
+// one kernel pass takes (several passes over C; with the residual in place
+// the portable kernel takes over).
 func TestGemmBig(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
@@ -236,6 +237,9 @@ func TestGemmBig(t *testing.T) {
 		{m: 26, ks: []int{400, 500}, n: 330, act: ActReLU, res: 2},
 		{m: 200, ks: []int{40}, n: 80, bias: true, act: ActGELU},
 		{m: 150, ks: []int{80}, n: 40, bias: true, res: 2},
+		{m: 30, ks: []int{3, 5, 1, 7, 2, 2, 9, 4, 4, 1, 6, 3, 3, 8, 2, 5, 7, 1, 2, 10}, n: 45, bias: true, act: ActGELU, res: 1},
+		{m: 30, ks: []int{3, 5, 1, 7, 2, 2, 9, 4, 4, 1, 6, 3, 3, 8, 2, 5, 7, 1, 2, 10}, n: 45, bias: true, act: ActGELU, res: 2},
+		{m: 30, ks: []int{3, 5, 1, 7, 2, 2, 9, 4, 4, 1, 6, 3, 3, 8, 2, 5, 7, 1, 2, 10}, n: 45, act: ActReLU},
 	}
 	for _, l := range levels() {
 		t.Run(l.String(), func(t *testing.T) {
