@@ -1,0 +1,96 @@
+package engine_test
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/engine"
+)
+
+// TestPlanStepsMatchesBuild holds PlanSteps to Build's fusion plan: the
+// same steps, in the same order, covering the same layers.
+func TestPlanStepsMatchesBuild(t *testing.T) {
+	tiny := []string{"embed_dim=8", "depths=[1,2,0,1]", "feature_dim=16", "num_classes=10", "input=3x64x64"}
+	cases := []struct {
+		name string
+		ref  string
+		sets []string
+	}{
+		{"pconv", "t0", nil},
+		{"slicing", "t0_slicing", nil},
+		{"conv", "t0", []string{"mixer=conv"}},
+		{"dwconv", "t0", []string{"mixer=dwconv"}},
+		{"gconv", "t0", []string{"mixer=gconv", "groups=4"}},
+		{"mixed", "t0", []string{"stages.0.mixer=dwconv", "stages.1.n_div=2", "stages.3.mixer=conv", "act_layer=RELU"}},
+		{"no_head", "t0", []string{"num_classes=0", "input={batch: 2, channels: 3, height: 64, width: 64}"}},
+		{"fork_feat", "t0", []string{"fork_feat=true", "layer_scale_init_value=0.5"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := arch.Load(c.ref, append(append([]string(nil), tiny...), c.sets...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := arch.Compile(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := engine.Build(g, engine.RandomWeights(g, 1), engine.Options{Threads: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			plan, err := engine.PlanSteps(g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(plan) != len(p.Steps) {
+				t.Fatalf("PlanSteps gives %d steps, Build %d", len(plan), len(p.Steps))
+			}
+			for i, st := range p.Steps {
+				if plan[i].Name != st.Name || !reflect.DeepEqual(plan[i].Layers, st.Layers) {
+					t.Errorf("step %d: plan %s %v, build %s %v", i, plan[i].Name, plan[i].Layers, st.Name, st.Layers)
+				}
+				if plan[i].Key == "" {
+					t.Errorf("step %d (%s): empty key", i, st.Name)
+				}
+			}
+		})
+	}
+}
+
+// TestPlanStepsKeys checks that keys separate what changes the work and
+// merge what does not.
+func TestPlanStepsKeys(t *testing.T) {
+	keys := func(sets ...string) []string {
+		s, err := arch.Load("t0", append([]string{"embed_dim=8", "depths=[2,1,1,1]", "input=3x64x64"}, sets...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := arch.Compile(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := engine.PlanSteps(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var k []string
+		for _, st := range plan {
+			k = append(k, st.Key)
+		}
+		return k
+	}
+	a := keys()
+	if a[1] != a[3] || a[2] != a[4] {
+		t.Errorf("two identical blocks have different keys: %v", a[1:5])
+	}
+	if b := keys("stages.0.n_div=2"); b[1] == a[1] || b[2] != a[2] {
+		t.Errorf("n_div must change the mixer key only: %q vs %q, %q vs %q", a[1], b[1], a[2], b[2])
+	}
+	want := "mixer pconv n1 8x16x16 in2 out2 g1 split_cat"
+	if a[1] != want {
+		t.Errorf("mixer key %q, want %q", a[1], want)
+	}
+}
