@@ -82,7 +82,6 @@ func (f *specFlags) registerSets(c *cobra.Command) {
 	c.Flags().StringArrayVar(&f.sets, "set", nil, "override a spec key, value in YAML (repeatable): --set n_div=8 --set depths=[1,1,1,1] --set stages.2.mixer=dwconv")
 }
 
-
 // load resolves a spec with the flags' overrides applied after --set.
 func (f *specFlags) load(ref string) (*arch.Spec, *arch.Graph, error) {
 	sets := append([]string(nil), f.sets...)
