@@ -182,7 +182,7 @@ func TestNonSquareAndFloor(t *testing.T) {
 	}
 	// floor((225-4)/4)+1 = 56, floor((161-4)/4)+1 = 40; then 28x20, 14x10, 7x5.
 	want := map[string]arch.Shape{
-		"patch_embed.proj":  {1, 40, 56, 40},
+		"patch_embed.proj":   {1, 40, 56, 40},
 		"stages.1.reduction": {1, 80, 28, 20},
 		"stages.5.reduction": {1, 320, 7, 5},
 		"head":               {1, 1000},
