@@ -11,7 +11,7 @@ package kernels
 // sources, then applies the epilogue selected by flags and stores it
 // through the column mask.
 type gemmArgs struct {
-	a       [gemmMaxSrc]*float32 // row 0 of each source
+	a       [gemmMaxSrc]*float32 // row 0 of each source, at the pass's K offset
 	lda     [gemmMaxSrc]int
 	k       [gemmMaxSrc]int // > 0
 	nsrc    int             // >= 1
@@ -28,9 +28,13 @@ type gemmArgs struct {
 	flags   uint64
 
 	// AVX2 kernels only.
-	kstride int       // bytes of packed B per k (128 or 64)
+	kstride int       // bytes of packed B per k (128, 64 or 32)
 	cstride int       // column bytes between panels
 	ymask   [16]int32 // lanes to load and store when kFlagMasked: -1 or 0
+
+	// a, c and res point at row 0; a kernel starts at row row0 (its row
+	// block i at row0 + i*mr).
+	row0 int
 }
 
 const (
@@ -301,7 +305,6 @@ func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *
 	}
 
 	var args gemmArgs
-	var seg [gemmMaxSrc]Src // this pass's sources, A starting at their K offset
 	args.ldc = ldc * 4
 	args.ldr = ldr * 4
 	si, soff, k0 := 0, 0, 0
@@ -315,7 +318,7 @@ func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *
 				continue
 			}
 			take := min(s.K-soff, kc-kk)
-			seg[ns] = Src{A: s.A[soff:], LdA: s.LdA, K: take}
+			args.a[ns] = &s.A[soff]
 			args.lda[ns] = s.LdA * 4
 			args.k[ns] = take
 			ns++
@@ -331,14 +334,17 @@ func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *
 			args.flags |= epFlags
 		}
 
-		rows := mr * max(1, min(8, gemmRowBytes/(mr*kk*4)))
 		full := m / mr * mr
+		rows := mr
+		if full > mr {
+			rows *= max(1, min(8, gemmRowBytes/(mr*kk*4)))
+		}
 		for i0 := 0; i0 < full; i0 += rows {
 			nb := min(rows, full-i0) / mr
-			gemmPass(isa, &args, &seg, ns, b, k0, i0, nb, mr, c, bias, res, ldr)
+			gemmPass(isa, &args, b, k0, i0, nb, mr, c, bias, res)
 		}
 		if full < m {
-			gemmPass(isa, &args, &seg, ns, b, k0, full, 1, m-full, c, bias, res, ldr)
+			gemmPass(isa, &args, b, k0, full, 1, m-full, c, bias, res)
 		}
 		k0 += kk
 	}
@@ -347,31 +353,20 @@ func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *
 
 // gemmPass runs the kernels with mr rows over nblk row blocks starting at row
 // i0: once over the full panels, once over the tail panel.
-func gemmPass(isa Level, args *gemmArgs, seg *[gemmMaxSrc]Src, ns int, b *PackedB, k0, i0, nblk, mr int,
-	c, bias, res []float32, ldr int) {
-	for j := 0; j < ns; j++ {
-		args.a[j] = &seg[j].A[i0*seg[j].LdA]
-	}
+func gemmPass(isa Level, args *gemmArgs, b *PackedB, k0, i0, nblk, mr int, c, bias, res []float32) {
+	args.row0 = i0
 	args.nblk = nblk
 	if isa == AVX2 {
-		gemmPassY(args, b, k0, i0, mr, c, bias, res, ldr)
+		gemmPassY(args, b, k0, mr, c, bias, res)
 		return
 	}
 	K := b.K
-	ldc := args.ldc / 4
 	if b.full > 0 {
 		args.b = &b.data[k0*gemmNR]
 		args.bstride = K * gemmNR * 4
 		args.npanel = b.full
 		args.mask = 1<<gemmNR - 1
-		args.c = &c[i0*ldc]
-		args.bias, args.res = nil, nil
-		if bias != nil {
-			args.bias = &bias[0]
-		}
-		if res != nil {
-			args.res = &res[i0*ldr]
-		}
+		setColumn(args, 0, c, bias, res)
 		callKern(isa, mr, gemmNR, args)
 	}
 	if b.tailW > 0 {
@@ -380,15 +375,20 @@ func gemmPass(isa Level, args *gemmArgs, seg *[gemmMaxSrc]Src, ns int, b *Packed
 		args.bstride = 0
 		args.npanel = 1
 		args.mask = 1<<(b.N-j0) - 1
-		args.c = &c[i0*ldc+j0]
-		args.bias, args.res = nil, nil
-		if bias != nil {
-			args.bias = &bias[j0]
-		}
-		if res != nil {
-			args.res = &res[i0*ldr+j0]
-		}
+		setColumn(args, j0, c, bias, res)
 		callKern(isa, mr, b.tailW, args)
+	}
+}
+
+// setColumn points C, bias and the residual at column col (row 0).
+func setColumn(args *gemmArgs, col int, c, bias, res []float32) {
+	args.c = &c[col]
+	args.bias, args.res = nil, nil
+	if bias != nil {
+		args.bias = &bias[col]
+	}
+	if res != nil {
+		args.res = &res[col]
 	}
 }
 
@@ -399,20 +399,9 @@ func callKern(isa Level, mr, nr int, a *gemmArgs) {
 // gemmPassY is gemmPass for the AVX2 kernels, which cover 16 (or 8) columns
 // of a panel: two passes over the full panels (one per half), then the tail
 // panel in pieces of at most 16 columns, masked where partial.
-func gemmPassY(args *gemmArgs, b *PackedB, k0, i0, mr int, c, bias, res []float32, ldr int) {
+func gemmPassY(args *gemmArgs, b *PackedB, k0, mr int, c, bias, res []float32) {
 	K := b.K
-	ldc := args.ldc / 4
 	flags := args.flags &^ kFlagMasked
-	set := func(col int) {
-		args.c = &c[i0*ldc+col]
-		args.bias, args.res = nil, nil
-		if bias != nil {
-			args.bias = &bias[col]
-		}
-		if res != nil {
-			args.res = &res[i0*ldr+col]
-		}
-	}
 	if b.full > 0 {
 		args.bstride = K * gemmNR * 4
 		args.kstride = gemmNR * 4
@@ -421,7 +410,7 @@ func gemmPassY(args *gemmArgs, b *PackedB, k0, i0, mr int, c, bias, res []float3
 		args.flags = flags
 		for h := 0; h < gemmNR; h += 16 {
 			args.b = &b.data[k0*gemmNR+h]
-			set(h)
+			setColumn(args, h, c, bias, res)
 			callY(mr, 16, args)
 		}
 	}
@@ -447,7 +436,7 @@ func gemmPassY(args *gemmArgs, b *PackedB, k0, i0, mr int, c, bias, res []float3
 				}
 			}
 			args.b = &b.data[base+h]
-			set(j0 + h)
+			setColumn(args, j0+h, c, bias, res)
 			callY(mr, w, args)
 		}
 	}

@@ -27,9 +27,9 @@ gemmZ1x32_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ1x32_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000001, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000001, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x07, CX
 	ADDQ      CX, DX
@@ -46,9 +46,9 @@ gemmZ1x32_init:
 gemmZ1x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000001, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000001, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	MOVQ   256(DI)(AX*8), CX
@@ -173,17 +173,17 @@ gemmZ1x32_norelu:
 
 gemmZ1x32_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000001, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000001, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ1x32_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000001, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000001, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -229,9 +229,9 @@ gemmZ2x32_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ2x32_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000002, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000002, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x07, CX
 	ADDQ      CX, DX
@@ -251,9 +251,9 @@ gemmZ2x32_init:
 gemmZ2x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000002, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000002, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	MOVQ   256(DI)(AX*8), CX
@@ -437,17 +437,17 @@ gemmZ2x32_norelu:
 
 gemmZ2x32_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000002, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000002, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ2x32_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000002, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000002, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -506,9 +506,9 @@ gemmZ3x32_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ3x32_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000003, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000003, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x07, CX
 	ADDQ      CX, DX
@@ -531,9 +531,9 @@ gemmZ3x32_init:
 gemmZ3x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000003, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000003, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	MOVQ   256(DI)(AX*8), CX
@@ -780,17 +780,17 @@ gemmZ3x32_norelu:
 
 gemmZ3x32_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000003, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000003, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ3x32_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000003, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000003, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -854,9 +854,9 @@ gemmZ4x32_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ4x32_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000004, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000004, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x07, CX
 	ADDQ      CX, DX
@@ -882,9 +882,9 @@ gemmZ4x32_init:
 gemmZ4x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000004, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000004, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -1190,17 +1190,17 @@ gemmZ4x32_norelu:
 
 gemmZ4x32_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000004, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000004, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ4x32_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000004, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000004, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -1275,9 +1275,9 @@ gemmZ5x32_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ5x32_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000005, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000005, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x07, CX
 	ADDQ      CX, DX
@@ -1306,9 +1306,9 @@ gemmZ5x32_init:
 gemmZ5x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000005, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000005, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -1675,17 +1675,17 @@ gemmZ5x32_norelu:
 
 gemmZ5x32_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000005, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000005, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ5x32_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000005, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000005, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -1771,9 +1771,9 @@ gemmZ6x32_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ6x32_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000006, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000006, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x07, CX
 	ADDQ      CX, DX
@@ -1805,9 +1805,9 @@ gemmZ6x32_init:
 gemmZ6x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000006, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000006, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -2235,17 +2235,17 @@ gemmZ6x32_norelu:
 
 gemmZ6x32_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000006, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000006, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ6x32_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000006, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000006, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -2342,9 +2342,9 @@ gemmZ7x32_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ7x32_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000007, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000007, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x07, CX
 	ADDQ      CX, DX
@@ -2379,9 +2379,9 @@ gemmZ7x32_init:
 gemmZ7x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000007, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000007, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -2874,17 +2874,17 @@ gemmZ7x32_norelu:
 
 gemmZ7x32_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000007, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000007, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ7x32_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000007, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000007, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -2992,9 +2992,9 @@ gemmZ8x32_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ8x32_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000008, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000008, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x07, CX
 	ADDQ      CX, DX
@@ -3032,9 +3032,9 @@ gemmZ8x32_init:
 gemmZ8x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000008, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000008, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -3588,17 +3588,17 @@ gemmZ8x32_norelu:
 
 gemmZ8x32_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000008, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000008, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ8x32_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000008, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000008, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -3717,9 +3717,9 @@ gemmZ9x32_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ9x32_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000009, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000009, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x07, CX
 	ADDQ      CX, DX
@@ -3760,9 +3760,9 @@ gemmZ9x32_init:
 gemmZ9x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000009, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000009, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -4377,17 +4377,17 @@ gemmZ9x32_norelu:
 
 gemmZ9x32_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000009, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000009, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ9x32_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000009, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000009, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -4517,9 +4517,9 @@ gemmZ10x32_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ10x32_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x0000000a, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x0000000a, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x07, CX
 	ADDQ      CX, DX
@@ -4563,9 +4563,9 @@ gemmZ10x32_init:
 gemmZ10x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x0000000a, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x0000000a, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -5245,17 +5245,17 @@ gemmZ10x32_norelu:
 
 gemmZ10x32_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x0000000a, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x0000000a, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ10x32_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x0000000a, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x0000000a, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -5396,9 +5396,9 @@ gemmZ11x32_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ11x32_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x0000000b, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x0000000b, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x07, CX
 	ADDQ      CX, DX
@@ -5445,9 +5445,9 @@ gemmZ11x32_init:
 gemmZ11x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x0000000b, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x0000000b, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -6188,17 +6188,17 @@ gemmZ11x32_norelu:
 
 gemmZ11x32_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x0000000b, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x0000000b, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ11x32_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x0000000b, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x0000000b, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -6350,9 +6350,9 @@ gemmZ12x32_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ12x32_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x0000000c, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x0000000c, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x07, CX
 	ADDQ      CX, DX
@@ -6402,9 +6402,9 @@ gemmZ12x32_init:
 gemmZ12x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x0000000c, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x0000000c, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -7206,17 +7206,17 @@ gemmZ12x32_norelu:
 
 gemmZ12x32_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x0000000c, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x0000000c, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ12x32_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x0000000c, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x0000000c, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -7356,9 +7356,9 @@ gemmZ1x16_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ1x16_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000001, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000001, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x06, CX
 	ADDQ      CX, DX
@@ -7374,9 +7374,9 @@ gemmZ1x16_init:
 gemmZ1x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000001, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000001, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	MOVQ   256(DI)(AX*8), CX
@@ -7464,17 +7464,17 @@ gemmZ1x16_norelu:
 
 gemmZ1x16_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000001, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000001, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ1x16_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000001, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000001, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -7516,9 +7516,9 @@ gemmZ2x16_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ2x16_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000002, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000002, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x06, CX
 	ADDQ      CX, DX
@@ -7536,9 +7536,9 @@ gemmZ2x16_init:
 gemmZ2x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000002, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000002, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	MOVQ   256(DI)(AX*8), CX
@@ -7662,17 +7662,17 @@ gemmZ2x16_norelu:
 
 gemmZ2x16_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000002, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000002, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ2x16_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000002, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000002, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -7721,9 +7721,9 @@ gemmZ3x16_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ3x16_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000003, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000003, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x06, CX
 	ADDQ      CX, DX
@@ -7743,9 +7743,9 @@ gemmZ3x16_init:
 gemmZ3x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000003, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000003, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	MOVQ   256(DI)(AX*8), CX
@@ -7902,17 +7902,17 @@ gemmZ3x16_norelu:
 
 gemmZ3x16_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000003, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000003, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ3x16_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000003, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000003, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -7966,9 +7966,9 @@ gemmZ4x16_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ4x16_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000004, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000004, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x06, CX
 	ADDQ      CX, DX
@@ -7990,9 +7990,9 @@ gemmZ4x16_init:
 gemmZ4x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000004, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000004, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -8184,17 +8184,17 @@ gemmZ4x16_norelu:
 
 gemmZ4x16_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000004, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000004, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ4x16_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000004, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000004, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -8256,9 +8256,9 @@ gemmZ5x16_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ5x16_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000005, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000005, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x06, CX
 	ADDQ      CX, DX
@@ -8282,9 +8282,9 @@ gemmZ5x16_init:
 gemmZ5x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000005, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000005, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -8510,17 +8510,17 @@ gemmZ5x16_norelu:
 
 gemmZ5x16_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000005, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000005, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ5x16_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000005, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000005, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -8590,9 +8590,9 @@ gemmZ6x16_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ6x16_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000006, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000006, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x06, CX
 	ADDQ      CX, DX
@@ -8618,9 +8618,9 @@ gemmZ6x16_init:
 gemmZ6x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000006, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000006, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -8880,17 +8880,17 @@ gemmZ6x16_norelu:
 
 gemmZ6x16_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000006, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000006, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ6x16_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000006, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000006, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -8968,9 +8968,9 @@ gemmZ7x16_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ7x16_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000007, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000007, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x06, CX
 	ADDQ      CX, DX
@@ -8998,9 +8998,9 @@ gemmZ7x16_init:
 gemmZ7x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000007, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000007, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -9298,17 +9298,17 @@ gemmZ7x16_norelu:
 
 gemmZ7x16_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000007, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000007, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ7x16_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000007, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000007, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -9386,9 +9386,9 @@ gemmZ8x16_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ8x16_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000008, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000008, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x06, CX
 	ADDQ      CX, DX
@@ -9418,9 +9418,9 @@ gemmZ8x16_init:
 gemmZ8x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000008, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000008, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -9744,17 +9744,17 @@ gemmZ8x16_norelu:
 
 gemmZ8x16_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000008, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000008, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ8x16_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000008, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000008, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -9839,9 +9839,9 @@ gemmZ9x16_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ9x16_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000009, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000009, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x06, CX
 	ADDQ      CX, DX
@@ -9873,9 +9873,9 @@ gemmZ9x16_init:
 gemmZ9x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000009, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000009, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -10232,17 +10232,17 @@ gemmZ9x16_norelu:
 
 gemmZ9x16_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000009, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000009, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ9x16_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000009, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000009, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -10334,9 +10334,9 @@ gemmZ10x16_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ10x16_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x0000000a, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x0000000a, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x06, CX
 	ADDQ      CX, DX
@@ -10370,9 +10370,9 @@ gemmZ10x16_init:
 gemmZ10x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x0000000a, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x0000000a, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -10766,17 +10766,17 @@ gemmZ10x16_norelu:
 
 gemmZ10x16_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x0000000a, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x0000000a, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ10x16_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x0000000a, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x0000000a, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -10875,9 +10875,9 @@ gemmZ11x16_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ11x16_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x0000000b, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x0000000b, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x06, CX
 	ADDQ      CX, DX
@@ -10913,9 +10913,9 @@ gemmZ11x16_init:
 gemmZ11x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x0000000b, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x0000000b, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -11342,17 +11342,17 @@ gemmZ11x16_norelu:
 
 gemmZ11x16_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x0000000b, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x0000000b, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ11x16_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x0000000b, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x0000000b, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -11458,9 +11458,9 @@ gemmZ12x16_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ12x16_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x0000000c, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x0000000c, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x06, CX
 	ADDQ      CX, DX
@@ -11498,9 +11498,9 @@ gemmZ12x16_init:
 gemmZ12x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x0000000c, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x0000000c, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -11960,17 +11960,17 @@ gemmZ12x16_norelu:
 
 gemmZ12x16_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x0000000c, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x0000000c, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ12x16_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x0000000c, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x0000000c, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Z0, K1, Z0
@@ -12074,9 +12074,9 @@ gemmZ1x8_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ1x8_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000001, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000001, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x05, CX
 	ADDQ      CX, DX
@@ -12092,9 +12092,9 @@ gemmZ1x8_init:
 gemmZ1x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000001, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000001, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	MOVQ   256(DI)(AX*8), CX
@@ -12182,17 +12182,17 @@ gemmZ1x8_norelu:
 
 gemmZ1x8_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000001, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000001, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ1x8_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000001, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000001, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Y0, K1, Y0
@@ -12234,9 +12234,9 @@ gemmZ2x8_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ2x8_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000002, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000002, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x05, CX
 	ADDQ      CX, DX
@@ -12254,9 +12254,9 @@ gemmZ2x8_init:
 gemmZ2x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000002, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000002, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	MOVQ   256(DI)(AX*8), CX
@@ -12380,17 +12380,17 @@ gemmZ2x8_norelu:
 
 gemmZ2x8_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000002, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000002, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ2x8_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000002, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000002, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Y0, K1, Y0
@@ -12439,9 +12439,9 @@ gemmZ3x8_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ3x8_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000003, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000003, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x05, CX
 	ADDQ      CX, DX
@@ -12461,9 +12461,9 @@ gemmZ3x8_init:
 gemmZ3x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000003, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000003, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	MOVQ   256(DI)(AX*8), CX
@@ -12620,17 +12620,17 @@ gemmZ3x8_norelu:
 
 gemmZ3x8_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000003, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000003, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ3x8_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000003, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000003, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Y0, K1, Y0
@@ -12684,9 +12684,9 @@ gemmZ4x8_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ4x8_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000004, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000004, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x05, CX
 	ADDQ      CX, DX
@@ -12708,9 +12708,9 @@ gemmZ4x8_init:
 gemmZ4x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000004, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000004, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -12902,17 +12902,17 @@ gemmZ4x8_norelu:
 
 gemmZ4x8_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000004, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000004, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ4x8_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000004, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000004, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Y0, K1, Y0
@@ -12974,9 +12974,9 @@ gemmZ5x8_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ5x8_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000005, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000005, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x05, CX
 	ADDQ      CX, DX
@@ -13000,9 +13000,9 @@ gemmZ5x8_init:
 gemmZ5x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000005, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000005, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -13228,17 +13228,17 @@ gemmZ5x8_norelu:
 
 gemmZ5x8_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000005, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000005, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ5x8_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000005, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000005, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Y0, K1, Y0
@@ -13308,9 +13308,9 @@ gemmZ6x8_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ6x8_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000006, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000006, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x05, CX
 	ADDQ      CX, DX
@@ -13336,9 +13336,9 @@ gemmZ6x8_init:
 gemmZ6x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000006, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000006, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -13598,17 +13598,17 @@ gemmZ6x8_norelu:
 
 gemmZ6x8_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000006, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000006, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ6x8_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000006, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000006, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Y0, K1, Y0
@@ -13686,9 +13686,9 @@ gemmZ7x8_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ7x8_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000007, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000007, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x05, CX
 	ADDQ      CX, DX
@@ -13716,9 +13716,9 @@ gemmZ7x8_init:
 gemmZ7x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000007, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000007, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -14016,17 +14016,17 @@ gemmZ7x8_norelu:
 
 gemmZ7x8_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000007, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000007, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ7x8_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000007, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000007, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Y0, K1, Y0
@@ -14104,9 +14104,9 @@ gemmZ8x8_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ8x8_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000008, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000008, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x05, CX
 	ADDQ      CX, DX
@@ -14136,9 +14136,9 @@ gemmZ8x8_init:
 gemmZ8x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000008, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000008, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -14462,17 +14462,17 @@ gemmZ8x8_norelu:
 
 gemmZ8x8_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000008, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000008, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ8x8_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000008, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000008, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Y0, K1, Y0
@@ -14557,9 +14557,9 @@ gemmZ9x8_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ9x8_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x00000009, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x00000009, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x05, CX
 	ADDQ      CX, DX
@@ -14591,9 +14591,9 @@ gemmZ9x8_init:
 gemmZ9x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000009, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000009, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -14950,17 +14950,17 @@ gemmZ9x8_norelu:
 
 gemmZ9x8_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x00000009, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x00000009, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ9x8_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x00000009, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x00000009, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Y0, K1, Y0
@@ -15052,9 +15052,9 @@ gemmZ10x8_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ10x8_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x0000000a, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x0000000a, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x05, CX
 	ADDQ      CX, DX
@@ -15088,9 +15088,9 @@ gemmZ10x8_init:
 gemmZ10x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x0000000a, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x0000000a, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -15484,17 +15484,17 @@ gemmZ10x8_norelu:
 
 gemmZ10x8_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x0000000a, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x0000000a, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ10x8_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x0000000a, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x0000000a, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Y0, K1, Y0
@@ -15593,9 +15593,9 @@ gemmZ11x8_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ11x8_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x0000000b, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x0000000b, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x05, CX
 	ADDQ      CX, DX
@@ -15631,9 +15631,9 @@ gemmZ11x8_init:
 gemmZ11x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x0000000b, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x0000000b, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -16060,17 +16060,17 @@ gemmZ11x8_norelu:
 
 gemmZ11x8_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x0000000b, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x0000000b, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ11x8_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x0000000b, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x0000000b, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Y0, K1, Y0
@@ -16176,9 +16176,9 @@ gemmZ12x8_panel:
 	TESTQ     $0x00000001, 472(DI)
 	JZ        gemmZ12x8_init
 	MOVQ      424(DI), R12
-	MOVQ      R13, DX
+	IMUL3Q    $0x0000000c, R13, DX
+	ADDQ      560(DI), DX
 	IMULQ     R12, DX
-	IMUL3Q    $0x0000000c, DX, DX
 	MOVQ      SI, CX
 	SHLQ      $0x05, CX
 	ADDQ      CX, DX
@@ -16216,9 +16216,9 @@ gemmZ12x8_init:
 gemmZ12x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x0000000c, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x0000000c, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -16678,17 +16678,17 @@ gemmZ12x8_norelu:
 
 gemmZ12x8_nogelu:
 	MOVQ     424(DI), R12
-	MOVQ     R13, CX
+	IMUL3Q   $0x0000000c, R13, CX
+	ADDQ     560(DI), CX
 	IMULQ    R12, CX
-	IMUL3Q   $0x0000000c, CX, CX
 	ADDQ     BX, CX
 	ADDQ     416(DI), CX
 	TESTQ    $0x00000010, DX
 	JZ       gemmZ12x8_nores
 	MOVQ     448(DI), R9
-	MOVQ     R13, R8
+	IMUL3Q   $0x0000000c, R13, R8
+	ADDQ     560(DI), R8
 	IMULQ    R9, R8
-	IMUL3Q   $0x0000000c, R8, R8
 	ADDQ     BX, R8
 	ADDQ     440(DI), R8
 	VADDPS.Z (R8), Y0, K1, Y0
@@ -16798,9 +16798,9 @@ gemmY1x16_panel:
 	TESTQ   $0x00000001, DX
 	JZ      gemmY1x16_init
 	MOVQ    424(DI), R12
-	MOVQ    R13, CX
+	IMUL3Q  $0x00000001, R13, CX
+	ADDQ    560(DI), CX
 	IMULQ   R12, CX
-	IMUL3Q  $0x00000001, CX, CX
 	MOVQ    SI, BX
 	IMULQ   488(DI), BX
 	ADDQ    BX, CX
@@ -16826,9 +16826,9 @@ gemmY1x16_init:
 gemmY1x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000001, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000001, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	MOVQ   256(DI)(AX*8), CX
@@ -16965,17 +16965,17 @@ gemmY1x16_norelu:
 
 gemmY1x16_nogelu:
 	MOVQ   424(DI), R12
-	MOVQ   R13, CX
+	IMUL3Q $0x00000001, R13, CX
+	ADDQ   560(DI), CX
 	IMULQ  R12, CX
-	IMUL3Q $0x00000001, CX, CX
 	ADDQ   BX, CX
 	ADDQ   416(DI), CX
 	TESTQ  $0x00000010, DX
 	JZ     gemmY1x16_nores
 	MOVQ   448(DI), R9
-	MOVQ   R13, R8
+	IMUL3Q $0x00000001, R13, R8
+	ADDQ   560(DI), R8
 	IMULQ  R9, R8
-	IMUL3Q $0x00000001, R8, R8
 	ADDQ   BX, R8
 	ADDQ   440(DI), R8
 
@@ -17046,9 +17046,9 @@ gemmY2x16_panel:
 	TESTQ   $0x00000001, DX
 	JZ      gemmY2x16_init
 	MOVQ    424(DI), R12
-	MOVQ    R13, CX
+	IMUL3Q  $0x00000002, R13, CX
+	ADDQ    560(DI), CX
 	IMULQ   R12, CX
-	IMUL3Q  $0x00000002, CX, CX
 	MOVQ    SI, BX
 	IMULQ   488(DI), BX
 	ADDQ    BX, CX
@@ -17080,9 +17080,9 @@ gemmY2x16_init:
 gemmY2x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000002, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000002, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	MOVQ   256(DI)(AX*8), CX
@@ -17278,17 +17278,17 @@ gemmY2x16_norelu:
 
 gemmY2x16_nogelu:
 	MOVQ   424(DI), R12
-	MOVQ   R13, CX
+	IMUL3Q $0x00000002, R13, CX
+	ADDQ   560(DI), CX
 	IMULQ  R12, CX
-	IMUL3Q $0x00000002, CX, CX
 	ADDQ   BX, CX
 	ADDQ   416(DI), CX
 	TESTQ  $0x00000010, DX
 	JZ     gemmY2x16_nores
 	MOVQ   448(DI), R9
-	MOVQ   R13, R8
+	IMUL3Q $0x00000002, R13, R8
+	ADDQ   560(DI), R8
 	IMULQ  R9, R8
-	IMUL3Q $0x00000002, R8, R8
 	ADDQ   BX, R8
 	ADDQ   440(DI), R8
 
@@ -17383,9 +17383,9 @@ gemmY3x16_panel:
 	TESTQ   $0x00000001, DX
 	JZ      gemmY3x16_init
 	MOVQ    424(DI), R12
-	MOVQ    R13, CX
+	IMUL3Q  $0x00000003, R13, CX
+	ADDQ    560(DI), CX
 	IMULQ   R12, CX
-	IMUL3Q  $0x00000003, CX, CX
 	MOVQ    SI, BX
 	IMULQ   488(DI), BX
 	ADDQ    BX, CX
@@ -17423,9 +17423,9 @@ gemmY3x16_init:
 gemmY3x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000003, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000003, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	MOVQ   256(DI)(AX*8), CX
@@ -17684,17 +17684,17 @@ gemmY3x16_norelu:
 
 gemmY3x16_nogelu:
 	MOVQ   424(DI), R12
-	MOVQ   R13, CX
+	IMUL3Q $0x00000003, R13, CX
+	ADDQ   560(DI), CX
 	IMULQ  R12, CX
-	IMUL3Q $0x00000003, CX, CX
 	ADDQ   BX, CX
 	ADDQ   416(DI), CX
 	TESTQ  $0x00000010, DX
 	JZ     gemmY3x16_nores
 	MOVQ   448(DI), R9
-	MOVQ   R13, R8
+	IMUL3Q $0x00000003, R13, R8
+	ADDQ   560(DI), R8
 	IMULQ  R9, R8
-	IMUL3Q $0x00000003, R8, R8
 	ADDQ   BX, R8
 	ADDQ   440(DI), R8
 
@@ -17805,9 +17805,9 @@ gemmY4x16_panel:
 	TESTQ   $0x00000001, DX
 	JZ      gemmY4x16_init
 	MOVQ    424(DI), R12
-	MOVQ    R13, CX
+	IMUL3Q  $0x00000004, R13, CX
+	ADDQ    560(DI), CX
 	IMULQ   R12, CX
-	IMUL3Q  $0x00000004, CX, CX
 	MOVQ    SI, BX
 	IMULQ   488(DI), BX
 	ADDQ    BX, CX
@@ -17851,9 +17851,9 @@ gemmY4x16_init:
 gemmY4x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000004, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000004, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -18171,17 +18171,17 @@ gemmY4x16_norelu:
 
 gemmY4x16_nogelu:
 	MOVQ   424(DI), R12
-	MOVQ   R13, CX
+	IMUL3Q $0x00000004, R13, CX
+	ADDQ   560(DI), CX
 	IMULQ  R12, CX
-	IMUL3Q $0x00000004, CX, CX
 	ADDQ   BX, CX
 	ADDQ   416(DI), CX
 	TESTQ  $0x00000010, DX
 	JZ     gemmY4x16_nores
 	MOVQ   448(DI), R9
-	MOVQ   R13, R8
+	IMUL3Q $0x00000004, R13, R8
+	ADDQ   560(DI), R8
 	IMULQ  R9, R8
-	IMUL3Q $0x00000004, R8, R8
 	ADDQ   BX, R8
 	ADDQ   440(DI), R8
 
@@ -18314,9 +18314,9 @@ gemmY5x16_panel:
 	TESTQ   $0x00000001, DX
 	JZ      gemmY5x16_init
 	MOVQ    424(DI), R12
-	MOVQ    R13, CX
+	IMUL3Q  $0x00000005, R13, CX
+	ADDQ    560(DI), CX
 	IMULQ   R12, CX
-	IMUL3Q  $0x00000005, CX, CX
 	MOVQ    SI, BX
 	IMULQ   488(DI), BX
 	ADDQ    BX, CX
@@ -18366,9 +18366,9 @@ gemmY5x16_init:
 gemmY5x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000005, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000005, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -18747,17 +18747,17 @@ gemmY5x16_norelu:
 
 gemmY5x16_nogelu:
 	MOVQ   424(DI), R12
-	MOVQ   R13, CX
+	IMUL3Q $0x00000005, R13, CX
+	ADDQ   560(DI), CX
 	IMULQ  R12, CX
-	IMUL3Q $0x00000005, CX, CX
 	ADDQ   BX, CX
 	ADDQ   416(DI), CX
 	TESTQ  $0x00000010, DX
 	JZ     gemmY5x16_nores
 	MOVQ   448(DI), R9
-	MOVQ   R13, R8
+	IMUL3Q $0x00000005, R13, R8
+	ADDQ   560(DI), R8
 	IMULQ  R9, R8
-	IMUL3Q $0x00000005, R8, R8
 	ADDQ   BX, R8
 	ADDQ   440(DI), R8
 
@@ -18912,9 +18912,9 @@ gemmY6x16_panel:
 	TESTQ   $0x00000001, DX
 	JZ      gemmY6x16_init
 	MOVQ    424(DI), R12
-	MOVQ    R13, CX
+	IMUL3Q  $0x00000006, R13, CX
+	ADDQ    560(DI), CX
 	IMULQ   R12, CX
-	IMUL3Q  $0x00000006, CX, CX
 	MOVQ    SI, BX
 	IMULQ   488(DI), BX
 	ADDQ    BX, CX
@@ -18970,9 +18970,9 @@ gemmY6x16_init:
 gemmY6x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000006, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000006, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -19412,17 +19412,17 @@ gemmY6x16_norelu:
 
 gemmY6x16_nogelu:
 	MOVQ   424(DI), R12
-	MOVQ   R13, CX
+	IMUL3Q $0x00000006, R13, CX
+	ADDQ   560(DI), CX
 	IMULQ  R12, CX
-	IMUL3Q $0x00000006, CX, CX
 	ADDQ   BX, CX
 	ADDQ   416(DI), CX
 	TESTQ  $0x00000010, DX
 	JZ     gemmY6x16_nores
 	MOVQ   448(DI), R9
-	MOVQ   R13, R8
+	IMUL3Q $0x00000006, R13, R8
+	ADDQ   560(DI), R8
 	IMULQ  R9, R8
-	IMUL3Q $0x00000006, R8, R8
 	ADDQ   BX, R8
 	ADDQ   440(DI), R8
 
@@ -19589,9 +19589,9 @@ gemmY1x8_panel:
 	TESTQ   $0x00000001, DX
 	JZ      gemmY1x8_init
 	MOVQ    424(DI), R12
-	MOVQ    R13, CX
+	IMUL3Q  $0x00000001, R13, CX
+	ADDQ    560(DI), CX
 	IMULQ   R12, CX
-	IMUL3Q  $0x00000001, CX, CX
 	MOVQ    SI, BX
 	IMULQ   488(DI), BX
 	ADDQ    BX, CX
@@ -19614,9 +19614,9 @@ gemmY1x8_init:
 gemmY1x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000001, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000001, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	MOVQ   256(DI)(AX*8), CX
@@ -19714,17 +19714,17 @@ gemmY1x8_norelu:
 
 gemmY1x8_nogelu:
 	MOVQ   424(DI), R12
-	MOVQ   R13, CX
+	IMUL3Q $0x00000001, R13, CX
+	ADDQ   560(DI), CX
 	IMULQ  R12, CX
-	IMUL3Q $0x00000001, CX, CX
 	ADDQ   BX, CX
 	ADDQ   416(DI), CX
 	TESTQ  $0x00000010, DX
 	JZ     gemmY1x8_nores
 	MOVQ   448(DI), R9
-	MOVQ   R13, R8
+	IMUL3Q $0x00000001, R13, R8
+	ADDQ   560(DI), R8
 	IMULQ  R9, R8
-	IMUL3Q $0x00000001, R8, R8
 	ADDQ   BX, R8
 	ADDQ   440(DI), R8
 
@@ -19787,9 +19787,9 @@ gemmY2x8_panel:
 	TESTQ   $0x00000001, DX
 	JZ      gemmY2x8_init
 	MOVQ    424(DI), R12
-	MOVQ    R13, CX
+	IMUL3Q  $0x00000002, R13, CX
+	ADDQ    560(DI), CX
 	IMULQ   R12, CX
-	IMUL3Q  $0x00000002, CX, CX
 	MOVQ    SI, BX
 	IMULQ   488(DI), BX
 	ADDQ    BX, CX
@@ -19816,9 +19816,9 @@ gemmY2x8_init:
 gemmY2x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000002, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000002, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	MOVQ   256(DI)(AX*8), CX
@@ -19952,17 +19952,17 @@ gemmY2x8_norelu:
 
 gemmY2x8_nogelu:
 	MOVQ   424(DI), R12
-	MOVQ   R13, CX
+	IMUL3Q $0x00000002, R13, CX
+	ADDQ   560(DI), CX
 	IMULQ  R12, CX
-	IMUL3Q $0x00000002, CX, CX
 	ADDQ   BX, CX
 	ADDQ   416(DI), CX
 	TESTQ  $0x00000010, DX
 	JZ     gemmY2x8_nores
 	MOVQ   448(DI), R9
-	MOVQ   R13, R8
+	IMUL3Q $0x00000002, R13, R8
+	ADDQ   560(DI), R8
 	IMULQ  R9, R8
-	IMUL3Q $0x00000002, R8, R8
 	ADDQ   BX, R8
 	ADDQ   440(DI), R8
 
@@ -20039,9 +20039,9 @@ gemmY3x8_panel:
 	TESTQ   $0x00000001, DX
 	JZ      gemmY3x8_init
 	MOVQ    424(DI), R12
-	MOVQ    R13, CX
+	IMUL3Q  $0x00000003, R13, CX
+	ADDQ    560(DI), CX
 	IMULQ   R12, CX
-	IMUL3Q  $0x00000003, CX, CX
 	MOVQ    SI, BX
 	IMULQ   488(DI), BX
 	ADDQ    BX, CX
@@ -20072,9 +20072,9 @@ gemmY3x8_init:
 gemmY3x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000003, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000003, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	MOVQ   256(DI)(AX*8), CX
@@ -20241,17 +20241,17 @@ gemmY3x8_norelu:
 
 gemmY3x8_nogelu:
 	MOVQ   424(DI), R12
-	MOVQ   R13, CX
+	IMUL3Q $0x00000003, R13, CX
+	ADDQ   560(DI), CX
 	IMULQ  R12, CX
-	IMUL3Q $0x00000003, CX, CX
 	ADDQ   BX, CX
 	ADDQ   416(DI), CX
 	TESTQ  $0x00000010, DX
 	JZ     gemmY3x8_nores
 	MOVQ   448(DI), R9
-	MOVQ   R13, R8
+	IMUL3Q $0x00000003, R13, R8
+	ADDQ   560(DI), R8
 	IMULQ  R9, R8
-	IMUL3Q $0x00000003, R8, R8
 	ADDQ   BX, R8
 	ADDQ   440(DI), R8
 
@@ -20340,9 +20340,9 @@ gemmY4x8_panel:
 	TESTQ   $0x00000001, DX
 	JZ      gemmY4x8_init
 	MOVQ    424(DI), R12
-	MOVQ    R13, CX
+	IMUL3Q  $0x00000004, R13, CX
+	ADDQ    560(DI), CX
 	IMULQ   R12, CX
-	IMUL3Q  $0x00000004, CX, CX
 	MOVQ    SI, BX
 	IMULQ   488(DI), BX
 	ADDQ    BX, CX
@@ -20377,9 +20377,9 @@ gemmY4x8_init:
 gemmY4x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000004, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000004, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -20581,17 +20581,17 @@ gemmY4x8_norelu:
 
 gemmY4x8_nogelu:
 	MOVQ   424(DI), R12
-	MOVQ   R13, CX
+	IMUL3Q $0x00000004, R13, CX
+	ADDQ   560(DI), CX
 	IMULQ  R12, CX
-	IMUL3Q $0x00000004, CX, CX
 	ADDQ   BX, CX
 	ADDQ   416(DI), CX
 	TESTQ  $0x00000010, DX
 	JZ     gemmY4x8_nores
 	MOVQ   448(DI), R9
-	MOVQ   R13, R8
+	IMUL3Q $0x00000004, R13, R8
+	ADDQ   560(DI), R8
 	IMULQ  R9, R8
-	IMUL3Q $0x00000004, R8, R8
 	ADDQ   BX, R8
 	ADDQ   440(DI), R8
 
@@ -20695,9 +20695,9 @@ gemmY5x8_panel:
 	TESTQ   $0x00000001, DX
 	JZ      gemmY5x8_init
 	MOVQ    424(DI), R12
-	MOVQ    R13, CX
+	IMUL3Q  $0x00000005, R13, CX
+	ADDQ    560(DI), CX
 	IMULQ   R12, CX
-	IMUL3Q  $0x00000005, CX, CX
 	MOVQ    SI, BX
 	IMULQ   488(DI), BX
 	ADDQ    BX, CX
@@ -20736,9 +20736,9 @@ gemmY5x8_init:
 gemmY5x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000005, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000005, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -20974,17 +20974,17 @@ gemmY5x8_norelu:
 
 gemmY5x8_nogelu:
 	MOVQ   424(DI), R12
-	MOVQ   R13, CX
+	IMUL3Q $0x00000005, R13, CX
+	ADDQ   560(DI), CX
 	IMULQ  R12, CX
-	IMUL3Q $0x00000005, CX, CX
 	ADDQ   BX, CX
 	ADDQ   416(DI), CX
 	TESTQ  $0x00000010, DX
 	JZ     gemmY5x8_nores
 	MOVQ   448(DI), R9
-	MOVQ   R13, R8
+	IMUL3Q $0x00000005, R13, R8
+	ADDQ   560(DI), R8
 	IMULQ  R9, R8
-	IMUL3Q $0x00000005, R8, R8
 	ADDQ   BX, R8
 	ADDQ   440(DI), R8
 
@@ -21103,9 +21103,9 @@ gemmY6x8_panel:
 	TESTQ   $0x00000001, DX
 	JZ      gemmY6x8_init
 	MOVQ    424(DI), R12
-	MOVQ    R13, CX
+	IMUL3Q  $0x00000006, R13, CX
+	ADDQ    560(DI), CX
 	IMULQ   R12, CX
-	IMUL3Q  $0x00000006, CX, CX
 	MOVQ    SI, BX
 	IMULQ   488(DI), BX
 	ADDQ    BX, CX
@@ -21148,9 +21148,9 @@ gemmY6x8_init:
 gemmY6x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	MOVQ   R13, DX
+	IMUL3Q $0x00000006, R13, DX
+	ADDQ   560(DI), DX
 	IMULQ  R12, DX
-	IMUL3Q $0x00000006, DX, DX
 	ADDQ   (DI)(AX*8), DX
 	MOVQ   DX, R8
 	LEAQ   (R8)(R12*2), R9
@@ -21420,17 +21420,17 @@ gemmY6x8_norelu:
 
 gemmY6x8_nogelu:
 	MOVQ   424(DI), R12
-	MOVQ   R13, CX
+	IMUL3Q $0x00000006, R13, CX
+	ADDQ   560(DI), CX
 	IMULQ  R12, CX
-	IMUL3Q $0x00000006, CX, CX
 	ADDQ   BX, CX
 	ADDQ   416(DI), CX
 	TESTQ  $0x00000010, DX
 	JZ     gemmY6x8_nores
 	MOVQ   448(DI), R9
-	MOVQ   R13, R8
+	IMUL3Q $0x00000006, R13, R8
+	ADDQ   560(DI), R8
 	IMULQ  R9, R8
-	IMUL3Q $0x00000006, R8, R8
 	ADDQ   BX, R8
 	ADDQ   440(DI), R8
 

@@ -32,6 +32,7 @@ func TestGemmArgsLayout(t *testing.T) {
 		{"kstride", unsafe.Offsetof(a.kstride), 480},
 		{"cstride", unsafe.Offsetof(a.cstride), 488},
 		{"ymask", unsafe.Offsetof(a.ymask), 496},
+		{"row0", unsafe.Offsetof(a.row0), 560},
 	} {
 		if f.got != f.want {
 			t.Errorf("gemmArgs.%s at %d, generator expects %d", f.name, f.got, f.want)

@@ -85,3 +85,33 @@ func BenchmarkApplyAct(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGemmSmall measures per-call overhead on tiny products (as in
+// per-row convolution GEMMs).
+func BenchmarkGemmSmall(b *testing.B) {
+	for _, l := range levels() {
+		for _, s := range []struct {
+			name    string
+			m, k, n int
+			nsrc    int
+		}{{"1x1x1", 1, 1, 1, 1}, {"56x30x10_3src", 56, 30, 10, 3}, {"56x90x40_3src", 56, 90, 40, 3}} {
+			b.Run(fmt.Sprintf("%s/%s", l, s.name), func(b *testing.B) {
+				withLevel(b, l, func() {
+					r := rand.New(rand.NewPCG(1, 2))
+					a := randSlice(r, s.m*s.k)
+					pb := PackB(randSlice(r, s.k*s.n), s.k, s.n, s.n)
+					c := make([]float32, s.m*s.n)
+					src := make([]Src, s.nsrc)
+					for i := range src {
+						src[i] = Src{A: a[i*s.k/s.nsrc:], LdA: s.k, K: s.k / s.nsrc}
+					}
+					ep := &Epilogue{Bias: randSlice(r, s.n), Act: ActReLU}
+					for i := 0; i < b.N; i++ {
+						GemmSrc(s.m, src, pb, c, s.n, ep)
+					}
+					b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+				})
+			})
+		}
+	}
+}

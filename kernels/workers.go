@@ -26,12 +26,16 @@ type Pool struct {
 
 	// The current job, written by Run before gen is bumped and read by the
 	// workers after they see the new gen.
-	job  func(task, worker int)
-	n    int64
-	next atomic.Int64 // next unclaimed task
-	gen  atomic.Uint64
-
-	active       atomic.Int32 // workers that have not finished the current job
+	job func(task, worker int)
+	n   int64
+	_   [64]byte
+	gen atomic.Uint64 // bumped by Run to publish a job; workers spin on it
+	_   [56]byte
+	// next is the next unclaimed task.
+	next atomic.Int64
+	_    [56]byte
+	// active counts workers that have not finished the current job.
+	active       atomic.Int32
 	callerParked atomic.Bool
 	callerWake   chan struct{}
 }
@@ -94,7 +98,10 @@ func (p *Pool) Run(n int, job func(task, worker int)) {
 	p.active.Store(int32(p.threads - 1))
 	p.gen.Add(1) // publish
 	for w := 1; w < p.threads; w++ {
-		if ws := &p.workers[w]; ws.parked.CompareAndSwap(true, false) {
+		// Load first: a spinning worker's flag stays in its cache. (A worker
+		// that parks stores the flag before it re-reads gen, so either it
+		// sees the new gen or this sees the flag.)
+		if ws := &p.workers[w]; ws.parked.Load() && ws.parked.CompareAndSwap(true, false) {
 			ws.wake <- struct{}{}
 		}
 	}

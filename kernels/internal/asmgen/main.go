@@ -41,6 +41,7 @@ const (
 	offKstride = offFlags + 8   // AVX2 only: bytes of B per k
 	offCstride = offKstride + 8 // AVX2 only: column bytes between panels
 	offYmask   = offCstride + 8 // AVX2 only: [16]int32, lane masks of the two ymm
+	offRow0    = offYmask + 64  // first row of the call (A, C and R pointers are at row 0)
 )
 
 // Flag bits of gemmArgs.flags (mirrored in kernels/gemm_amd64.go).
@@ -121,13 +122,19 @@ func rowAddr(r, disp int) Mem {
 	return m
 }
 
+// rowOffset sets dst = (row0 + R13*mr) * stride: the byte offset of the
+// first row of row block R13 in a matrix of the given row stride.
+func rowOffset(mr int, stride, dst Register) {
+	IMUL3Q(I(uint64(mr)), R13, dst)
+	ADDQ(Mem{Base: DI, Disp: offRow0}, dst)
+	IMULQ(stride, dst)
+}
+
 // setupRows loads the A row pointers for source AX of row block R13.
 func setupRows(mr int) {
 	Comment("A rows of source AX for row block R13")
 	MOVQ(Mem{Base: DI, Index: RAX, Scale: 8, Disp: offLda}, R12)
-	MOVQ(R13, RDX)
-	IMULQ(R12, RDX)
-	IMUL3Q(I(uint64(mr)), RDX, RDX)
+	rowOffset(mr, R12, RDX)
 	ADDQ(Mem{Base: DI, Index: RAX, Scale: 8, Disp: offA}, RDX)
 	MOVQ(RDX, R8)
 	var prev Register = R8
@@ -202,9 +209,7 @@ func gemmZ(mr, nr int) {
 	TESTQ(I(flagAccum), Mem{Base: DI, Disp: offFlags})
 	JZ(LabelRef(name + "_init"))
 	MOVQ(Mem{Base: DI, Disp: offLdc}, R12)
-	MOVQ(R13, RDX)
-	IMULQ(R12, RDX)
-	IMUL3Q(I(uint64(mr)), RDX, RDX)
+	rowOffset(mr, R12, RDX)
 	MOVQ(RSI, RCX)
 	SHLQ(Imm(log2(nrB)), RCX)
 	ADDQ(RCX, RDX)
@@ -313,17 +318,13 @@ func gemmZ(mr, nr int) {
 
 	// C row pointer in CX, stride R12.
 	MOVQ(Mem{Base: DI, Disp: offLdc}, R12)
-	MOVQ(R13, RCX)
-	IMULQ(R12, RCX)
-	IMUL3Q(I(uint64(mr)), RCX, RCX)
+	rowOffset(mr, R12, RCX)
 	ADDQ(RBX, RCX)
 	ADDQ(Mem{Base: DI, Disp: offC}, RCX)
 	TESTQ(I(flagRes), RDX)
 	JZ(LabelRef(name + "_nores"))
 	MOVQ(Mem{Base: DI, Disp: offLdr}, R9)
-	MOVQ(R13, R8)
-	IMULQ(R9, R8)
-	IMUL3Q(I(uint64(mr)), R8, R8)
+	rowOffset(mr, R9, R8)
 	ADDQ(RBX, R8)
 	ADDQ(Mem{Base: DI, Disp: offRes}, R8)
 	for r := 0; r < mr; r++ {
@@ -449,9 +450,7 @@ func gemmY(mr, H int) {
 	TESTQ(I(flagAccum), RDX)
 	JZ(LabelRef(name + "_init"))
 	MOVQ(Mem{Base: DI, Disp: offLdc}, R12)
-	MOVQ(R13, RCX)
-	IMULQ(R12, RCX)
-	IMUL3Q(I(uint64(mr)), RCX, RCX)
+	rowOffset(mr, R12, RCX)
 	MOVQ(RSI, RBX)
 	IMULQ(Mem{Base: DI, Disp: offCstride}, RBX)
 	ADDQ(RBX, RCX)
@@ -569,17 +568,13 @@ func gemmY(mr, H int) {
 	Label(name + "_nogelu")
 
 	MOVQ(Mem{Base: DI, Disp: offLdc}, R12)
-	MOVQ(R13, RCX)
-	IMULQ(R12, RCX)
-	IMUL3Q(I(uint64(mr)), RCX, RCX)
+	rowOffset(mr, R12, RCX)
 	ADDQ(RBX, RCX)
 	ADDQ(Mem{Base: DI, Disp: offC}, RCX)
 	TESTQ(I(flagRes), RDX)
 	JZ(LabelRef(name + "_nores"))
 	MOVQ(Mem{Base: DI, Disp: offLdr}, R9)
-	MOVQ(R13, R8)
-	IMULQ(R9, R8)
-	IMUL3Q(I(uint64(mr)), R8, R8)
+	rowOffset(mr, R9, R8)
 	ADDQ(RBX, R8)
 	ADDQ(Mem{Base: DI, Disp: offRes}, R8)
 	Label(name + "_nores")
