@@ -236,6 +236,7 @@ func TestGemmBig(t *testing.T) {
 		{m: 29, ks: []int{1000}, n: 150, bias: true, act: ActGELU, res: 2},
 		{m: 26, ks: []int{400, 500}, n: 330, act: ActReLU, res: 2},
 		{m: 200, ks: []int{40}, n: 80, bias: true, act: ActGELU},
+		{m: 14, ks: []int{640, 640, 640, 640, 640, 640, 640, 640, 640}, n: 41, padA: 7, bias: true, res: 2},
 		{m: 150, ks: []int{80}, n: 40, bias: true, res: 2},
 		{m: 30, ks: []int{3, 5, 1, 7, 2, 2, 9, 4, 4, 1, 6, 3, 3, 8, 2, 5, 7, 1, 2, 10}, n: 45, bias: true, act: ActGELU, res: 1},
 		{m: 30, ks: []int{3, 5, 1, 7, 2, 2, 9, 4, 4, 1, 6, 3, 3, 8, 2, 5, 7, 1, 2, 10}, n: 45, bias: true, act: ActGELU, res: 2},
