@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/fnlab/fnlab/tui"
+)
+
+func init() { extraCommands = append(extraCommands, newTUICmd) }
+
+func newTUICmd() *cobra.Command {
+	var (
+		sets    []string
+		journal string
+		threads int
+		warmup  int
+		runs    int
+		seed    uint64
+	)
+	c := &cobra.Command{
+		Use:   "tui [SPEC]",
+		Short: "Interactive explorer: edit a model and watch its costs, bench it, browse a search",
+		Long: `tui opens a terminal workbench on SPEC (default t0) with three screens:
+
+  1 Model   edit embed_dim, mlp_ratio, input size and, per stage, depth, mixer
+            and n_div (groups for gconv); the stage and layer tables (params,
+            MACs, bytes, share of MACs) and totals are recounted at each key,
+            with the change against the starting model; s saves a spec YAML.
+  2 Bench   measure the current model's latency in the background, then per
+            program step the share of time next to the share of MACs.
+  3 Search  follow a running search's journal (--journal) or open a finished
+            one: the Pareto front as a scatter plot, a sortable, filterable
+            candidate list; enter opens a candidate on the model screen.
+
+Keys are shown at the bottom; ? shows all of them; q or ctrl+c quits.
+The bench uses seeded random weights (the weights do not change the time).`,
+		Example: `  fnlab tui
+  fnlab tui t2 --set stages.2.n_div=8
+  fnlab tui my_spec.yaml --threads 1 --runs 200
+  fnlab tui --journal runs/t0_ndiv.jsonl`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageError{fmt.Errorf("%s: expected at most one SPEC, got %d arguments (see %s --help)", cmd.CommandPath(), len(args), cmd.CommandPath())}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if threads < 0 {
+				return usageError{fmt.Errorf("--threads %d: expected 0 (all cores) or more", threads)}
+			}
+			if runs < 1 || warmup < 0 {
+				return usageError{fmt.Errorf("--runs %d --warmup %d: expected at least 1 run and 0 or more warm-ups", runs, warmup)}
+			}
+			ref := "t0"
+			if len(args) == 1 {
+				ref = args[0]
+			}
+			start, err := tui.LoadModel(ref, sets, "")
+			if err != nil {
+				return err
+			}
+			src, err := tui.OpenJournal(journal)
+			if err != nil {
+				return err
+			}
+			if !isTerminal(cmd.OutOrStdout()) || !isTerminalReader(cmd.InOrStdin()) {
+				return fmt.Errorf("%s: needs an interactive terminal on stdin and stdout", cmd.CommandPath())
+			}
+			cfg := fmt.Sprintf("%d warm-up + %d timed runs", warmup, runs)
+			if threads > 0 {
+				cfg += fmt.Sprintf(", %d thread(s)", threads)
+			}
+			app := tui.New(tui.Options{
+				Start:       start,
+				Bench:       tui.NativeBench(tui.BenchConfig{Threads: threads, Warmup: warmup, Runs: runs, Seed: seed}),
+				BenchConfig: cfg,
+				Search:      src,
+			})
+			p := tea.NewProgram(app, tea.WithAltScreen(), tea.WithInput(cmd.InOrStdin()), tea.WithOutput(cmd.OutOrStdout()))
+			_, err = p.Run()
+			return err
+		},
+	}
+	c.Flags().StringArrayVar(&sets, "set", nil, "override a spec key of the starting model, value in YAML (repeatable): --set stages.2.n_div=8")
+	c.Flags().StringVar(&journal, "journal", "", "search journal (JSONL) to follow on the search screen")
+	c.Flags().IntVar(&threads, "threads", 0, "bench worker threads (default: all cores)")
+	c.Flags().IntVar(&warmup, "warmup", 10, "bench warm-up passes")
+	c.Flags().IntVar(&runs, "runs", 100, "bench timed passes")
+	c.Flags().Uint64Var(&seed, "seed", 0, "seed of the bench's random weights")
+	return c
+}
+
+// isTerminalReader reports whether r is an interactive terminal.
+func isTerminalReader(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

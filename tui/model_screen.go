@@ -1,0 +1,543 @@
+package tui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/fnlab/fnlab/analyze"
+	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/report"
+)
+
+// Messages of the model screen's background work.
+type (
+	// countedMsg carries the counted model of an edit; gen orders requests
+	// so that only the newest edit's result is applied.
+	countedMsg struct {
+		gen  int
+		edit Edit
+		m    *Model
+		err  error
+	}
+	// openedMsg carries a newly opened starting model.
+	openedMsg struct {
+		m   *Model
+		err error
+	}
+	// OpenMsg asks the model screen to open ref with sets as its new
+	// starting model (the search screen sends it for a candidate).
+	OpenMsg struct {
+		Ref   string
+		Sets  []string
+		Label string
+	}
+)
+
+// countCmd counts ref+sets in the background.
+func countCmd(gen int, e Edit, ref string, sets []string, label string) tea.Cmd {
+	return func() tea.Msg {
+		m, err := LoadModel(ref, sets, label)
+		return countedMsg{gen: gen, edit: e, m: m, err: err}
+	}
+}
+
+func openCmd(o OpenMsg) tea.Cmd {
+	return func() tea.Msg {
+		m, err := LoadModel(o.Ref, o.Sets, o.Label)
+		return openedMsg{m: m, err: err}
+	}
+}
+
+type prompt int
+
+const (
+	promptNone prompt = iota
+	promptValue
+	promptSave
+	promptOpen
+)
+
+// modelScreen edits a model's knobs and shows what they cost against the
+// model it started from.
+type modelScreen struct {
+	keys  keyMap
+	start *Model // the model editing started from
+	cur   *Model // the last edit that counted
+	edit  Edit   // what the editor shows (ahead of cur while counting)
+	good  Edit   // the knobs of cur
+	undo  []Edit
+	gen   int
+	busy  bool
+
+	row, col    int  // editor cursor: row 0 globals, row i+1 stage i
+	layersFocus bool // tab: arrows scroll the layer table
+	offset      int  // first layer row shown
+	allLayers   bool // show every layer, not only conv/linear
+
+	prompt    prompt
+	input     textinput.Model
+	overwrite string // path confirmed once for overwriting
+
+	status    string
+	statusErr bool
+	w, h      int
+}
+
+func newModelScreen(keys keyMap, start *Model) modelScreen {
+	ti := textinput.New()
+	ti.Prompt = ""
+	ti.CharLimit = 512
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	m := modelScreen{keys: keys, input: ti}
+	m.setStart(start)
+	return m
+}
+
+func (m *modelScreen) setStart(s *Model) {
+	m.start, m.cur = s, s
+	m.edit = editOf(s.Spec)
+	m.good = m.edit.clone()
+	m.undo = nil
+	m.busy = false
+	m.gen++
+	m.offset = 0
+	if m.row > len(m.edit.Stages) {
+		m.row = len(m.edit.Stages)
+	}
+}
+
+// capturing reports whether keys go to a text prompt (the root then lets
+// q and the screen digits through as text).
+func (m modelScreen) capturing() bool { return m.prompt != promptNone }
+
+// sets are the overrides of the current edit on top of the start's.
+func (m modelScreen) sets(e Edit) []string {
+	return append(slices.Clone(m.start.Sets), e.sets(editOf(m.start.Spec))...)
+}
+
+// apply makes e the edit shown and counts it in the background.
+func (m *modelScreen) apply(e Edit) tea.Cmd {
+	if e.equal(m.edit) {
+		return nil
+	}
+	m.undo = append(m.undo, m.edit)
+	m.edit = e
+	m.gen++
+	m.busy = true
+	m.status, m.statusErr = "", false
+	return countCmd(m.gen, e, m.start.Ref, m.sets(e), m.start.Label)
+}
+
+func (m *modelScreen) fail(err error) {
+	m.status, m.statusErr = oneLine(err), true
+}
+
+func oneLine(err error) string { return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ") }
+
+func (m modelScreen) update(msg tea.Msg) (modelScreen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case countedMsg:
+		if msg.gen != m.gen {
+			return m, nil // a newer edit is on its way
+		}
+		m.busy = false
+		if msg.err != nil {
+			if n := len(m.undo); n > 0 && m.undo[n-1].equal(m.good) {
+				m.undo = m.undo[:n-1]
+			}
+			m.edit = m.good.clone()
+			m.fail(msg.err)
+			return m, nil
+		}
+		m.cur, m.good = msg.m, msg.edit
+		m.clampOffset()
+		return m, nil
+	case openedMsg:
+		if msg.err != nil {
+			m.fail(msg.err)
+			return m, nil
+		}
+		m.setStart(msg.m)
+		m.status, m.statusErr = "opened "+msg.m.Label, false
+		return m, nil
+	case OpenMsg:
+		m.status, m.statusErr = "opening "+msg.Label+"…", false
+		return m, openCmd(msg)
+	case tea.KeyMsg:
+		if m.prompt != promptNone {
+			return m.updatePrompt(msg)
+		}
+		return m.updateKey(msg)
+	}
+	return m, nil
+}
+
+func (m modelScreen) updateKey(msg tea.KeyMsg) (modelScreen, tea.Cmd) {
+	k := m.keys
+	nStages := len(m.edit.Stages)
+	switch {
+	case key.Matches(msg, k.Focus):
+		m.layersFocus = !m.layersFocus
+	case key.Matches(msg, k.PageDown):
+		m.offset += m.layerRows()
+		m.clampOffset()
+	case key.Matches(msg, k.PageUp):
+		m.offset -= m.layerRows()
+		m.clampOffset()
+	case m.layersFocus && key.Matches(msg, k.Up):
+		m.offset--
+		m.clampOffset()
+	case m.layersFocus && key.Matches(msg, k.Down):
+		m.offset++
+		m.clampOffset()
+	case key.Matches(msg, k.Up):
+		if m.row > 0 {
+			m.row--
+		}
+	case key.Matches(msg, k.Down):
+		if m.row < nStages {
+			m.row++
+		}
+	case key.Matches(msg, k.Left):
+		if m.col > 0 {
+			m.col--
+		}
+	case key.Matches(msg, k.Right):
+		if m.col < 2 {
+			m.col++
+		}
+	case key.Matches(msg, k.Inc), key.Matches(msg, k.Dec):
+		dir := 1
+		if key.Matches(msg, k.Dec) {
+			dir = -1
+		}
+		e, err := m.edit.step(fieldAt(m.row, m.col), m.row-1, dir)
+		if err != nil {
+			m.fail(err)
+			return m, nil
+		}
+		return m, m.apply(e)
+	case key.Matches(msg, k.Enter):
+		f := fieldAt(m.row, m.col)
+		m.openPrompt(promptValue, m.edit.value(f, m.row-1))
+	case key.Matches(msg, k.Undo):
+		if len(m.undo) == 0 {
+			m.status, m.statusErr = "nothing to undo", false
+			return m, nil
+		}
+		e := m.undo[len(m.undo)-1]
+		m.undo = m.undo[:len(m.undo)-1]
+		if e.equal(m.edit) {
+			return m, nil
+		}
+		cmd := m.apply(e)
+		m.undo = m.undo[:len(m.undo)-1] // undoing is not itself undone
+		return m, cmd
+	case key.Matches(msg, k.Reset):
+		return m, m.apply(editOf(m.start.Spec))
+	case key.Matches(msg, k.AllLayers):
+		m.allLayers = !m.allLayers
+		m.clampOffset()
+	case key.Matches(msg, k.Save):
+		m.overwrite = ""
+		m.openPrompt(promptSave, defaultSaveName(m.start.Label))
+	case key.Matches(msg, k.Open):
+		m.openPrompt(promptOpen, "")
+	}
+	return m, nil
+}
+
+func defaultSaveName(label string) string {
+	stem := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(label), ".yaml"), ".yml")
+	stem = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '/' || r == '\\' || r == ':' {
+			return '_'
+		}
+		return r
+	}, stem)
+	return stem + "_edited.yaml"
+}
+
+func (m *modelScreen) openPrompt(p prompt, value string) {
+	m.prompt = p
+	m.input.SetValue(value)
+	m.input.CursorEnd()
+	m.input.Focus()
+	m.status, m.statusErr = "", false
+}
+
+func (m modelScreen) updatePrompt(msg tea.KeyMsg) (modelScreen, tea.Cmd) {
+	switch msg.Type {
+	case tea.KeyEsc:
+		m.prompt = promptNone
+		m.input.Blur()
+		return m, nil
+	case tea.KeyEnter:
+		text := strings.TrimSpace(m.input.Value())
+		switch m.prompt {
+		case promptValue:
+			m.prompt = promptNone
+			e, err := m.edit.set(fieldAt(m.row, m.col), m.row-1, text)
+			if err != nil {
+				m.fail(err)
+				return m, nil
+			}
+			return m, m.apply(e)
+		case promptOpen:
+			if text == "" {
+				m.prompt = promptNone
+				return m, nil
+			}
+			m.prompt = promptNone
+			return m.update(OpenMsg{Ref: text, Label: refLabel(text)})
+		case promptSave:
+			return m.save(text)
+		}
+	}
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	return m, cmd
+}
+
+// save writes the counted model to path (asking once before overwriting).
+func (m modelScreen) save(path string) (modelScreen, tea.Cmd) {
+	if path == "" {
+		m.prompt = promptNone
+		return m, nil
+	}
+	if _, err := os.Stat(path); err == nil && m.overwrite != path {
+		m.overwrite = path
+		m.status, m.statusErr = path+" exists: enter again to overwrite, esc to cancel", true
+		return m, nil
+	}
+	m.prompt = promptNone
+	m.input.Blur()
+	// The edit shown is saved, even if its count has not arrived yet.
+	all := m.sets(m.edit)
+	spec, err := arch.Load(m.start.Ref, all)
+	if err != nil {
+		m.fail(err)
+		return m, nil
+	}
+	header := "Saved by fnlab tui from " + m.start.Label
+	if len(all) > 0 {
+		header += " with: " + strings.Join(all, ", ")
+	}
+	how, err := SaveSpec(path, spec, m.start.Ref, header)
+	if err != nil {
+		m.fail(err)
+		return m, nil
+	}
+	m.status, m.statusErr = fmt.Sprintf("saved %s (%s)", path, how), false
+	return m, nil
+}
+
+// Layout of the model screen body (lines): title, globals, stage header,
+// one line per stage, total, traffic, layer header, layer rows.
+func (m modelScreen) fixedLines() int { return 6 + len(m.edit.Stages) }
+
+func (m modelScreen) layerRows() int { return max(1, m.h-m.fixedLines()) }
+
+func (m modelScreen) layers() []analyze.LayerCost {
+	if m.allLayers {
+		return m.cur.Report.Layers
+	}
+	var out []analyze.LayerCost
+	for _, l := range m.cur.Report.Layers {
+		if l.MACs > 0 {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func (m *modelScreen) clampOffset() {
+	n := len(m.layers())
+	m.offset = min(m.offset, n-m.layerRows())
+	m.offset = max(m.offset, 0)
+}
+
+func (m modelScreen) setSize(w, h int) modelScreen {
+	m.w, m.h = w, h
+	m.clampOffset()
+	return m
+}
+
+// statusLine is the line above the help bar: a prompt or the last message.
+func (m modelScreen) statusLine() string {
+	switch m.prompt {
+	case promptValue:
+		f := fieldAt(m.row, m.col)
+		where := ""
+		if m.row > 0 {
+			where = fmt.Sprintf(" (stage %d)", m.row-1)
+		}
+		return fmt.Sprintf("%s%s: %s  enter apply · esc cancel", f, where, m.input.View())
+	case promptSave:
+		if m.overwrite != "" && m.overwrite == strings.TrimSpace(m.input.Value()) {
+			return stErr.Render(m.overwrite+" exists:") + " enter overwrites · esc cancels"
+		}
+		return "save as: " + m.input.View() + "  enter save · esc cancel"
+	case promptOpen:
+		return "open (preset or spec file): " + m.input.View() + "  enter open · esc cancel"
+	}
+	if m.statusErr {
+		return stErr.Render(m.status)
+	}
+	return m.status
+}
+
+func (m modelScreen) shortHelp() []key.Binding {
+	k := m.keys
+	if m.prompt != promptNone {
+		return []key.Binding{k.Enter, k.Escape}
+	}
+	if m.layersFocus {
+		return []key.Binding{k.Scroll, k.PageDown, k.AllLayers, k.Focus}
+	}
+	return []key.Binding{k.Move, k.Change, k.Enter, k.Save, k.Focus}
+}
+
+func (m modelScreen) fullHelp() [][]key.Binding {
+	k := m.keys
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Left, k.Right},
+		{k.Inc, k.Dec, k.Enter, k.Undo, k.Reset},
+		{k.Focus, k.PageUp, k.PageDown, k.AllLayers},
+		{k.Save, k.Open},
+	}
+}
+
+func (m modelScreen) view() string {
+	w := m.w
+	var lines []string
+	add := func(s string) { lines = append(lines, line(s, w)) }
+
+	// Title.
+	changes := m.good.sets(editOf(m.start.Spec))
+	title := stTitle.Render(m.cur.Spec.Name)
+	from := " · from " + m.start.Label
+	if len(m.start.Sets) > 0 {
+		from += fmt.Sprintf(" + %d override(s)", len(m.start.Sets))
+	}
+	state := " · unchanged"
+	if len(changes) > 0 {
+		state = fmt.Sprintf(" · %d change(s)", len(changes))
+	}
+	if m.busy {
+		state += " · counting…"
+	}
+	add(" " + title + from + state)
+
+	// Globals row.
+	cell := func(row, col int, text string, width int) string {
+		sel := m.row == row && m.col == col && !m.layersFocus
+		if sel {
+			return stSelected.Render("["+text+"]") + spaces(width-len(text)-2)
+		}
+		return " " + text + " " + spaces(width-len(text)-2)
+	}
+	in := m.cur.Spec.Input
+	add(fmt.Sprintf(" embed_dim %s  mlp_ratio %s  input %s  (%d channels, batch %d)",
+		cell(0, 0, m.edit.value(fEmbed, 0), 6), cell(0, 1, m.edit.value(fRatio, 0), 6),
+		cell(0, 2, m.edit.value(fInput, 0), 11), in.Channels, in.Batch))
+
+	// Stage table.
+	start, cur := m.start.Report, m.cur.Report
+	sc, ss := stageCost(cur, len(m.good.Stages)), stageCost(start, len(m.start.Spec.Stages))
+	add(stHeader.Render(fmt.Sprintf(" %-5s %-6s %-8s %-7s %6s %9s %8s %9s %8s",
+		"stage", "depth", "mixer", "n_div", "width", "params", "Δ", "MACs", "Δ")))
+	for i := range m.edit.Stages {
+		var c, s analyze.Cost
+		if i < len(sc) {
+			c = sc[i]
+		}
+		if i < len(ss) {
+			s = ss[i]
+		}
+		row := fmt.Sprintf(" %-5d%s%s%s %6d %9s %s %9s %s", i,
+			cell(i+1, 0, m.edit.value(fDepth, i), 7), cell(i+1, 1, m.edit.value(fMixer, i), 9),
+			cell(i+1, 2, m.edit.value(fSplit, i), 8), m.edit.stageDim(i),
+			report.SI(c.Params), signed(c.Params-s.Params, 8), report.SI(c.MACs), signed(c.MACs-s.MACs, 8))
+		add(row)
+	}
+	t, t0 := cur.Totals, start.Totals
+	add(stHeader.Render(fmt.Sprintf(" %-36s %9s", "total", report.SI(t.Params))) + " " + signed(t.Params-t0.Params, 8) +
+		" " + stHeader.Render(fmt.Sprintf("%9s", report.SI(t.MACs))) + " " + signed(t.MACs-t0.MACs, 8))
+	rel := relChange(t.MACs, t0.MACs)
+	if rel == "" {
+		rel = "±0%"
+	}
+	add(fmt.Sprintf(" MACs %s · FLOPs %s%s · bytes %s%s · %.1f MACs/B", rel, report.SI(t.FLOPs), paren(t.FLOPs-t0.FLOPs),
+		report.SI(t.Bytes()), paren(t.Bytes()-t0.Bytes()), float64(t.MACs)/float64(max(1, t.Bytes()))))
+
+	// Layer table.
+	ls := m.layers()
+	nameW := max(12, w-41)
+	which := "layer"
+	if m.allLayers {
+		which = "layer, all"
+	}
+	hdr := fmt.Sprintf(" %-*s %7s %7s %7s %6s %8s", nameW,
+		cut(fmt.Sprintf("%s (%d-%d of %d)", which, min(m.offset+1, len(ls)), min(m.offset+m.layerRows(), len(ls)), len(ls)), nameW),
+		"params", "MACs", "bytes", "MAC%", "Δ MACs")
+	if m.layersFocus {
+		hdr = stSelected.Render("▸" + hdr[1:])
+	} else {
+		hdr = stHeader.Render(hdr)
+	}
+	add(hdr)
+	startMACs := map[string]int64{}
+	for _, l := range start.Layers {
+		startMACs[l.Name] = l.MACs
+	}
+	for i := m.offset; i < len(ls) && i < m.offset+m.layerRows(); i++ {
+		l := ls[i]
+		share := 0.0
+		if t.MACs > 0 {
+			share = float64(l.MACs) / float64(t.MACs)
+		}
+		d := right("new", 8)
+		if s, ok := startMACs[l.Name]; ok {
+			d = signed(l.MACs-s, 8)
+		} else {
+			d = stWorse.Render(d)
+		}
+		add(fmt.Sprintf(" %-*s %7s %7s %7s %6s %s", nameW, cut(shortName(l.Name), nameW), report.SI(l.Params),
+			report.SI(l.MACs), report.SI(l.Bytes()), pct(share), d))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// signed right-aligns a coloured delta in w cells; zero is shown as "·".
+func signed(d int64, w int) string {
+	if d == 0 {
+		return right("·", w)
+	}
+	return delta(right(report.Signed(d), w), float64(d))
+}
+
+// paren is " (delta)", or nothing when zero.
+func paren(d int64) string {
+	if d == 0 {
+		return ""
+	}
+	return " " + delta("("+report.Signed(d)+")", float64(d))
+}
+
+// relChange is the relative change of a total, e.g. "-3.4%".
+func relChange(v, v0 int64) string {
+	if v0 == 0 || v == v0 {
+		return ""
+	}
+	r := float64(v-v0) / float64(v0)
+	return delta(fmt.Sprintf("%+.1f%%", 100*r), r)
+}

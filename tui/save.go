@@ -1,0 +1,204 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/fnlab/fnlab/arch"
+)
+
+// kv is one top-level key of a spec with its value in YAML flow style.
+type kv struct{ key, val string }
+
+// specKeys lists every model key of s in arch's vocabulary, in the order
+// the preset files use. stages always holds every stage in full (depth,
+// mixer, n_div, groups) so it means the same whatever it extends.
+func specKeys(s *arch.Spec) []kv {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	b := strconv.FormatBool
+	d := strconv.Itoa
+	depths := make([]string, len(s.Depths))
+	stages := make([]string, len(s.Stages))
+	for i, st := range s.Stages {
+		depths[i] = d(st.Depth)
+		stages[i] = fmt.Sprintf("{depth: %d, mixer: %s, n_div: %d, groups: %d}", st.Depth, st.Mixer, st.NDiv, st.Groups)
+	}
+	in := s.Input
+	return []kv{
+		{"mixer", string(s.Mixer)},
+		{"n_div", d(s.NDiv)},
+		{"groups", d(s.Groups)},
+		{"embed_dim", d(s.EmbedDim)},
+		{"depths", "[" + strings.Join(depths, ", ") + "]"},
+		{"mlp_ratio", f(s.MlpRatio)},
+		{"feature_dim", d(s.FeatureDim)},
+		{"patch_size", d(s.PatchSize)},
+		{"patch_stride", d(s.PatchStride)},
+		{"patch_size2", d(s.PatchSize2)},
+		{"patch_stride2", d(s.PatchStride2)},
+		{"patch_norm", b(s.PatchNorm)},
+		{"layer_scale_init_value", f(s.LayerScaleInitValue)},
+		{"drop_path_rate", f(s.DropPathRate)},
+		{"norm_layer", s.Norm},
+		{"act_layer", string(s.Act)},
+		{"pconv_fw_type", string(s.PConvFwType)},
+		{"num_classes", d(s.NumClasses)},
+		{"fork_feat", b(s.ForkFeat)},
+		{"input", fmt.Sprintf("{channels: %d, height: %d, width: %d, batch: %d}", in.Channels, in.Height, in.Width, in.Batch)},
+		{"stages", "[" + strings.Join(stages, ", ") + "]"},
+	}
+}
+
+// SpecYAML writes s as a spec that arch.Load reads back to the same model.
+// With a base (a preset name or a spec file, relative paths taken from the
+// working directory) it writes `extends: base` and only the keys whose
+// values differ from base's; depths and stages go together, since a base
+// whose stages list sets depths would otherwise override new depths.
+// dir is the directory the YAML will be saved in (file bases are written
+// relative to it). header becomes a comment at the top.
+func SpecYAML(s *arch.Spec, name, base, dir, header string) (string, error) {
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimSpace(header), "\n") {
+		if line != "" {
+			fmt.Fprintf(&b, "# %s\n", line)
+		}
+	}
+	own := specKeys(s)
+	var baseKeys map[string]string
+	if base != "" {
+		bs, err := arch.Load(base, nil)
+		if err != nil {
+			return "", err
+		}
+		baseKeys = map[string]string{}
+		for _, e := range specKeys(bs) {
+			baseKeys[e.key] = e.val
+		}
+		fmt.Fprintf(&b, "extends: %s\n", extendsRef(base, dir))
+	}
+	fmt.Fprintf(&b, "name: %s\n", yamlString(name))
+	shapeDiffers := baseKeys != nil && (baseKeys["depths"] != valueOf(own, "depths") || baseKeys["stages"] != valueOf(own, "stages"))
+	for _, e := range own {
+		if baseKeys != nil && baseKeys[e.key] == e.val && !((e.key == "depths" || e.key == "stages") && shapeDiffers) {
+			continue
+		}
+		if e.key == "stages" && baseKeys == nil && uniformStages(s) {
+			continue
+		}
+		fmt.Fprintf(&b, "%s: %s\n", e.key, e.val)
+	}
+	return b.String(), nil
+}
+
+func valueOf(keys []kv, k string) string {
+	for _, e := range keys {
+		if e.key == k {
+			return e.val
+		}
+	}
+	return ""
+}
+
+// uniformStages reports whether every stage uses the model-wide mixer,
+// n_div and groups (then a full spec needs no stages list).
+func uniformStages(s *arch.Spec) bool {
+	for i, st := range s.Stages {
+		if st.Mixer != s.Mixer || st.NDiv != s.NDiv || st.Groups != s.Groups || st.Depth != s.Depths[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// extendsRef writes a file base relative to the directory of the saved
+// spec (arch resolves extends from the including file); presets stay names.
+func extendsRef(base, dir string) string {
+	if !strings.ContainsAny(base, `/\`) && !strings.HasSuffix(base, ".yaml") && !strings.HasSuffix(base, ".yml") {
+		return yamlString(base)
+	}
+	abs, err := filepath.Abs(base)
+	if err != nil {
+		return yamlString(base)
+	}
+	if d, err := filepath.Abs(dir); err == nil {
+		if rel, err := filepath.Rel(d, abs); err == nil {
+			return yamlString(filepath.ToSlash(rel))
+		}
+	}
+	return yamlString(abs)
+}
+
+// yamlString quotes s when YAML would read it as something else.
+func yamlString(s string) string {
+	if s == "" || strings.ContainsAny(s, ":#{}[],&*!|>'\"%@`") || strings.TrimSpace(s) != s {
+		return strconv.Quote(s)
+	}
+	switch strings.ToLower(s) {
+	case "true", "false", "yes", "no", "on", "off", "null", "~":
+		return strconv.Quote(s)
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// sameModel reports whether two specs describe the same model (names and
+// sources aside).
+func sameModel(a, b *arch.Spec) bool {
+	x, y := *a, *b
+	x.Name, y.Name, x.Source, y.Source = "", "", "", ""
+	return reflect.DeepEqual(x, y)
+}
+
+// SaveSpec writes s to path as YAML extending base (or, if that does not
+// read back as the same model, as a full spec) and checks that arch.Load
+// reads the file back to s. It returns a short description of what it wrote.
+func SaveSpec(path string, s *arch.Spec, base string, header string) (string, error) {
+	name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".yaml"), ".yml")
+	dir := filepath.Dir(path)
+	try := func(base string) (bool, error) {
+		text, err := SpecYAML(s, name, base, dir, header)
+		if err != nil {
+			return false, err
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			return false, fmt.Errorf("save %s: %v", path, unwrapPath(err))
+		}
+		back, err := arch.Load(path, nil)
+		if err != nil {
+			return false, nil
+		}
+		return sameModel(back, s), nil
+	}
+	if base != "" {
+		ok, err := try(base)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			return "extends " + base, nil
+		}
+	}
+	ok, err := try("")
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("save %s: the written spec does not read back as the edited model (a bug in fnlab tui)", path)
+	}
+	return "full spec", nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
