@@ -1,0 +1,499 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/fnlab/fnlab/analyze"
+	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/charts"
+	"github.com/fnlab/fnlab/engine"
+	"github.com/fnlab/fnlab/report"
+	"gonum.org/v1/plot"
+)
+
+func init() { extraCommands = append(extraCommands, newOpsCmd) }
+
+// paperSizes are the four feature maps of the paper's Table 1.
+var paperSizes = []opSize{{96, 56, 56}, {192, 28, 28}, {384, 14, 14}, {768, 7, 7}}
+
+// paperTable1 holds the paper's Table 1: MACs in millions (as printed,
+// with their decimals) and CPU latency in ms (Intel i9-9900X, one thread),
+// per size in paperSizes order.
+var paperTable1 = map[string]struct {
+	mmacs [4]string
+	ms    [4]float64
+}{
+	"conv":   {[4]string{"2601", "2601", "2601", "2601"}, [4]float64{35.67, 28.41, 31.85, 62.71}},
+	"gconv":  {[4]string{"162", "162", "162", "162"}, [4]float64{21.90, 7.58, 4.40, 4.28}},
+	"dwconv": {[4]string{"27.09", "13.54", "6.77", "3.38"}, [4]float64{3.59, 1.97, 1.06, 0.68}},
+	"pconv":  {[4]string{"162", "162", "162", "162"}, [4]float64{5.46, 3.09, 3.58, 5.02}},
+}
+
+// defaultOps is the Table 1 operators, both PConv forwards, PWConv and each
+// cheap mixer followed by a PWConv.
+var defaultOps = []string{"conv", "gconv", "dwconv", "pconv", "pconv_slicing", "pwconv", "gconv+pwconv", "dwconv+pwconv", "pconv+pwconv"}
+
+type opSize struct{ C, H, W int }
+
+func (s opSize) String() string { return fmt.Sprintf("%dx%dx%d", s.C, s.H, s.W) }
+
+// opRow is one operator at one size.
+type opRow struct {
+	Op         string  `json:"op"`
+	Size       string  `json:"size"`
+	Channels   int     `json:"channels"`
+	Height     int     `json:"height"`
+	Width      int     `json:"width"`
+	Layers     int     `json:"layers"`
+	Params     int64   `json:"params"`
+	MACs       int64   `json:"macs"`
+	FLOPs      int64   `json:"flops"`
+	Bytes      int64   `json:"bytes"`
+	PaperMem   int64   `json:"paper_mem_access"` // paper's memory-access formula, elements, summed over layers
+	Intensity  float64 `json:"arithmetic_intensity"`
+	MedianMS   float64 `json:"median_ms"`
+	P10MS      float64 `json:"p10_ms"`
+	P90MS      float64 `json:"p90_ms"`
+	MinMS      float64 `json:"min_ms"`
+	Runs       int     `json:"runs"`
+	GFLOPS     float64 `json:"gflops"`          // 2 x MACs / median
+	Attainable float64 `json:"roofline_gflops"` // roofline bound at this intensity
+	// The paper's Table 1 where it has the operator (nil otherwise).
+	PaperMMACs  *string  `json:"paper_mmacs,omitempty"`
+	PaperMatch  *bool    `json:"macs_match_paper,omitempty"`
+	PaperMS     *float64 `json:"paper_ms,omitempty"`
+	PaperGFLOPS *float64 `json:"paper_gflops,omitempty"` // 2 x MACs / paper ms (the paper prints MACs/s, half this)
+}
+
+// opsDoc is the JSON document of fnlab ops.
+type opsDoc struct {
+	Machine  analyze.Machine  `json:"machine"`
+	Roofline analyze.Roofline `json:"roofline"`
+	Layers   int              `json:"layers"`
+	Rows     []opRow          `json:"rows"`
+	Charts   []string         `json:"charts,omitempty"`
+}
+
+func parseSizes(s string) ([]opSize, error) {
+	var out []opSize
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		parts := strings.Split(f, "x")
+		if len(parts) != 3 {
+			return nil, usageError{fmt.Errorf("--sizes %q: expected CxHxW items such as 96x56x56, got %q", s, f)}
+		}
+		var v [3]int
+		for i, p := range parts {
+			n, err := strconv.Atoi(p)
+			if err != nil || n < 1 || n > 4096 {
+				return nil, usageError{fmt.Errorf("--sizes %q: %q is not a positive size up to 4096", s, p)}
+			}
+			v[i] = n
+		}
+		out = append(out, opSize{v[0], v[1], v[2]})
+	}
+	return out, nil
+}
+
+// opStack turns an op id (an arch.OpNames entry, "_slicing" selecting the
+// PConv slicing forward) into a stack.
+func opStack(id string, sz opSize, layers int) (arch.OpStack, error) {
+	op, fwd := id, arch.SplitCat
+	if strings.Contains(id, "pconv_slicing") {
+		op, fwd = strings.Replace(id, "pconv_slicing", "pconv", 1), arch.Slicing
+	}
+	if !slices.Contains(arch.OpNames, op) {
+		return arch.OpStack{}, usageError{fmt.Errorf("--ops: unknown operator %q: expected one of %s, pconv_slicing, pconv_slicing+pwconv", id, strings.Join(arch.OpNames, ", "))}
+	}
+	return arch.OpStack{Op: op, Channels: sz.C, Height: sz.H, Width: sz.W, Layers: layers, Batch: 1, Forward: fwd}, nil
+}
+
+// costOps counts one stack (no timing).
+func costOps(id string, sz opSize, layers int) (opRow, *arch.Graph, error) {
+	st, err := opStack(id, sz, layers)
+	if err != nil {
+		return opRow{}, nil, err
+	}
+	g, err := arch.CompileOps(st)
+	if err != nil {
+		return opRow{}, nil, usageError{fmt.Errorf("--sizes %s, --ops %s: %v", sz, id, err)}
+	}
+	r := analyze.Count(g, analyze.BNFused)
+	row := opRow{Op: id, Size: sz.String(), Channels: sz.C, Height: sz.H, Width: sz.W, Layers: layers,
+		Params: r.Totals.Params, MACs: r.Totals.MACs, FLOPs: r.Totals.FLOPs, Bytes: r.Totals.Bytes(), Intensity: r.Totals.Intensity()}
+	for _, l := range r.Layers {
+		row.PaperMem += l.PaperMemAccess
+	}
+	if p, ok := paperTable1[id]; ok && layers == 10 {
+		if i := slices.Index(paperSizes, sz); i >= 0 {
+			m, ms := p.mmacs[i], p.ms[i]
+			match := roundedMillions(row.MACs, m) == m
+			gf := 2 * float64(row.MACs) / (ms / 1e3) / 1e9
+			row.PaperMMACs, row.PaperMatch, row.PaperMS, row.PaperGFLOPS = &m, &match, &ms, &gf
+		}
+	}
+	return row, g, nil
+}
+
+// roundedMillions prints macs in millions with as many decimals as paper has.
+func roundedMillions(macs int64, paper string) string {
+	dec := 0
+	if i := strings.IndexByte(paper, '.'); i >= 0 {
+		dec = len(paper) - i - 1
+	}
+	v := float64(macs) / 1e6
+	// The paper truncates (27.095 -> 27.09, 13.5475 -> 13.54, 3.38688 -> 3.38).
+	p := math.Pow(10, float64(dec))
+	return strconv.FormatFloat(math.Floor(v*p+1e-9)/p, 'f', dec, 64)
+}
+
+func newOpsCmd() *cobra.Command {
+	var (
+		sizes   string
+		ops     string
+		layers  int
+		threads int
+		runs    int
+		budget  time.Duration
+		format  string
+		out     string
+	)
+	c := &cobra.Command{
+		Use:   "ops",
+		Short: "Paper Table 1: latency, achieved GFLOPS and roofline of stacked Conv, GConv, DWConv, PConv, PWConv",
+		Long: `ops reproduces the paper's Table 1 setup: --layers (10) stacked layers of one
+operator, batch 1, at each of --sizes, run on fnlab's kernels. Per row: MACs
+(checked against the paper's Table 1), bytes moved (float32, inputs + weights +
+outputs of every layer), arithmetic intensity (FLOPs/byte), median latency with
+its p10-p90 spread, achieved GFLOPS (2 x MACs / median) and, where the paper has
+the operator, the paper's CPU latency (i9-9900X, 1 thread) and the GFLOPS it
+implies. The NCHW<->NHWC conversions at the ends of a stack are not timed.
+"roof" is the DRAM roofline's bound; operators whose maps stay in cache can
+exceed it (the in-cache triad bandwidth is printed too).
+
+A roofline is measured first: the compute peak from a GEMM loop and the memory
+bandwidth from a streaming triad, on the same threads; every operator is placed
+on it ("roof" column: the bound at its intensity). With --out DIR the charts
+(latency, GFLOPS, roofline; PNG and SVG) and ops.json are written there.
+
+Operators: conv, gconv (16 groups), dwconv, pconv (n_div 4, split_cat),
+pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
+		Example: `  fnlab ops
+  fnlab ops --threads 1 --ops pconv,pconv_slicing,dwconv --out results/ops
+  fnlab ops --sizes 64x32x32 --layers 4 --format json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "table", "json", "csv"); err != nil {
+				return err
+			}
+			szs, err := parseSizes(sizes)
+			if err != nil {
+				return err
+			}
+			if layers < 1 || layers > 1000 {
+				return usageError{fmt.Errorf("--layers %d: expected 1 to 1000", layers)}
+			}
+			if threads < 0 {
+				return usageError{fmt.Errorf("--threads %d: expected 0 (all cores) or more", threads)}
+			}
+			if runs < 1 {
+				return usageError{fmt.Errorf("--runs %d: expected at least 1", runs)}
+			}
+			if budget <= 0 {
+				return usageError{fmt.Errorf("--budget %v: expected a positive duration such as 1s", budget)}
+			}
+			ids := splitList(ops)
+			if len(ids) == 0 {
+				return usageError{fmt.Errorf("--ops: expected a comma-separated list of operators")}
+			}
+			// Validate everything before measuring anything.
+			for _, id := range ids {
+				for _, sz := range szs {
+					if _, _, err := costOps(id, sz, layers); err != nil {
+						return err
+					}
+				}
+			}
+			if out != "" {
+				if err := os.MkdirAll(out, 0o755); err != nil {
+					return fmt.Errorf("--out %s: %v", out, err)
+				}
+			}
+			stderr := cmd.ErrOrStderr()
+			var bar *progressbar.ProgressBar
+			if isTerminal(stderr) {
+				bar = progressbar.NewOptions(len(ids)*len(szs)+1, progressbar.OptionSetWriter(stderr),
+					progressbar.OptionSetDescription("ops"), progressbar.OptionClearOnFinish(), progressbar.OptionShowCount())
+				defer bar.Finish()
+			}
+			doc := opsDoc{Layers: layers}
+			doc.Roofline = analyze.MeasureRoofline(threads, 300*time.Millisecond)
+			doc.Machine = analyze.ThisMachine(doc.Roofline.Threads)
+			if bar != nil {
+				_ = bar.Add(1)
+			}
+			for _, id := range ids {
+				for _, sz := range szs {
+					row, err := measureOps(id, sz, layers, threads, runs, budget)
+					if err != nil {
+						return err
+					}
+					row.Attainable = doc.Roofline.Attainable(row.Intensity)
+					doc.Rows = append(doc.Rows, row)
+					if bar != nil {
+						bar.Describe("ops " + id + " " + sz.String())
+						_ = bar.Add(1)
+					}
+				}
+			}
+			if out != "" {
+				paths, err := opsCharts(doc, out)
+				if err != nil {
+					return err
+				}
+				doc.Charts = paths
+				if err := writeJSONFile(out+"/ops.json", doc); err != nil {
+					return err
+				}
+			}
+			w := cmd.OutOrStdout()
+			switch format {
+			case "json":
+				return writeJSON(w, doc)
+			case "csv":
+				return opsCSV(w, doc)
+			}
+			return opsTable(w, doc)
+		},
+	}
+	c.Flags().StringVar(&sizes, "sizes", "96x56x56,192x28x28,384x14x14,768x7x7", "feature maps CxHxW, comma-separated")
+	c.Flags().StringVar(&ops, "ops", strings.Join(defaultOps, ","), "operators, comma-separated")
+	c.Flags().IntVar(&layers, "layers", 10, "stacked layers per operator")
+	c.Flags().IntVar(&threads, "threads", 0, "worker threads (default: all cores)")
+	c.Flags().IntVar(&runs, "runs", 200, "most timed runs per row (the paper: 200)")
+	c.Flags().DurationVar(&budget, "budget", time.Second, "time budget per row; at least 10 runs are taken")
+	c.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
+	c.Flags().StringVar(&out, "out", "", "directory for ops.json and the charts (PNG and SVG)")
+	return c
+}
+
+// noArgs refuses positional arguments with a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) != 0 {
+		return usageError{fmt.Errorf("%s: takes no arguments, got %q (see %s --help)", cmd.CommandPath(), args, cmd.CommandPath())}
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func measureOps(id string, sz opSize, layers, threads, runs int, budget time.Duration) (opRow, error) {
+	row, g, err := costOps(id, sz, layers)
+	if err != nil {
+		return row, err
+	}
+	p, err := engine.BuildOps(g, engine.RandomWeights(g, 1), engine.Options{Threads: threads})
+	if err != nil {
+		return row, err
+	}
+	defer p.Close()
+	in := make([]float32, g.Shape(g.Input).Numel())
+	for i := range in {
+		in[i] = float32((i*7919)%255)/127.5 - 1
+	}
+	tm, err := analyze.TimeSteps(p, in, analyze.TimeOptions{Warmup: 3, MinRuns: min(10, runs), MaxRuns: runs, Budget: budget},
+		func(s string) bool { return !engine.LayoutStep(s) })
+	if err != nil {
+		return row, err
+	}
+	row.MedianMS, row.P10MS, row.P90MS, row.MinMS, row.Runs = tm.MedianMS, tm.P10MS, tm.P90MS, tm.MinMS, tm.Runs
+	row.GFLOPS = 2 * float64(row.MACs) / (tm.MedianMS / 1e3) / 1e9
+	return row, nil
+}
+
+func opsTable(w io.Writer, d opsDoc) error {
+	fmt.Fprintf(w, "machine: %s\n", d.Machine)
+	fmt.Fprintf(w, "roofline: peak %.0f GFLOPS (GEMM loop), DRAM bandwidth %.1f GB/s (triad; in cache %.0f GB/s), ridge %.1f FLOPs/byte\n",
+		d.Roofline.PeakGFLOPS, d.Roofline.BandwidthGBs, d.Roofline.CacheGBs, d.Roofline.Ridge)
+	fmt.Fprintf(w, "%d stacked layers, batch 1; latency excludes the NCHW<->NHWC conversions; GFLOPS = 2 x MACs / median\n\n", d.Layers)
+	t := &report.Table{Header: []string{"op", "size", "MACs", "paper MMACs", "bytes", "FLOPs/B", "ms", "p10-p90", "GFLOPS", "roof", "paper ms", "paper GFLOPS"},
+		Right: []bool{false, false, true, true, true, true, true, true, true, true, true, true}}
+	for _, r := range d.Rows {
+		pm, pms, pg := "-", "-", "-"
+		if r.PaperMMACs != nil {
+			pm = *r.PaperMMACs
+			if *r.PaperMatch {
+				pm += " ✓"
+			} else {
+				pm += " ✗"
+			}
+			pms = fmt.Sprintf("%.2f", *r.PaperMS)
+			pg = fmt.Sprintf("%.1f", *r.PaperGFLOPS)
+		}
+		t.Add(r.Op, r.Size, report.Comma(r.MACs), pm, report.Bytes(r.Bytes), fmt.Sprintf("%.1f", r.Intensity),
+			fmt.Sprintf("%.3f", r.MedianMS), fmt.Sprintf("%.3f-%.3f", r.P10MS, r.P90MS), fmt.Sprintf("%.1f", r.GFLOPS),
+			fmt.Sprintf("%.0f", r.Attainable), pms, pg)
+	}
+	if err := t.Write(w); err != nil {
+		return err
+	}
+	if len(d.Charts) > 0 {
+		fmt.Fprintf(w, "\ncharts: %s\n", strings.Join(d.Charts, ", "))
+	}
+	return nil
+}
+
+func opsCSV(w io.Writer, d opsDoc) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"op", "size", "layers", "params", "macs", "flops", "bytes", "paper_mem_access", "arithmetic_intensity",
+		"median_ms", "p10_ms", "p90_ms", "min_ms", "runs", "gflops", "roofline_gflops", "paper_mmacs", "macs_match_paper", "paper_ms", "paper_gflops"})
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+	for _, r := range d.Rows {
+		pm, match, pms, pg := "", "", "", ""
+		if r.PaperMMACs != nil {
+			pm, match, pms, pg = *r.PaperMMACs, strconv.FormatBool(*r.PaperMatch), f(*r.PaperMS), f(*r.PaperGFLOPS)
+		}
+		_ = cw.Write([]string{r.Op, r.Size, strconv.Itoa(r.Layers), strconv.FormatInt(r.Params, 10), strconv.FormatInt(r.MACs, 10),
+			strconv.FormatInt(r.FLOPs, 10), strconv.FormatInt(r.Bytes, 10), strconv.FormatInt(r.PaperMem, 10), f(r.Intensity),
+			f(r.MedianMS), f(r.P10MS), f(r.P90MS), f(r.MinMS), strconv.Itoa(r.Runs), f(r.GFLOPS), f(r.Attainable), pm, match, pms, pg})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// opsCharts draws latency and GFLOPS bars (operators sorted by their mean
+// latency, one colour per size) and the roofline.
+func opsCharts(d opsDoc, dir string) ([]string, error) {
+	var ops, sizes []string
+	for _, r := range d.Rows {
+		if !slices.Contains(ops, r.Op) {
+			ops = append(ops, r.Op)
+		}
+		if !slices.Contains(sizes, r.Size) {
+			sizes = append(sizes, r.Size)
+		}
+	}
+	find := func(op, size string) *opRow {
+		for i := range d.Rows {
+			if d.Rows[i].Op == op && d.Rows[i].Size == size {
+				return &d.Rows[i]
+			}
+		}
+		return nil
+	}
+	mean := func(op string) float64 {
+		s := 0.0
+		for _, sz := range sizes {
+			if r := find(op, sz); r != nil {
+				s += math.Log(r.MedianMS)
+			}
+		}
+		return s
+	}
+	slices.SortStableFunc(ops, func(a, b string) int { return cmpF(mean(a), mean(b)) })
+	var lat, gf []charts.Series
+	for _, sz := range sizes {
+		l := charts.Series{Name: sz}
+		g := charts.Series{Name: sz}
+		for _, op := range ops {
+			r := find(op, sz)
+			if r == nil {
+				l.Values, l.Lo, l.Hi = append(l.Values, math.NaN()), append(l.Lo, 0), append(l.Hi, 0)
+				g.Values, g.Lo, g.Hi = append(g.Values, math.NaN()), append(g.Lo, 0), append(g.Hi, 0)
+				continue
+			}
+			l.Values, l.Lo, l.Hi = append(l.Values, r.MedianMS), append(l.Lo, r.P10MS), append(l.Hi, r.P90MS)
+			// GFLOPS spread follows the latency spread (p90 latency gives the low end).
+			g.Values = append(g.Values, r.GFLOPS)
+			g.Lo = append(g.Lo, 2*float64(r.MACs)/(r.P90MS/1e3)/1e9)
+			g.Hi = append(g.Hi, 2*float64(r.MACs)/(r.P10MS/1e3)/1e9)
+		}
+		lat, gf = append(lat, l), append(gf, g)
+	}
+	thr := fmt.Sprintf("%d thread(s)", d.Roofline.Threads)
+	var paths []string
+	save := func(name string, mk func() (chartPlot, error)) error {
+		p, err := mk()
+		if err != nil {
+			return err
+		}
+		ps, err := charts.Save(p, dir, name)
+		paths = append(paths, ps...)
+		return err
+	}
+	if err := save("ops_latency", func() (chartPlot, error) {
+		return charts.Bars(charts.BarSpec{Title: fmt.Sprintf("Latency of %d stacked layers, batch 1, %s (bars: median, whiskers: p10-p90)", d.Layers, thr),
+			XLabel: "operator (sorted by latency)", YLabel: "latency (ms, log scale)", Categories: ops, Series: lat, LogY: true})
+	}); err != nil {
+		return paths, err
+	}
+	if err := save("ops_gflops", func() (chartPlot, error) {
+		return charts.Bars(charts.BarSpec{Title: fmt.Sprintf("Achieved GFLOPS (2 x MACs / median time), %s; peak %.0f", thr, d.Roofline.PeakGFLOPS),
+			XLabel: "operator (sorted by latency)", YLabel: "GFLOPS (log scale)", Categories: ops, Series: gf, LogY: true})
+	}); err != nil {
+		return paths, err
+	}
+	var pts []charts.Point
+	for _, r := range d.Rows {
+		pts = append(pts, charts.Point{Label: r.Op, X: r.Intensity, Y: r.GFLOPS, Group: slices.Index(sizes, r.Size)})
+	}
+	err := save("ops_roofline", func() (chartPlot, error) {
+		return charts.Roofline(charts.RooflineSpec{Title: "Roofline of this machine, " + thr + ", operators placed by measured GFLOPS",
+			PeakGFLOPS: d.Roofline.PeakGFLOPS, BandwidthGBs: d.Roofline.BandwidthGBs, CacheGBs: d.Roofline.CacheGBs, Points: pts, Groups: sizes})
+	})
+	return paths, err
+}
+
+func cmpF(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// writeJSONFile writes v as indented JSON to path atomically (temp file,
+// then rename), so a reader never sees half a file.
+func writeJSONFile(path string, v any) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	err = writeJSON(f, v)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %v", path, err)
+	}
+	return nil
+}
+
+// chartPlot is what the charts package returns.
+type chartPlot = *plot.Plot
