@@ -1,0 +1,365 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/fnlab/fnlab/analyze"
+	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/engine"
+	"github.com/fnlab/fnlab/report"
+	"github.com/fnlab/fnlab/search"
+	"github.com/fnlab/fnlab/search/lut"
+)
+
+func init() { extraCommands = append(extraCommands, newLUTCmd) }
+
+func newLUTCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "lut",
+		Short: "Latency lookup tables: measure a search space's layer configurations, check predictions",
+		Long: `A latency table holds the measured time of every distinct step configuration
+of a search space (a block's mixer, a block's MLP, a merge, the head: the
+engine's fused steps, keyed by kind, shapes, channels, mixer, n_div and groups),
+with count, mean, std and median per entry, the machine line and the fnlab
+version. Predicted latency = sum of the steps' medians + a fitted fixed
+overhead. Build the table on the device you design for (for example an ARM
+board) and pass it to "fnlab search --lut FILE" anywhere.`,
+		Example: `  fnlab lut build search_t0_ndiv_depth --threads 1 --out t0.lut.json
+  fnlab lut check search_t0_ndiv_depth --lut t0.lut.json`,
+		Args: exactArgs(0, "a subcommand (build or check)"),
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	c.AddCommand(newLUTBuildCmd(), newLUTCheckCmd())
+	return c
+}
+
+// lutModels compiles candidates into named models for measurement.
+func lutModels(sp *search.Space, gs []search.Genome) ([]lut.Model, error) {
+	var out []lut.Model
+	for _, g := range gs {
+		s, err := sp.Spec(g)
+		if err != nil {
+			continue // an invalid candidate has nothing to measure
+		}
+		gr, err := arch.Compile(s)
+		if err != nil {
+			continue
+		}
+		out = append(out, lut.Model{Name: sp.Key(g), Graph: gr})
+	}
+	return out, nil
+}
+
+// buildSet is the cover set of sp plus extra random candidates, plus any
+// sampled candidate whose steps the set would miss.
+func buildSet(sp *search.Space, extra int, seed uint64) []search.Genome {
+	set := sp.Cover()
+	seen := map[string]bool{}
+	for _, g := range set {
+		seen[sp.Key(g)] = true
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x6c7574))
+	for tries := 0; extra > 0 && tries < 100*extra; tries++ {
+		g := sp.Random(rng, nil)
+		if k := sp.Key(g); !seen[k] {
+			seen[k] = true
+			set = append(set, g)
+			extra--
+		}
+	}
+	// Sample the space for keys the set misses (cheap: no weights).
+	keys := map[string]bool{}
+	addKeys := func(g search.Genome) bool {
+		s, err := sp.Spec(g)
+		if err != nil {
+			return false
+		}
+		gr, err := arch.Compile(s)
+		if err != nil {
+			return false
+		}
+		steps, err := engine.PlanSteps(gr)
+		if err != nil {
+			return false
+		}
+		added := false
+		for _, st := range steps {
+			if !keys[st.Key] {
+				keys[st.Key] = true
+				added = true
+			}
+		}
+		return added
+	}
+	for _, g := range set {
+		addKeys(g)
+	}
+	n := min(int64(2000), sp.Size())
+	for i := int64(0); i < n; i++ {
+		var g search.Genome
+		if sp.Size() <= 2000 {
+			g = sp.Decode(i, nil)
+		} else {
+			g = sp.Random(rng, nil)
+		}
+		if k := sp.Key(g); !seen[k] && addKeys(g) {
+			seen[k] = true
+			set = append(set, g)
+		}
+	}
+	return set
+}
+
+func newLUTBuildCmd() *cobra.Command {
+	var (
+		threads, warmup, runs, extra int
+		seed                         uint64
+		out, format, statistic       string
+	)
+	c := &cobra.Command{
+		Use:   "build SPACE",
+		Short: "Measure every distinct step configuration of SPACE into a latency table",
+		Long: `build compiles a small set of SPACE's candidates that together contain every
+distinct step configuration (stage-local choices cycle in parallel across
+stages; depth never changes a configuration), plus --extra random candidates
+for the overhead fit, and times each step of each in context (--runs timed
+passes after --warmup). Entries aggregate all samples of a configuration.
+The fixed overhead (whole pass minus the sum of step medians) is fitted by
+least squares as a + b x steps. SPACE is a search space YAML file or an
+embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
+		Example: `  fnlab lut build search_t0_ndiv_depth --out t0.lut.json
+  fnlab lut build my_space.yaml --threads 4 --runs 50 --out board.lut.json   # on the target device`,
+		Args: exactArgs(1, "SPACE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
+			}
+			if threads < 0 || runs < 2 || warmup < 0 || extra < 0 {
+				return usageError{fmt.Errorf("--threads %d --runs %d --warmup %d --extra %d: expected threads >= 0, runs >= 2, warmup >= 0, extra >= 0", threads, runs, warmup, extra)}
+			}
+			sp, err := search.LoadSpace(args[0])
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				out = fmt.Sprintf("%s.lut.json", sp.Name)
+			}
+			models, _ := lutModels(sp, buildSet(sp, extra, seed))
+			if len(models) == 0 {
+				return fmt.Errorf("space %s: no valid candidate to measure", sp.File)
+			}
+			if !contains(lut.Statistics, statistic) {
+				return usageError{fmt.Errorf("--statistic %q: expected %s", statistic, strings.Join(lut.Statistics, ", "))}
+			}
+			o := lut.Options{Threads: threads, Warmup: warmup, Runs: runs, Statistic: statistic}
+			stderr := cmd.ErrOrStderr()
+			if isTerminal(stderr) {
+				bar := progressbar.NewOptions(len(models), progressbar.OptionSetWriter(stderr),
+					progressbar.OptionSetDescription("lut build "+sp.Name), progressbar.OptionClearOnFinish(),
+					progressbar.OptionShowCount(), progressbar.OptionThrottle(100e6))
+				o.Progress = func(done, _ int) { _ = bar.Set(done) }
+				defer bar.Finish()
+			}
+			t, err := lut.Build(models, o)
+			if err != nil {
+				return err
+			}
+			t.FnlabVersion = fnlabVersion()
+			t.Space = sp.Name
+			if err := t.Save(out); err != nil {
+				return err
+			}
+			if format == "json" {
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"file": out, "table": t})
+			}
+			return lutTable(cmd.OutOrStdout(), t, out)
+		},
+	}
+	c.Flags().IntVar(&threads, "threads", 1, "worker threads the table is measured with (0: all cores)")
+	c.Flags().IntVar(&warmup, "warmup", 5, "untimed passes per model")
+	c.Flags().IntVar(&runs, "runs", 30, "timed passes per model")
+	c.Flags().IntVar(&extra, "extra", 8, "random candidates measured besides the covering set (for the overhead fit)")
+	c.Flags().Uint64Var(&seed, "seed", 1, "seed of the extra candidates")
+	c.Flags().StringVar(&out, "out", "", "table file (default SPACE_NAME.lut.json)")
+	c.Flags().StringVar(&statistic, "statistic", "p10", "per-entry statistic predictions sum: p10 (robust on a shared machine), median, mean or min")
+	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	return c
+}
+
+func lutTable(w io.Writer, t *lut.Table, file string) error {
+	fmt.Fprintf(w, "machine: %s\n", t.MachineLine)
+	fmt.Fprintf(w, "fnlab %s  space %s  %d models  %d entries  %d warm-up + %d timed passes each\n",
+		t.FnlabVersion, t.Space, len(t.BuiltFrom), len(t.Entries), t.Warmup, t.Runs)
+	fmt.Fprintf(w, "prediction: sum of step %s + %.4f ms + %.5f ms/step\n", t.Statistic, t.OverheadMS, t.OverheadPerStepMS)
+	fmt.Fprintf(w, "wrote %s\n\n", file)
+	tb := &report.Table{Header: []string{"configuration", "count", "mean ms", "std ms", "median ms", "p10 ms"}, Right: []bool{false, true, true, true, true, true}}
+	for _, e := range t.Entries {
+		tb.Add(e.Key, fmt.Sprint(e.Count), fmt.Sprintf("%.4f", e.MeanMS), fmt.Sprintf("%.4f", e.StdMS), fmt.Sprintf("%.4f", e.MedianMS), fmt.Sprintf("%.4f", e.P10MS))
+	}
+	return tb.Write(w)
+}
+
+// lutCheckRow is one held-out configuration of `lut check`.
+type lutCheckRow struct {
+	Candidate   string  `json:"candidate"`
+	Name        string  `json:"name"`
+	PredictedMS float64 `json:"predicted_ms"`
+	MeasuredMS  float64 `json:"measured_ms"`
+	ErrorPct    float64 `json:"error_pct"`
+}
+
+type lutCheckDoc struct {
+	Space          string        `json:"space"`
+	Table          string        `json:"table"`
+	TableMachine   string        `json:"table_machine"`
+	Machine        string        `json:"machine"`
+	Threads        int           `json:"threads"`
+	Runs           int           `json:"runs"`
+	Rows           []lutCheckRow `json:"rows"`
+	MedianAbsError float64       `json:"median_abs_error_pct"`
+	P90AbsError    float64       `json:"p90_abs_error_pct"`
+	MaxAbsError    float64       `json:"max_abs_error_pct"`
+}
+
+func newLUTCheckCmd() *cobra.Command {
+	var (
+		lutFile, format string
+		samples, runs   int
+		warmup          int
+		seed            uint64
+	)
+	c := &cobra.Command{
+		Use:   "check SPACE --lut FILE",
+		Short: "Compare predicted with measured latency on configurations the table was not built from",
+		Long: `check draws --samples random candidates of SPACE that the table was not built
+from, measures each (median of --runs whole passes after --warmup, with the
+table's thread count) and reports the prediction error per candidate and its
+median, p90 and maximum absolute value. Measurements are only meaningful on
+the machine the table was built on.`,
+		Example: `  fnlab lut check search_t0_ndiv_depth --lut t0.lut.json
+  fnlab lut check my_space.yaml --lut board.lut.json --samples 40 --format json`,
+		Args: exactArgs(1, "SPACE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
+			}
+			if lutFile == "" {
+				return usageError{fmt.Errorf("--lut: required, the table to check (from `fnlab lut build SPACE --out FILE`)")}
+			}
+			if samples < 1 || runs < 1 || warmup < 0 {
+				return usageError{fmt.Errorf("--samples %d --runs %d --warmup %d: expected samples >= 1, runs >= 1, warmup >= 0", samples, runs, warmup)}
+			}
+			sp, err := search.LoadSpace(args[0])
+			if err != nil {
+				return err
+			}
+			t, err := lut.Load(lutFile)
+			if err != nil {
+				return err
+			}
+			built := map[string]bool{}
+			for _, k := range t.BuiltFrom {
+				built[k] = true
+			}
+			rng := rand.New(rand.NewPCG(seed, 0x636865636b))
+			var models []lut.Model
+			seen := map[string]bool{}
+			for tries := 0; len(models) < samples && tries < 200*samples; tries++ {
+				g := sp.Random(rng, nil)
+				k := sp.Key(g)
+				if built[k] || seen[k] {
+					continue
+				}
+				seen[k] = true
+				ms, _ := lutModels(sp, []search.Genome{g})
+				models = append(models, ms...)
+			}
+			if len(models) == 0 {
+				return fmt.Errorf("space %s: every candidate was used to build %s; nothing is held out", sp.File, lutFile)
+			}
+			doc := lutCheckDoc{Space: sp.Name, Table: lutFile, TableMachine: t.MachineLine,
+				Machine: analyze.ThisMachine(t.Threads).String(), Threads: t.Threads, Runs: runs}
+			stderr := cmd.ErrOrStderr()
+			var bar *progressbar.ProgressBar
+			if isTerminal(stderr) {
+				bar = progressbar.NewOptions(len(models), progressbar.OptionSetWriter(stderr),
+					progressbar.OptionSetDescription("lut check "+sp.Name), progressbar.OptionClearOnFinish(), progressbar.OptionShowCount())
+				defer bar.Finish()
+			}
+			var abs []float64
+			for i, m := range models {
+				pred, err := t.Predict(m.Graph)
+				if err != nil {
+					return fmt.Errorf("--lut %s: %v; rebuild it with `fnlab lut build %s`", lutFile, err, sp.File)
+				}
+				meas, err := lut.Measure(m.Graph, lut.Options{Threads: t.Threads, Warmup: warmup, Runs: runs, Statistic: t.Statistic})
+				if err != nil {
+					return err
+				}
+				e := 100 * (pred - meas) / meas
+				doc.Rows = append(doc.Rows, lutCheckRow{Candidate: m.Name, Name: m.Graph.Spec.Name, PredictedMS: pred, MeasuredMS: meas, ErrorPct: e})
+				abs = append(abs, math.Abs(e))
+				if bar != nil {
+					_ = bar.Set(i + 1)
+				}
+			}
+			sort.Float64s(abs)
+			doc.MedianAbsError = quantileSorted(abs, 0.5)
+			doc.P90AbsError = quantileSorted(abs, 0.9)
+			doc.MaxAbsError = abs[len(abs)-1]
+			if format == "json" {
+				return writeJSON(cmd.OutOrStdout(), doc)
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "table:   %s (%s)\nmachine: %s\n", lutFile, doc.TableMachine, doc.Machine)
+			if doc.TableMachine != doc.Machine {
+				fmt.Fprintln(w, "note: the table was built on another machine line; errors here measure the transfer, not the table")
+			}
+			fmt.Fprintf(w, "%d held-out candidates of %s, %s of %d passes each\n\n", len(doc.Rows), sp.Name, t.Statistic, runs)
+			tb := &report.Table{Header: []string{"candidate", "predicted ms", "measured ms", "error %"}, Right: []bool{false, true, true, true}}
+			for _, r := range doc.Rows {
+				tb.Add(sp.ShortNameKey(r.Candidate), fmt.Sprintf("%.3f", r.PredictedMS), fmt.Sprintf("%.3f", r.MeasuredMS), fmt.Sprintf("%+.1f", r.ErrorPct))
+			}
+			if err := tb.Write(w); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "\nmedian |error| %.2f%%  p90 %.2f%%  max %.2f%%\n", doc.MedianAbsError, doc.P90AbsError, doc.MaxAbsError)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&lutFile, "lut", "", "latency table to check (required)")
+	c.Flags().IntVar(&samples, "samples", 20, "held-out candidates to measure")
+	c.Flags().IntVar(&runs, "runs", 30, "timed passes per candidate")
+	c.Flags().IntVar(&warmup, "warmup", 5, "untimed passes per candidate")
+	c.Flags().Uint64Var(&seed, "seed", 2, "seed of the held-out sample")
+	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	return c
+}
+
+func quantileSorted(s []float64, q float64) float64 {
+	if len(s) == 1 {
+		return s[0]
+	}
+	pos := q * float64(len(s)-1)
+	lo := int(math.Floor(pos))
+	hi := min(lo+1, len(s)-1)
+	f := pos - float64(lo)
+	return s[lo]*(1-f) + s[hi]*f
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,398 @@
+package lut
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/fnlab/fnlab/analyze"
+	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/engine"
+)
+
+// Format and Version identify a latency table file.
+const (
+	Format  = "fnlab-lut"
+	Version = 1
+)
+
+// Entry is the measured time of one step configuration.
+type Entry struct {
+	Key      string  `json:"key"`
+	Count    int     `json:"count"`   // timed samples
+	MeanMS   float64 `json:"mean_ms"` // mean of the samples
+	StdMS    float64 `json:"std_ms"`  // sample standard deviation
+	MedianMS float64 `json:"median_ms"`
+	P10MS    float64 `json:"p10_ms"` // 10th percentile
+	MinMS    float64 `json:"min_ms"`
+}
+
+// Statistics a table can predict with.
+var Statistics = []string{"p10", "median", "mean", "min"}
+
+func (e *Entry) value(stat string) float64 {
+	switch stat {
+	case "median":
+		return e.MedianMS
+	case "mean":
+		return e.MeanMS
+	case "min":
+		return e.MinMS
+	}
+	return e.P10MS
+}
+
+// stat computes statistic stat of samples s (sorted in place).
+func stat(s []float64, name string) float64 {
+	sort.Float64s(s)
+	switch name {
+	case "median":
+		return median(s)
+	case "mean":
+		var m float64
+		for _, v := range s {
+			m += v / float64(len(s))
+		}
+		return m
+	case "min":
+		return s[0]
+	}
+	return quantile(s, 0.1)
+}
+
+// quantile interpolates between order statistics of sorted s.
+func quantile(s []float64, q float64) float64 {
+	if len(s) == 0 {
+		return 0
+	}
+	pos := q * float64(len(s)-1)
+	lo := int(pos)
+	hi := min(lo+1, len(s)-1)
+	f := pos - float64(lo)
+	return s[lo]*(1-f) + s[hi]*f
+}
+
+// Table is a latency lookup table for one machine and thread count.
+type Table struct {
+	Format       string          `json:"format"`
+	Version      int             `json:"version"`
+	FnlabVersion string          `json:"fnlab_version"`
+	Machine      analyze.Machine `json:"machine"`
+	MachineLine  string          `json:"machine_line"`
+	Threads      int             `json:"threads"`
+	Date         string          `json:"date"`
+	Space        string          `json:"space,omitempty"`
+	Warmup       int             `json:"warmup"`
+	Runs         int             `json:"runs"`
+	// Statistic is what predictions sum: p10 (default; robust to other
+	// processes on a shared machine), median, mean or min of each entry's
+	// samples. Whole passes are summarised the same way.
+	Statistic string `json:"statistic"`
+	// Predicted latency = OverheadMS + OverheadPerStepMS x steps + sum of
+	// the steps' entry statistics.
+	OverheadMS        float64  `json:"overhead_ms"`
+	OverheadPerStepMS float64  `json:"overhead_per_step_ms"`
+	BuiltFrom         []string `json:"built_from"` // names of the measured models
+	Entries           []Entry  `json:"entries"`
+
+	byKey map[string]*Entry
+}
+
+func (t *Table) index() {
+	t.byKey = make(map[string]*Entry, len(t.Entries))
+	for i := range t.Entries {
+		t.byKey[t.Entries[i].Key] = &t.Entries[i]
+	}
+}
+
+// Lookup returns the entry of key, or nil.
+func (t *Table) Lookup(key string) *Entry {
+	if t.byKey == nil {
+		t.index()
+	}
+	return t.byKey[key]
+}
+
+// MissingError says which step configuration a table lacks.
+type MissingError struct {
+	Step, Key string
+}
+
+func (e *MissingError) Error() string {
+	return fmt.Sprintf("no entry for step %s (configuration %q)", e.Step, e.Key)
+}
+
+// Predict returns the predicted latency of g in milliseconds.
+func (t *Table) Predict(g *arch.Graph) (float64, error) {
+	steps, err := engine.PlanSteps(g)
+	if err != nil {
+		return 0, err
+	}
+	return t.PredictSteps(steps)
+}
+
+// PredictSteps is Predict for a planned step list.
+func (t *Table) PredictSteps(steps []engine.StepInfo) (float64, error) {
+	if t.byKey == nil {
+		t.index()
+	}
+	ms := t.OverheadMS + t.OverheadPerStepMS*float64(len(steps))
+	for i := range steps {
+		e := t.byKey[steps[i].Key]
+		if e == nil {
+			return 0, &MissingError{Step: steps[i].Name, Key: steps[i].Key}
+		}
+		ms += e.value(t.Statistic)
+	}
+	return ms, nil
+}
+
+// Load reads a table written by Save (by `fnlab lut build`).
+func Load(path string) (*Table, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--lut %s: %v", path, err)
+	}
+	var t Table
+	if err := json.Unmarshal(data, &t); err != nil {
+		return nil, fmt.Errorf("--lut %s: not a latency table (%v); build one with `fnlab lut build SPACE --out %s`", path, err, path)
+	}
+	if t.Format != Format {
+		return nil, fmt.Errorf("--lut %s: format %q, expected %q (a file written by `fnlab lut build`)", path, t.Format, Format)
+	}
+	if t.Version != Version {
+		return nil, fmt.Errorf("--lut %s: version %d, this fnlab reads version %d; rebuild it with `fnlab lut build`", path, t.Version, Version)
+	}
+	for i, e := range t.Entries {
+		if e.Key == "" || e.Count < 1 || !(e.MedianMS >= 0) || math.IsInf(e.MedianMS, 0) {
+			return nil, fmt.Errorf("--lut %s: entries[%d]: expected a key, count >= 1 and a finite median_ms >= 0", path, i)
+		}
+	}
+	if t.Statistic == "" {
+		t.Statistic = "median"
+	}
+	okStat := false
+	for _, s := range Statistics {
+		okStat = okStat || s == t.Statistic
+	}
+	if !okStat {
+		return nil, fmt.Errorf("--lut %s: statistic %q, expected one of p10, median, mean, min", path, t.Statistic)
+	}
+	if math.IsNaN(t.OverheadMS) || math.IsNaN(t.OverheadPerStepMS) {
+		return nil, fmt.Errorf("--lut %s: overhead_ms: expected a number", path)
+	}
+	t.index()
+	return &t, nil
+}
+
+// Save writes t as indented JSON, atomically (temporary file, fsync, rename).
+func (t *Table) Save(path string) error {
+	data, err := json.MarshalIndent(t, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".lut-*.json")
+	if err != nil {
+		return fmt.Errorf("--out %s: %v", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("--out %s: %v", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("--out %s: %v", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("--out %s: %v", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("--out %s: %v", path, err)
+	}
+	return nil
+}
+
+// Options configures Build and Measure.
+type Options struct {
+	Threads   int
+	Warmup    int
+	Runs      int
+	Statistic string                // see Table.Statistic; "" is p10
+	Progress  func(done, total int) // after each model
+}
+
+// Model is one graph to measure, with a name for the table.
+type Model struct {
+	Name  string
+	Graph *arch.Graph
+}
+
+// Build measures every step of every model (Runs timed passes after
+// Warmup, timing each step) and aggregates the samples by step key. It
+// also times whole passes and fits the fixed overhead by least squares:
+// whole - sum(step medians) = a + b x steps.
+func Build(models []Model, o Options) (*Table, error) {
+	if o.Runs < 2 {
+		return nil, fmt.Errorf("--runs %d: expected at least 2", o.Runs)
+	}
+	samples := map[string][]float64{}
+	var order []string
+	type fitPoint struct {
+		steps []engine.StepInfo
+		whole float64
+	}
+	var fits []fitPoint
+	if o.Statistic == "" {
+		o.Statistic = "p10"
+	}
+	t := &Table{Format: Format, Version: Version, Warmup: o.Warmup, Runs: o.Runs, Statistic: o.Statistic}
+	for mi, m := range models {
+		plan, err := engine.PlanSteps(m.Graph)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", m.Name, err)
+		}
+		p, err := engine.Build(m.Graph, engine.RandomWeights(m.Graph, 0), engine.Options{Threads: o.Threads})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", m.Name, err)
+		}
+		t.Threads = p.Threads()
+		in := input(m.Graph)
+		for i := 0; i < o.Warmup; i++ {
+			_ = p.Forward(in)
+		}
+		times := make([]time.Duration, len(p.Steps))
+		whole := make([]float64, 0, o.Runs)
+		for r := 0; r < o.Runs; r++ {
+			_ = p.ForwardTimed(in, times)
+			for si := range plan {
+				k := plan[si].Key
+				if _, ok := samples[k]; !ok {
+					order = append(order, k)
+				}
+				samples[k] = append(samples[k], ms(times[si]))
+			}
+			t0 := time.Now()
+			_ = p.Forward(in)
+			whole = append(whole, ms(time.Since(t0)))
+		}
+		p.Close()
+		fits = append(fits, fitPoint{steps: plan, whole: stat(whole, o.Statistic)})
+		t.BuiltFrom = append(t.BuiltFrom, m.Name)
+		if o.Progress != nil {
+			o.Progress(mi+1, len(models))
+		}
+	}
+	sort.Strings(order)
+	for _, k := range order {
+		s := samples[k]
+		e := Entry{Key: k, Count: len(s)}
+		for _, v := range s {
+			e.MeanMS += v / float64(len(s))
+		}
+		if len(s) > 1 {
+			var ss float64
+			for _, v := range s {
+				ss += (v - e.MeanMS) * (v - e.MeanMS)
+			}
+			e.StdMS = math.Sqrt(ss / float64(len(s)-1))
+		}
+		e.MedianMS = median(s)
+		e.P10MS = quantile(s, 0.1)
+		e.MinMS = s[0]
+		t.Entries = append(t.Entries, e)
+	}
+	t.index()
+	t.Machine = analyze.ThisMachine(t.Threads)
+	t.MachineLine = t.Machine.String()
+	t.Date = time.Now().UTC().Format("2006-01-02")
+	// Fit the overhead on whole-pass residuals.
+	xs := make([]float64, len(fits))
+	ys := make([]float64, len(fits))
+	for i, f := range fits {
+		sum, _ := (&Table{Entries: t.Entries, byKey: t.byKey, Statistic: t.Statistic}).PredictSteps(f.steps)
+		xs[i], ys[i] = float64(len(f.steps)), f.whole-sum
+	}
+	t.OverheadMS, t.OverheadPerStepMS = fitLine(xs, ys)
+	return t, nil
+}
+
+// fitLine fits y = a + b x by least squares; with fewer than three points
+// or no spread in x it returns the median of y and b = 0.
+func fitLine(xs, ys []float64) (a, b float64) {
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	var mx, my float64
+	for i := range xs {
+		mx += xs[i] / float64(len(xs))
+		my += ys[i] / float64(len(xs))
+	}
+	var sxx, sxy float64
+	for i := range xs {
+		sxx += (xs[i] - mx) * (xs[i] - mx)
+		sxy += (xs[i] - mx) * (ys[i] - my)
+	}
+	if len(xs) < 3 || sxx < 1e-9 {
+		return median(append([]float64(nil), ys...)), 0
+	}
+	b = sxy / sxx
+	return my - b*mx, b
+}
+
+// Measure times whole forward passes of g and returns their o.Statistic
+// (p10 by default) in ms.
+func Measure(g *arch.Graph, o Options) (float64, error) {
+	if o.Runs < 1 {
+		return 0, fmt.Errorf("--runs %d: expected at least 1", o.Runs)
+	}
+	p, err := engine.Build(g, engine.RandomWeights(g, 0), engine.Options{Threads: o.Threads})
+	if err != nil {
+		return 0, err
+	}
+	defer p.Close()
+	in := input(g)
+	for i := 0; i < o.Warmup; i++ {
+		_ = p.Forward(in)
+	}
+	whole := make([]float64, o.Runs)
+	for r := range whole {
+		t0 := time.Now()
+		if err := p.Forward(in); err != nil {
+			return 0, err
+		}
+		whole[r] = ms(time.Since(t0))
+	}
+	if o.Statistic == "" {
+		o.Statistic = "p10"
+	}
+	return stat(whole, o.Statistic), nil
+}
+
+// input is the deterministic input bench uses.
+func input(g *arch.Graph) []float32 {
+	in := make([]float32, g.Shape(g.Input).Numel())
+	for i := range in {
+		in[i] = float32((i*7919)%255)/127.5 - 1
+	}
+	return in
+}
+
+func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
+
+// median sorts s in place and returns its median.
+func median(s []float64) float64 {
+	if len(s) == 0 {
+		return 0
+	}
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
