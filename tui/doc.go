@@ -34,7 +34,17 @@
 // summing both shares for mixers, MLPs and the rest. Results measured
 // before the last edit are marked as such.
 //
-// Search (3): a search journal, followed while the search runs.
+// Search (3): a journal of `fnlab search` (search.ReadJournal), re-read
+// by a polling tea.Cmd (every second, only when its size or time changed)
+// so a running search is followed. The candidates are drawn over the
+// space's first two objectives (macs and params fill in when it has fewer)
+// as a scatter plot: '·' evaluated, '*' on the Pareto front
+// (search.ParetoFront of the space's objectives), '@' selected; below it
+// the list (index, short name, mixer, params, MACs, the two objectives)
+// can be sorted, filtered by a substring of the key or mixer, and cut to
+// the front. enter opens the selected candidate (the space's base with its
+// overrides) as the model screen's new start. If the journal's space does
+// not load, the list is shown without front or open.
 //
 // # Keys
 //
@@ -57,6 +67,13 @@
 //	enter b        measure          x esc   cancel
 //	o              order: program, by time, by MACs
 //	↑↓ pgup pgdn   scroll
+//
+//	search screen
+//	↑↓ pgup pgdn   select            enter   open on the model screen
+//	s              sort: index, objective 1, objective 2, params, MACs
+//	/              filter, applied as you type (enter or esc closes the prompt)
+//	f              Pareto front only
+//	o              open another journal
 //
 // Keys typed faster than the terminal is read arrive together ("j++");
 // outside a prompt each is applied in turn.

@@ -59,8 +59,8 @@ func newKeys() keyMap {
 
 		Sort:      b([]string{"s"}, "s", "sort"),
 		Filter:    b([]string{"/"}, "/", "filter"),
-		FrontOnly: b([]string{"f"}, "f", "front only"),
+		FrontOnly: b([]string{"f"}, "f", "front"),
 		Reload:    b([]string{"R"}, "R", "reload"),
-		OpenCand:  b([]string{"enter"}, "enter", "open in model"),
+		OpenCand:  b([]string{"enter"}, "enter", "open"),
 	}
 }

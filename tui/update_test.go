@@ -389,3 +389,5 @@ func keyMsg(k string) tea.KeyMsg {
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 }
+
+func tea0() tea.Msg { return tea.WindowSizeMsg{Width: 80, Height: 24} }

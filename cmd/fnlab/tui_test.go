@@ -20,6 +20,8 @@ func TestTUIErrors(t *testing.T) {
 		{[]string{"tui", "--runs", "0"}, 2, "--runs 0"},
 		{[]string{"tui", "--threads", "-1"}, 2, "--threads -1"},
 		{[]string{"tui", "t0"}, 1, "fnlab tui: needs an interactive terminal"},
+		{[]string{"tui", "--journal", "testdata/no_such_journal.jsonl"}, 1, "--journal testdata/no_such_journal.jsonl: no such file or directory"},
+		{[]string{"tui", "--journal", "testdata/specs.golden"}, 1, "testdata/specs.golden:1: not a search journal"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

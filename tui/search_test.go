@@ -1,0 +1,191 @@
+package tui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/fnlab/fnlab/search"
+)
+
+const testSpace = "../search/testdata/tiny.yaml"
+
+// writeTestJournal writes n records of the tiny space with made-up but
+// deterministic metrics: latency grows with the index, naswot zigzags, so
+// some candidates are on the front and some are not.
+func writeTestJournal(t *testing.T, path string, n int) {
+	t.Helper()
+	sp, err := search.LoadSpace(testSpace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := search.Header{Format: search.JournalFormat, Version: 1, Space: testSpace, SpaceHash: sp.Hash,
+		Strategy: "grid", Budget: 12, Shard: "0/1", Latency: "lut:test", Proxy: true}
+	var recs []search.Record
+	for i := 0; i < n; i++ {
+		g := sp.Decode(int64(i), nil)
+		lat := 1 + 0.25*float64(i)
+		nw := float64((i*7)%11) + float64(i)/2
+		mixer := "pconv"
+		if strings.Contains(sp.Key(g), "mixer=dwconv") {
+			mixer = "dwconv"
+		}
+		recs = append(recs, search.Record{Index: int64(i), Key: sp.Key(g), Feasible: true,
+			Metrics: &search.Metrics{Params: int64(20000 + 1000*i), MACs: int64(1e6 + 1e5*float64(i)), LatencyMS: &lat, NASWOT: &nw, Mixer: mixer}})
+	}
+	if err := search.WriteJournal(path, h, recs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newSearchApp(t *testing.T, path string) App {
+	t.Helper()
+	m, err := LoadModel("t0", nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New(Options{Start: m, Bench: fakeBench, BenchConfig: "fake bench", Search: src})
+	a = a.updateT(t, tea0())
+	return a
+}
+
+func TestOpenJournalErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.jsonl")
+	os.WriteFile(bad, []byte("{\"hello\": 1}\n"), 0o644)
+	for path, want := range map[string]string{
+		filepath.Join(dir, "missing.jsonl"): "no such file",
+		bad:                                 "not a search journal",
+	} {
+		_, err := OpenJournal(path)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v, want one line with %q", path, err, want)
+		}
+	}
+}
+
+func TestSearchScreen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	writeTestJournal(t, path, 12)
+	a := newSearchApp(t, path)
+	// Init's read, routed as the runtime would.
+	s := a.search
+	s, _ = s.update(run(t, s.init())[0])
+	a.search = s
+	if len(s.cands) != 12 || s.space == nil {
+		t.Fatalf("%d candidates, space %v", len(s.cands), s.space)
+	}
+	front := 0
+	for _, c := range s.cands {
+		if c.front {
+			front++
+		}
+	}
+	if front == 0 || front == 12 {
+		t.Errorf("front of %d", front)
+	}
+	a = keys(t, a, "3")
+	cases := []struct {
+		name  string
+		keys  []string
+		check func(searchScreen) bool
+	}{
+		{"front only", []string{"f"}, func(s searchScreen) bool { return len(s.shown()) == front }},
+		{"sort by latency", []string{"s"}, func(s searchScreen) bool { return s.sortName() == "latency" }},
+		{"sort by naswot", []string{"s", "s"}, func(s searchScreen) bool {
+			l := s.shown()
+			return s.sortName() == "naswot" && l[0].obj[1] <= l[len(l)-1].obj[1]
+		}},
+		{"filter", []string{"/", "dwconv", "enter"}, func(s searchScreen) bool {
+			for _, c := range s.shown() {
+				if !strings.Contains(c.rec.Key, "dwconv") {
+					return false
+				}
+			}
+			return len(s.shown()) > 0 && s.filter == "dwconv"
+		}},
+		{"filter cancel keeps typed", []string{"/", "zzz", "esc"}, func(s searchScreen) bool { return len(s.shown()) == 0 }},
+		{"move", []string{"down", "down", "up"}, func(s searchScreen) bool { return s.sel == 1 }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := keys(t, a, c.keys...)
+			if !c.check(b.search) {
+				t.Errorf("after %q: sel %d sort %s shown %d", c.keys, b.search.sel, b.search.sortName(), len(b.search.shown()))
+			}
+		})
+	}
+	// enter opens the selected candidate on the model screen.
+	b := keys(t, a, "down", "enter")
+	want := a.search.shown()[1]
+	g, _ := a.search.space.ParseKey(want.rec.Key)
+	spec, err := a.search.space.Spec(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.screen != ScreenModel || !sameModel(b.model.start.Spec, spec) || !strings.Contains(b.model.start.Label, want.name) {
+		t.Errorf("open: screen %v label %q", b.screen, b.model.start.Label)
+	}
+}
+
+// TestSearchFollow: a journal that grows is re-read on the next poll.
+func TestSearchFollow(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	writeTestJournal(t, path, 4)
+	s := newSearchScreen(newKeys(), SearchSource{Path: path, Poll: time.Millisecond})
+	msgs := run(t, s.init())
+	s, cmd := s.update(msgs[0])
+	if len(s.cands) != 4 {
+		t.Fatalf("%d candidates", len(s.cands))
+	}
+	s, cmd = s.update(run(t, cmd)[0]) // unchanged file
+	if len(s.cands) != 4 || cmd == nil {
+		t.Fatal("poll stopped")
+	}
+	time.Sleep(10 * time.Millisecond) // a different mtime even on coarse clocks
+	os.Remove(path)
+	writeTestJournal(t, path, 9)
+	s, _ = s.update(run(t, cmd)[0])
+	if len(s.cands) != 9 {
+		t.Errorf("%d candidates after the journal grew", len(s.cands))
+	}
+	s = s.stop()
+	if _, cmd = s.update(journalMsg{path: path, same: true}); cmd != nil {
+		t.Error("polling goes on after stop")
+	}
+}
+
+// TestFlowSearch: the search screen at 80x24 on a 12-record journal, the
+// second candidate selected.
+func TestFlowSearch(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t0_tiny.jsonl")
+	writeTestJournal(t, path, 12)
+	m, _ := LoadModel("t0", nil, "")
+	src, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, New(Options{Start: m, Bench: fakeBench, BenchConfig: "fake bench", Search: src}),
+		teatest.WithInitialTermSize(80, 24))
+	send(tm, "3")
+	waitFor(t, tm, "12 evaluated")
+	send(tm, "down")
+	waitFor(t, tm, ">    1")
+	finish(t, tm)
+}
+
+// TestFlowSearchEmpty: no journal given.
+func TestFlowSearchEmpty(t *testing.T) {
+	tm := startFlow(t, "t0", Options{})
+	send(tm, "3")
+	waitFor(t, tm, "No search journal")
+	finish(t, tm)
+}
