@@ -304,6 +304,8 @@ func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *
 		}
 	}
 
+	var passes [4]gemmColPass
+	np := gemmColPasses(isa, b, &passes)
 	var args gemmArgs
 	args.ldc = ldc * 4
 	args.ldr = ldr * 4
@@ -326,12 +328,12 @@ func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *
 			soff += take
 		}
 		args.nsrc = ns
-		args.flags = 0
+		var flags uint64
 		if k0 > 0 {
-			args.flags |= kFlagAccum
+			flags |= kFlagAccum
 		}
 		if k0+kk == K {
-			args.flags |= epFlags
+			flags |= epFlags
 		}
 
 		full := m / mr * mr
@@ -339,108 +341,103 @@ func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *
 		if full > mr {
 			rows *= max(1, min(8, gemmRowBytes/(mr*kk*4)))
 		}
-		for i0 := 0; i0 < full; i0 += rows {
-			nb := min(rows, full-i0) / mr
-			gemmPass(isa, &args, b, k0, i0, nb, mr, c, bias, res)
-		}
-		if full < m {
-			gemmPass(isa, &args, b, k0, full, 1, m-full, c, bias, res)
+		for i0 := 0; i0 < m; {
+			mrv, nb := mr, 0
+			if i0 < full {
+				nb = min(rows, full-i0) / mr
+			} else {
+				mrv, nb = m-full, 1
+			}
+			args.row0, args.nblk = i0, nb
+			for _, p := range passes[:np] {
+				args.b = &b.data[p.bOff+k0*p.width]
+				args.bstride, args.npanel = p.bstride, p.npanel
+				args.kstride, args.cstride = p.width*4, p.cstride
+				args.mask = p.mask
+				args.flags = flags
+				if p.lanes > 0 {
+					args.flags |= kFlagMasked
+					for l := range args.ymask {
+						args.ymask[l] = 0
+						if l < p.lanes {
+							args.ymask[l] = -1
+						}
+					}
+				}
+				// Pointers are stored here, into the local args, so that
+				// escape analysis keeps the caller's slices where they are.
+				args.c = &c[p.col]
+				if bias != nil {
+					args.bias = &bias[p.col]
+				}
+				if res != nil {
+					args.res = &res[p.col]
+				}
+				callKern(isa, mrv, p.nr, &args)
+			}
+			i0 += nb * mrv
 		}
 		k0 += kk
 	}
 	return true
 }
 
-// gemmPass runs the kernels with mr rows over nblk row blocks starting at row
-// i0: once over the full panels, once over the tail panel.
-func gemmPass(isa Level, args *gemmArgs, b *PackedB, k0, i0, nblk, mr int, c, bias, res []float32) {
-	args.row0 = i0
-	args.nblk = nblk
-	if isa == AVX2 {
-		gemmPassY(args, b, k0, mr, c, bias, res)
-		return
-	}
-	K := b.K
-	if b.full > 0 {
-		args.b = &b.data[k0*gemmNR]
-		args.bstride = K * gemmNR * 4
-		args.npanel = b.full
-		args.mask = 1<<gemmNR - 1
-		setColumn(args, 0, c, bias, res)
-		callKern(isa, mr, gemmNR, args)
-	}
-	if b.tailW > 0 {
-		j0 := b.full * gemmNR
-		args.b = &b.data[j0*K+k0*b.tailW]
-		args.bstride = 0
-		args.npanel = 1
-		args.mask = 1<<(b.N-j0) - 1
-		setColumn(args, j0, c, bias, res)
-		callKern(isa, mr, b.tailW, args)
-	}
+// gemmColPass is one kernel call's worth of columns: the full panels, or
+// the tail panel (AVX2: each 16-column half of them, and tail pieces).
+type gemmColPass struct {
+	col     int // first column
+	bOff    int // packed B of the first panel at k = 0 (floats)
+	width   int // floats per k in those panels
+	npanel  int
+	bstride int    // bytes between panels
+	cstride int    // AVX2: column bytes between panels
+	nr      int    // kernel columns
+	mask    uint64 // AVX-512: columns to store
+	lanes   int    // AVX2: > 0 for a masked pass with this many columns
 }
 
-// setColumn points C, bias and the residual at column col (row 0).
-func setColumn(args *gemmArgs, col int, c, bias, res []float32) {
-	args.c = &c[col]
-	args.bias, args.res = nil, nil
-	if bias != nil {
-		args.bias = &bias[col]
+// gemmColPasses lists the column passes of b for isa.
+func gemmColPasses(isa Level, b *PackedB, passes *[4]gemmColPass) int {
+	K, np := b.K, 0
+	j0 := b.full * gemmNR
+	if isa == AVX512 {
+		if b.full > 0 {
+			passes[np] = gemmColPass{width: gemmNR, npanel: b.full, bstride: K * gemmNR * 4, nr: gemmNR, mask: 1<<gemmNR - 1}
+			np++
+		}
+		if b.tailW > 0 {
+			passes[np] = gemmColPass{col: j0, bOff: j0 * K, width: b.tailW, npanel: 1, nr: b.tailW, mask: 1<<(b.N-j0) - 1}
+			np++
+		}
+		return np
 	}
-	if res != nil {
-		args.res = &res[col]
+	if b.full > 0 {
+		for h := 0; h < gemmNR; h += 16 {
+			passes[np] = gemmColPass{col: h, bOff: h, width: gemmNR, npanel: b.full, bstride: K * gemmNR * 4, cstride: gemmNR * 4, nr: 16}
+			np++
+		}
 	}
+	for h := 0; h < b.N-j0; h += 16 {
+		v := min(16, b.N-j0-h)
+		p := gemmColPass{col: j0 + h, bOff: j0*K + h, width: b.tailW, npanel: 1, nr: 16}
+		if v <= 8 {
+			p.nr = 8
+		}
+		if v < p.nr {
+			p.lanes = v
+		}
+		passes[np] = p
+		np++
+	}
+	return np
 }
 
 func callKern(isa Level, mr, nr int, a *gemmArgs) {
+	if isa == AVX2 {
+		callY(mr, nr, a)
+		return
+	}
 	callZ(mr, nr, a)
-}
-
-// gemmPassY is gemmPass for the AVX2 kernels, which cover 16 (or 8) columns
-// of a panel: two passes over the full panels (one per half), then the tail
-// panel in pieces of at most 16 columns, masked where partial.
-func gemmPassY(args *gemmArgs, b *PackedB, k0, mr int, c, bias, res []float32) {
-	K := b.K
-	flags := args.flags &^ kFlagMasked
-	if b.full > 0 {
-		args.bstride = K * gemmNR * 4
-		args.kstride = gemmNR * 4
-		args.cstride = gemmNR * 4
-		args.npanel = b.full
-		args.flags = flags
-		for h := 0; h < gemmNR; h += 16 {
-			args.b = &b.data[k0*gemmNR+h]
-			setColumn(args, h, c, bias, res)
-			callY(mr, 16, args)
-		}
-	}
-	if b.tailW > 0 {
-		j0 := b.full * gemmNR
-		base := j0*K + k0*b.tailW
-		args.bstride, args.cstride, args.npanel = 0, 0, 1
-		args.kstride = b.tailW * 4
-		for h := 0; h < b.N-j0; h += 16 {
-			v := min(16, b.N-j0-h)
-			w := 16
-			if v <= 8 {
-				w = 8
-			}
-			args.flags = flags
-			if v < w {
-				args.flags |= kFlagMasked
-				for l := range args.ymask {
-					args.ymask[l] = 0
-					if l < v {
-						args.ymask[l] = -1
-					}
-				}
-			}
-			args.b = &b.data[base+h]
-			setColumn(args, j0+h, c, bias, res)
-			callY(mr, w, args)
-		}
-	}
-	args.flags = flags
 }
 
 func callY(mr, nr int, a *gemmArgs) {

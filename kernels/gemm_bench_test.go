@@ -122,3 +122,46 @@ func BenchmarkGemmSmall(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGemmPool splits the rows of the T0 shapes over a Pool of two
+// workers (tasks of whole 12-row blocks), as a network runner would.
+func BenchmarkGemmPool(b *testing.B) {
+	for _, s := range gemmShapes[:9] {
+		b.Run(s.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 2))
+			a := randSlice(r, s.m*s.k)
+			pb := PackB(randSlice(r, s.k*s.n), s.k, s.n, s.n)
+			c := randSlice(r, s.m*s.n)
+			var ep *Epilogue
+			if s.act != ActNone {
+				ep = &Epilogue{Bias: randSlice(r, s.n), Act: s.act}
+			}
+			if s.res {
+				ep = &Epilogue{Residual: c, LdR: s.n}
+			}
+			p := NewPool(2)
+			defer p.Close()
+			rows := max(12, (s.m/8+11)/12*12) // about 8 tasks
+			tasks := (s.m + rows - 1) / rows
+			job := func(t, _ int) {
+				i0 := t * rows
+				m := min(rows, s.m-i0)
+				var e *Epilogue
+				var local Epilogue
+				if ep != nil {
+					local = *ep
+					if local.Residual != nil {
+						local.Residual = local.Residual[i0*s.n:]
+					}
+					e = &local
+				}
+				Gemm(m, a[i0*s.k:], s.k, pb, c[i0*s.n:], s.n, e)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				p.Run(tasks, job)
+			}
+			b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+		})
+	}
+}

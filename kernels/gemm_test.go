@@ -279,6 +279,7 @@ func TestGemmNoAlloc(t *testing.T) {
 	c := make([]float32, m*n)
 	ep := &Epilogue{Bias: randSlice(r, n), Act: ActGELU, Residual: c, LdR: n}
 	src := []Src{{A: a, LdA: k, K: 30}, {A: a[30:], LdA: k, K: 40}}
+	small := PackB(randSlice(r, 5*40), 5, 40, 40)
 	for _, l := range levels() {
 		withLevel(t, l, func() {
 			if got := testing.AllocsPerRun(20, func() {
@@ -286,6 +287,16 @@ func TestGemmNoAlloc(t *testing.T) {
 				GemmSrc(m, src, b, c, n, ep)
 			}); got != 0 {
 				t.Errorf("%v: %v allocations per call", l, got)
+			}
+			// Nothing escapes: stack arrays and a per-call Epilogue stay on the stack.
+			if got := testing.AllocsPerRun(20, func() {
+				var as [3 * 5]float32
+				var cs [3 * 40]float32
+				srcs := [2]Src{{A: as[:], LdA: 5, K: 2}, {A: as[2:], LdA: 5, K: 3}}
+				e := Epilogue{Bias: ep.Bias, Act: ActReLU, Residual: cs[:], LdR: 40}
+				GemmSrc(3, srcs[:], small, cs[:], 40, &e)
+			}); got != 0 {
+				t.Errorf("%v: %v allocations with stack operands", l, got)
 			}
 		})
 	}
