@@ -49,6 +49,25 @@ type Sorter struct {
 	front    []int
 	next     []int
 	order    []int
+	by       byObjective
+}
+
+// byObjective sorts point indices by one objective (then index), without
+// allocating.
+type byObjective struct {
+	order []int
+	pts   []Point
+	k     int
+}
+
+func (b *byObjective) Len() int      { return len(b.order) }
+func (b *byObjective) Swap(i, j int) { b.order[i], b.order[j] = b.order[j], b.order[i] }
+func (b *byObjective) Less(i, j int) bool {
+	x, y := b.pts[b.order[i]].Obj[b.k], b.pts[b.order[j]].Obj[b.k]
+	if x != y {
+		return x < y
+	}
+	return b.order[i] < b.order[j]
 }
 
 // Sort computes Rank and Crowding for pts: O(M N^2) as in Deb et al. 2002.
@@ -114,13 +133,8 @@ func (s *Sorter) crowd(pts []Point, front []int) {
 	m := len(pts[front[0]].Obj)
 	s.order = append(s.order[:0], front...)
 	for k := 0; k < m; k++ {
-		sort.Slice(s.order, func(a, b int) bool {
-			x, y := pts[s.order[a]].Obj[k], pts[s.order[b]].Obj[k]
-			if x != y {
-				return x < y
-			}
-			return s.order[a] < s.order[b]
-		})
+		s.by = byObjective{order: s.order, pts: pts, k: k}
+		sort.Sort(&s.by)
 		lo, hi := pts[s.order[0]].Obj[k], pts[s.order[len(s.order)-1]].Obj[k]
 		s.Crowding[s.order[0]] = math.Inf(1)
 		s.Crowding[s.order[len(s.order)-1]] = math.Inf(1)

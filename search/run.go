@@ -11,7 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
+
+// evalDelay slows every evaluation down (tests kill a search mid-run).
+var evalDelay time.Duration
 
 // Strategies Run accepts.
 var Strategies = []string{"grid", "random", "evolve"}
@@ -190,6 +194,9 @@ func (r *runner) evalBatch(jobs []job) ([]*Record, error) {
 		go func() {
 			defer wg.Done()
 			for i := range work {
+				if evalDelay > 0 {
+					time.Sleep(evalDelay)
+				}
 				rec, err := r.ev.Evaluate(jobs[i].g)
 				rec.Index = jobs[i].idx
 				results <- result{i, rec, err}

@@ -407,8 +407,9 @@ func (p *spaceParser) vary(v *yaml.Node, sp *Space) error {
 			if err != nil {
 				return err
 			}
+			in := sp.baseSpec.Input
 			return p.addGlobal(sp, val, "resolution", vals, func(s string) []string {
-				return []string{"input.height=" + s, "input.width=" + s}
+				return []string{fmt.Sprintf("input={batch: %d, channels: %d, height: %s, width: %s}", in.Batch, in.Channels, s, s)}
 			})
 		case "mlp_ratio":
 			vals, err := p.floatChoices(val, "vary.mlp_ratio", 0, 64)
