@@ -454,8 +454,8 @@ func (s searchScreen) view() string {
 	lines = append(lines, s.plot(names, sel)...)
 
 	// List.
-	nameW := max(10, w-58)
-	hdr := fmt.Sprintf(" %5s %-*s %-7s %8s %8s %10s %10s", "#", nameW, "candidate", "mixer", "params", "MACs",
+	nameW := max(10, w-59)
+	hdr := fmt.Sprintf("  %5s %-*s %-7s %8s %8s %10s %10s", "#", nameW, "candidate", "mixer", "params", "MACs",
 		cut(names[0], 10), cut(names[1], 10))
 	add(stHeader.Render(hdr))
 	for i := s.offset; i < len(list) && i < s.offset+s.listRows(); i++ {
@@ -474,11 +474,15 @@ func (s searchScreen) view() string {
 		} else if !c.rec.Feasible {
 			name += " (infeasible)"
 		}
-		row := fmt.Sprintf("%s%5d %-*s %-7s %8s %8s %10s %10s", mark, c.rec.Index, nameW, cut(name, nameW), cut(mixer, 7),
+		cur := " "
+		if i == s.sel {
+			cur = ">"
+		}
+		row := fmt.Sprintf("%s%s%5d %-*s %-7s %8s %8s %10s %10s", cur, mark, c.rec.Index, nameW, cut(name, nameW), cut(mixer, 7),
 			params, macs, fmtMetric(names[0], c.obj[0]), fmtMetric(names[1], c.obj[1]))
 		switch {
 		case i == s.sel:
-			row = stSelected.Render(">" + row[1:])
+			row = stSelected.Render(row)
 		case c.front:
 			row = stFront.Render(row)
 		}

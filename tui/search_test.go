@@ -178,7 +178,7 @@ func TestFlowSearch(t *testing.T) {
 	send(tm, "3")
 	waitFor(t, tm, "12 evaluated")
 	send(tm, "down")
-	waitFor(t, tm, ">    1")
+	waitFor(t, tm, ">*    1 ")
 	finish(t, tm)
 }
 
