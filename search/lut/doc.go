@@ -1,0 +1,24 @@
+// Package lut is fnlab's latency model: a lookup table of measured step
+// times keyed by step configuration, and the prediction
+//
+//	latency(model) = overhead_ms + overhead_per_step_ms x steps + sum over steps s of stat(entry[key(s)])
+//
+// Steps are engine.Program's fused units (patch embedding, each block's
+// mixer, each block's MLP, merges, pooling, head GEMMs); engine.PlanSteps
+// lists them with their keys without building anything, so a prediction
+// costs a graph walk and map lookups. Keys hold everything that sets a
+// step's work (kind, batch, C x H x W, in/out channels, groups, PConv
+// form, hidden width, activation); the thread count is a property of the
+// whole table.
+//
+// Build runs each model with seeded random weights: warm-up passes, then
+// timed passes that record every step's time (ForwardTimed) alternating
+// with untimed-step whole passes. Each entry keeps count, mean, std,
+// median, p10 and min of its samples; Statistic says which one
+// predictions sum (p10 by default: on a machine shared with other work,
+// the lower tail is what the code costs, the upper tail is other
+// processes). The overhead is fitted by least squares on whole-pass
+// residuals, whole - sum(step stat) = a + b x steps (with fewer than three
+// models, a = median residual, b = 0). Tables are JSON with the machine
+// line and fnlab version; Save writes atomically.
+package lut

@@ -1,0 +1,19 @@
+// Package proxy holds training-free scores of a candidate.
+//
+// NASWOT (Mellor et al., "Neural Architecture Search without Training",
+// 2021): for a seeded batch of N images, every unit that feeds an
+// activation (here: each element of each block's MLP hidden layer after
+// its BatchNorm, the input of ReLU/GELU) gives image i a bit c_i,u = [x > 0].
+// K[i][j] = sum over units of [c_i,u = c_j,u] = U - Hamming(c_i, c_j), and
+// the score is log|det K| (LU with partial pivoting, float64). Bits are
+// packed 64 to a word and compared with popcount. The forward pass runs
+// fnlab's kernels single-threaded, NHWC, with Kaiming-normal weights and
+// training-mode BatchNorm (batch statistics, gamma 1, beta 0), at the
+// space's proxy resolution (64 by default) to keep it cheap.
+//
+// Reconstruction-loss scores implement ReconScorer per stage (width,
+// depth, mixer, n_div, groups); Recon takes their depth-weighted mean.
+// The built-in Capacity score is analytic (see its doc); a scorer backed
+// by measured fits (package fit, paper Table 2) can replace it without
+// changing search.
+package proxy
