@@ -1,0 +1,714 @@
+package fit
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+
+	"github.com/fnlab/fnlab/kernels"
+)
+
+// Student is a cheap replacement for the teacher's 3x3 conv: a spatial
+// mixer followed by a 1x1 conv (c -> c), or a 1x1 conv alone, or a full
+// 3x3 conv (the control, which can represent the teacher exactly).
+type Student struct {
+	Kind   string `json:"kind"` // pconv, dwconv, gconv, pwconv, conv
+	NDiv   int    `json:"n_div,omitempty"`
+	Groups int    `json:"groups,omitempty"`
+}
+
+// Name is the student's label: "pconv+pwconv", "pconv(n_div=2)+pwconv",
+// "gconv+pwconv", "dwconv+pwconv", "pwconv", "conv".
+func (s Student) Name() string {
+	switch s.Kind {
+	case "pconv":
+		if s.NDiv != 4 {
+			return fmt.Sprintf("pconv(n_div=%d)+pwconv", s.NDiv)
+		}
+		return "pconv+pwconv"
+	case "gconv":
+		if s.Groups != 16 {
+			return fmt.Sprintf("gconv(groups=%d)+pwconv", s.Groups)
+		}
+		return "gconv+pwconv"
+	case "dwconv":
+		return "dwconv+pwconv"
+	}
+	return s.Kind
+}
+
+// DefaultStudents are the paper's three plus the two references.
+var DefaultStudents = []Student{{Kind: "pconv", NDiv: 4}, {Kind: "gconv", Groups: 16}, {Kind: "dwconv"}, {Kind: "pwconv"}, {Kind: "conv"}}
+
+// ParseStudent reads pconv[:N] (n_div, default 4), gconv[:G] (groups,
+// default 16), dwconv, pwconv or conv; a "+pwconv" suffix is accepted.
+func ParseStudent(s string) (Student, error) {
+	kind, arg, hasArg := strings.Cut(strings.TrimSuffix(strings.TrimSpace(s), "+pwconv"), ":")
+	n := 0
+	if hasArg {
+		v, err := strconv.Atoi(arg)
+		if err != nil || v < 1 {
+			return Student{}, fmt.Errorf("student %q: expected a positive number after ':'", s)
+		}
+		n = v
+	}
+	switch kind {
+	case "pconv":
+		return Student{Kind: kind, NDiv: max(n, 0) + 4*b2i(n == 0)}, nil
+	case "gconv":
+		return Student{Kind: kind, Groups: max(n, 0) + 16*b2i(n == 0)}, nil
+	case "dwconv", "pwconv", "conv":
+		if hasArg {
+			return Student{}, fmt.Errorf("student %q: %s takes no ':' argument", s, kind)
+		}
+		return Student{Kind: kind}, nil
+	}
+	return Student{}, fmt.Errorf("student %q: expected pconv[:n_div], gconv[:groups], dwconv, pwconv or conv", s)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Options configures fitting.
+type Options struct {
+	Threads int     // worker threads, <= 0: all cores
+	MaxIter int     // alternating iterations at most (default 40)
+	Tol     float64 // stop when an iteration improves the training loss by less than Tol (relative; default 1e-4)
+	Ridge   float64 // ridge added to every solve, relative to the mean diagonal (default 1e-5)
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxIter <= 0 {
+		o.MaxIter = 40
+	}
+	if o.Tol <= 0 {
+		o.Tol = 1e-4
+	}
+	if o.Ridge <= 0 {
+		o.Ridge = 1e-5
+	}
+	return o
+}
+
+// Result is one student fitted once.
+type Result struct {
+	Student    string    `json:"student"`
+	TrainMSE   float64   `json:"train_mse"`
+	ValMSE     float64   `json:"val_mse"`
+	TestMSE    float64   `json:"test_mse"`
+	TeacherVar float64   `json:"teacher_var"` // variance of the teacher's output on the test split
+	Normalised float64   `json:"normalised_mse"`
+	Params     int64     `json:"params"`
+	Iters      int       `json:"iters"`
+	Curve      []float64 `json:"train_curve"` // training MSE after each iteration
+	Method     string    `json:"method"`
+}
+
+// moments are the sufficient statistics of one split: S = E[p p^T] over
+// its pixels' 3x3 patches p (9c values, channel-major: p[9*ch+3*dy+dx]).
+type moments struct {
+	pixels int
+	s      []float32 // 9c x 9c
+	mu     []float64 // E[p]
+	packed *kernels.PackedB
+}
+
+// Problem is one teacher on one data set, reduced to the moments of the
+// train, validation and test splits. A Problem is used by one goroutine.
+type Problem struct {
+	c, n9            int
+	t                []float32 // teacher as c x 9c
+	train, val, test *moments
+	st               []float32 // S_train T^T, 9c x c
+	p                par
+	opt              Options
+	stBlocks         map[[2]int]*kernels.PackedB // packed rows of S_train and of st
+	ttr              float64                     // tr(T S_train T^T)
+}
+
+// NewProblem splits d's images 70/10/20 (seeded) and accumulates the
+// moments. teacher is a [c][c][3][3] weight.
+func NewProblem(d *Data, teacher []float32, seed uint64, opt Options) (*Problem, error) {
+	if len(teacher) != d.C*d.C*9 {
+		return nil, fmt.Errorf("teacher has %d weights, a 3x3 conv %d -> %d has %d", len(teacher), d.C, d.C, d.C*d.C*9)
+	}
+	tr, va, te, err := Split(d.N, seed)
+	if err != nil {
+		return nil, err
+	}
+	pr := &Problem{c: d.C, n9: 9 * d.C, t: teacher, p: par{kernels.NewPool(opt.Threads)}, opt: opt.withDefaults(), stBlocks: map[[2]int]*kernels.PackedB{}}
+	pr.train = pr.moments(d, tr)
+	pr.val = pr.moments(d, va)
+	pr.test = pr.moments(d, te)
+	pr.st = make([]float32, pr.n9*pr.c)
+	pr.p.mm(pr.n9, pr.train.s, pr.n9, kernels.PackBT(teacher, pr.c, pr.n9), pr.st, pr.c, false)
+	for o := 0; o < pr.c; o++ {
+		for f := 0; f < pr.n9; f++ {
+			pr.ttr += float64(teacher[o*pr.n9+f]) * float64(pr.st[f*pr.c+o])
+		}
+	}
+	return pr, nil
+}
+
+// Close stops the worker pool.
+func (pr *Problem) Close() { pr.p.pool.Close() }
+
+// Pixels reports the pixels of the train, validation and test splits.
+func (pr *Problem) Pixels() [3]int { return [3]int{pr.train.pixels, pr.val.pixels, pr.test.pixels} }
+
+// moments accumulates S = (1/N) sum P P^T with P the im2col patches of the
+// given images, batched so each GEMM has K >= 1024 pixels.
+func (pr *Problem) moments(d *Data, imgs []int) *moments {
+	c, h, w, n9 := d.C, d.H, d.W, pr.n9
+	hw := h * w
+	per := max(1, min(len(imgs), (1024+hw-1)/hw))
+	m := &moments{s: make([]float32, n9*n9), mu: make([]float64, n9)}
+	pt := make([]float32, n9*per*hw)
+	for b0 := 0; b0 < len(imgs); b0 += per {
+		b1 := min(b0+per, len(imgs))
+		k := (b1 - b0) * hw
+		for bi, im := range imgs[b0:b1] {
+			x := d.X[im*c*hw : (im+1)*c*hw]
+			for ch := 0; ch < c; ch++ {
+				plane := x[ch*hw : (ch+1)*hw]
+				for t := 0; t < 9; t++ {
+					dy, dx := t/3-1, t%3-1
+					row := pt[(ch*9+t)*k+bi*hw : (ch*9+t)*k+(bi+1)*hw]
+					for y := 0; y < h; y++ {
+						sy := y + dy
+						for xx := 0; xx < w; xx++ {
+							sx := xx + dx
+							v := float32(0)
+							if sy >= 0 && sy < h && sx >= 0 && sx < w {
+								v = plane[sy*w+sx]
+							}
+							row[y*w+xx] = v
+						}
+					}
+				}
+			}
+		}
+		a := pt[:n9*k]
+		for f := 0; f < n9; f++ {
+			var s float64
+			for _, v := range a[f*k : (f+1)*k] {
+				s += float64(v)
+			}
+			m.mu[f] += s
+		}
+		pr.p.mm(n9, a, k, kernels.PackBT(a, n9, k), m.s, n9, true)
+		m.pixels += k
+	}
+	inv := 1 / float64(m.pixels)
+	for i := range m.s {
+		m.s[i] = float32(float64(m.s[i]) * inv)
+	}
+	for i := range m.mu {
+		m.mu[i] *= inv
+	}
+	return m
+}
+
+// mse is E||y - K p||^2 / c over split m for the student K = T - dt,
+// computed as tr(D S D^T)/c from the difference D (no cancellation).
+func (pr *Problem) mse(m *moments, dt []float32) float64 {
+	if m.packed == nil {
+		m.packed = kernels.PackB(m.s, pr.n9, pr.n9, pr.n9)
+	}
+	ds := make([]float32, pr.c*pr.n9)
+	pr.p.mm(pr.c, dt, pr.n9, m.packed, ds, pr.n9, false)
+	var s float64
+	for i, v := range ds {
+		s += float64(v) * float64(dt[i])
+	}
+	return s / float64(pr.c)
+}
+
+// teacherVar is the per-channel variance of the teacher output on split m.
+func (pr *Problem) teacherVar(m *moments) float64 {
+	e2 := pr.mse(m, pr.t)
+	var mean2 float64
+	for o := 0; o < pr.c; o++ {
+		var s float64
+		for f := 0; f < pr.n9; f++ {
+			s += float64(pr.t[o*pr.n9+f]) * m.mu[f]
+		}
+		mean2 += s * s
+	}
+	return e2 - mean2/float64(pr.c)
+}
+
+// finish evaluates a dense student K (c x 9c) on every split.
+func (pr *Problem) finish(r *Result, k []float64) {
+	d := make([]float32, len(k))
+	for i := range d {
+		d[i] = float32(float64(pr.t[i]) - k[i])
+	}
+	r.TrainMSE = pr.mse(pr.train, d)
+	r.ValMSE = pr.mse(pr.val, d)
+	r.TestMSE = pr.mse(pr.test, d)
+	r.TeacherVar = pr.teacherVar(pr.test)
+	if r.TeacherVar > 0 {
+		r.Normalised = r.TestMSE / r.TeacherVar
+	}
+}
+
+// Fit trains student s (initialised from seed) and evaluates it.
+func (pr *Problem) Fit(s Student, seed uint64) (Result, error) {
+	c := pr.c
+	r := Result{Student: s.Name()}
+	switch s.Kind {
+	case "conv":
+		r.Params = int64(c) * int64(pr.n9)
+		r.Method = "closed-form least squares (Cholesky)"
+		k, err := pr.fullConv()
+		if err != nil {
+			return r, err
+		}
+		pr.finish(&r, k)
+		r.Iters, r.Curve = 1, []float64{r.TrainMSE}
+		return r, nil
+	case "pconv":
+		if s.NDiv < 1 || s.NDiv > c {
+			return r, fmt.Errorf("student %s: n_div %d must be in 1..%d", s.Name(), s.NDiv, c)
+		}
+	case "gconv":
+		if s.Groups < 1 || c%s.Groups != 0 {
+			return r, fmt.Errorf("student %s: groups %d must divide %d channels", s.Name(), s.Groups, c)
+		}
+	case "dwconv", "pwconv":
+	default:
+		return r, fmt.Errorf("unknown student kind %q", s.Kind)
+	}
+	a := pr.newALS(s, seed)
+	if len(a.blocks) == 0 {
+		r.Method = "closed-form least squares"
+	} else {
+		r.Method = "alternating least squares: exact 1x1 solve, block-Newton mixer step with exact line search"
+	}
+	r.Params = int64(c) * int64(c)
+	for _, b := range a.blocks {
+		r.Params += int64(b.rows * b.len)
+	}
+	prev := math.Inf(1)
+	for it := 0; it < pr.opt.MaxIter; it++ {
+		loss, err := a.solveW2()
+		if err != nil {
+			return r, err
+		}
+		r.Curve = append(r.Curve, loss)
+		r.Iters = it + 1
+		if len(a.blocks) == 0 || prev-loss < pr.opt.Tol*math.Abs(loss) {
+			break
+		}
+		prev = loss
+		if err := a.stepW1(); err != nil {
+			return r, err
+		}
+	}
+	pr.finish(&r, a.dense())
+	return r, nil
+}
+
+// fullConv solves min_K E||T p - K p||^2 + ridge: K^T = (S + lam I)^{-1} S T^T.
+func (pr *Problem) fullConv() ([]float64, error) {
+	n := pr.n9
+	a := append([]float32(nil), pr.train.s...)
+	tr := 0.0
+	for i := 0; i < n; i++ {
+		tr += float64(a[i*n+i])
+	}
+	lam := float32(pr.opt.Ridge * tr / float64(n))
+	for i := 0; i < n; i++ {
+		a[i*n+i] += lam
+	}
+	if err := pr.p.chol32(n, a); err != nil {
+		return nil, err
+	}
+	x := append([]float32(nil), pr.st...) // 9c x c
+	pr.p.cholSolve32(n, a, pr.c, x)
+	k := make([]float64, pr.c*n)
+	for f := 0; f < n; f++ {
+		for o := 0; o < pr.c; o++ {
+			k[o*n+f] = float64(x[f*pr.c+o])
+		}
+	}
+	return k, nil
+}
+
+// block is a trainable part of the mixer: rows [r0, r0+rows) of M read
+// patch features [f0, f0+len).
+type block struct {
+	r0, rows, f0, len int
+	w                 []float64 // rows x len
+	sbb               []float64 // Cholesky factor of S_bb + ridge
+	dir               []float64 // search direction
+	grad              []float64
+	sRows, stRows     *kernels.PackedB // S_train[f0:f0+len, :] and st[f0:f0+len, :]
+}
+
+// als holds the student's mixer M (blocks and fixed centre-tap rows), the
+// 1x1 conv W2 and cached products.
+type als struct {
+	pr     *Problem
+	blocks []*block
+	fixed  [][2]int  // (row, feature): M[row][feature] = 1
+	w2     []float64 // c x c
+	ms     []float32 // M S (c x 9c)
+	msm    []float64 // M S M^T (c x c)
+	mst    []float64 // M S T^T (c x c)
+}
+
+func (pr *Problem) newALS(s Student, seed uint64) *als {
+	c := pr.c
+	a := &als{pr: pr}
+	add := func(r0, rows, f0, n int) {
+		a.blocks = append(a.blocks, &block{r0: r0, rows: rows, f0: f0, len: n})
+	}
+	switch s.Kind {
+	case "pconv":
+		cp := c / s.NDiv
+		add(0, cp, 0, 9*cp)
+		for r := cp; r < c; r++ {
+			a.fixed = append(a.fixed, [2]int{r, 9*r + 4})
+		}
+	case "gconv":
+		cg := c / s.Groups
+		for g := 0; g < s.Groups; g++ {
+			add(g*cg, cg, 9*g*cg, 9*cg)
+		}
+	case "dwconv":
+		for r := 0; r < c; r++ {
+			add(r, 1, 9*r, 9)
+		}
+	case "pwconv":
+		for r := 0; r < c; r++ {
+			a.fixed = append(a.fixed, [2]int{r, 9*r + 4})
+		}
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x696e6974))
+	n9 := pr.n9
+	for _, b := range a.blocks {
+		b.w = make([]float64, b.rows*b.len)
+		for i := range b.w {
+			b.w[i] = rng.NormFloat64() / math.Sqrt(float64(b.len))
+		}
+		b.sbb = make([]float64, b.len*b.len)
+		for i := 0; i < b.len; i++ {
+			for j := 0; j < b.len; j++ {
+				b.sbb[i*b.len+j] = float64(pr.train.s[(b.f0+i)*n9+b.f0+j])
+			}
+		}
+		addRidge(b.len, b.sbb, pr.opt.Ridge)
+		if err := chol64(b.len, b.sbb); err != nil {
+			// Constant features (e.g. an all-zero channel): lean on the ridge harder.
+			addRidge(b.len, b.sbb, 1e-3)
+			_ = chol64(b.len, b.sbb)
+		}
+		key := [2]int{b.f0, b.len}
+		if b.rows >= 8 {
+			if pr.stBlocks[key] == nil {
+				pr.stBlocks[key] = kernels.PackB(pr.train.s[b.f0*n9:], b.len, n9, n9)
+			}
+			b.sRows = pr.stBlocks[key]
+			key2 := [2]int{-1 - b.f0, b.len}
+			if pr.stBlocks[key2] == nil {
+				pr.stBlocks[key2] = kernels.PackB(pr.st[b.f0*c:], b.len, c, c)
+			}
+			b.stRows = pr.stBlocks[key2]
+		}
+	}
+	a.ms = a.mulS(func(b *block) []float64 { return b.w }, true)
+	return a
+}
+
+func addRidge(n int, a []float64, ridge float64) {
+	tr := 0.0
+	for i := 0; i < n; i++ {
+		tr += a[i*n+i]
+	}
+	lam := ridge * tr / float64(n)
+	if lam <= 0 {
+		lam = 1e-12
+	}
+	for i := 0; i < n; i++ {
+		a[i*n+i] += lam
+	}
+}
+
+// mulS returns M' S (c x 9c) for the mixer whose block weights are w(b)
+// (with the fixed rows if withFixed).
+func (a *als) mulS(w func(*block) []float64, withFixed bool) []float32 {
+	pr := a.pr
+	n9 := pr.n9
+	out := make([]float32, pr.c*n9)
+	for _, b := range a.blocks {
+		wb := w(b)
+		if b.sRows != nil {
+			w32 := make([]float32, len(wb))
+			for i, v := range wb {
+				w32[i] = float32(v)
+			}
+			pr.p.mm(b.rows, w32, b.len, b.sRows, out[b.r0*n9:], n9, false)
+			continue
+		}
+		for r := 0; r < b.rows; r++ {
+			dst := out[(b.r0+r)*n9 : (b.r0+r+1)*n9]
+			for k := 0; k < b.len; k++ {
+				coef := float32(wb[r*b.len+k])
+				src := pr.train.s[(b.f0+k)*n9 : (b.f0+k+1)*n9]
+				for j, v := range src {
+					dst[j] += coef * v
+				}
+			}
+		}
+	}
+	if withFixed {
+		for _, fx := range a.fixed {
+			copy(out[fx[0]*n9:(fx[0]+1)*n9], pr.train.s[fx[1]*n9:(fx[1]+1)*n9])
+		}
+	}
+	return out
+}
+
+// gram returns X M'^T (c x c) for X = some product M S (c x 9c).
+func (a *als) gram(x []float32, w func(*block) []float64, withFixed bool) []float64 {
+	pr := a.pr
+	c, n9 := pr.c, pr.n9
+	out := make([]float64, c*c)
+	for _, b := range a.blocks {
+		wb := w(b)
+		for i := 0; i < c; i++ {
+			xi := x[i*n9+b.f0 : i*n9+b.f0+b.len]
+			for r := 0; r < b.rows; r++ {
+				wr := wb[r*b.len : (r+1)*b.len]
+				var s float64
+				for k, v := range xi {
+					s += float64(v) * wr[k]
+				}
+				out[i*c+b.r0+r] = s
+			}
+		}
+	}
+	if withFixed {
+		for _, fx := range a.fixed {
+			for i := 0; i < c; i++ {
+				out[i*c+fx[0]] = float64(x[i*n9+fx[1]])
+			}
+		}
+	}
+	return out
+}
+
+// mulST returns M S T^T (c x c).
+func (a *als) mulST() []float64 {
+	pr := a.pr
+	c := pr.c
+	out := make([]float64, c*c)
+	for _, b := range a.blocks {
+		for r := 0; r < b.rows; r++ {
+			dst := out[(b.r0+r)*c : (b.r0+r+1)*c]
+			for k := 0; k < b.len; k++ {
+				coef := b.w[r*b.len+k]
+				src := pr.st[(b.f0+k)*c : (b.f0+k+1)*c]
+				for j, v := range src {
+					dst[j] += coef * float64(v)
+				}
+			}
+		}
+	}
+	for _, fx := range a.fixed {
+		for j := 0; j < c; j++ {
+			out[fx[0]*c+j] = float64(pr.st[fx[1]*c+j])
+		}
+	}
+	return out
+}
+
+// solveW2 sets W2 = (M S T^T)^T (M S M^T + ridge)^{-1}, the exact
+// minimiser for the current mixer, and returns the training MSE.
+func (a *als) solveW2() (float64, error) {
+	pr := a.pr
+	c := pr.c
+	ident := func(b *block) []float64 { return b.w }
+	a.msm = a.gram(a.ms, ident, true)
+	a.mst = a.mulST()
+	w2 := make([]float64, c*c)
+	for o := 0; o < c; o++ {
+		for r := 0; r < c; r++ {
+			w2[o*c+r] = a.mst[r*c+o]
+		}
+	}
+	if err := spdSolveRows(c, a.msm, pr.opt.Ridge, c, w2); err != nil {
+		return 0, err
+	}
+	a.w2 = w2
+	// loss = [tr(T S T^T) - 2 tr(W2 M S T^T) + tr(W2 MSM W2^T)] / c
+	var cross, quad float64
+	tmp := make([]float64, c)
+	for o := 0; o < c; o++ {
+		wo := w2[o*c : (o+1)*c]
+		for r := 0; r < c; r++ {
+			cross += wo[r] * a.mst[r*c+o]
+		}
+		for r := range tmp {
+			tmp[r] = 0
+		}
+		for r, v := range wo {
+			if v == 0 {
+				continue
+			}
+			row := a.msm[r*c : (r+1)*c]
+			for q, m := range row {
+				tmp[q] += v * m
+			}
+		}
+		quad += dot64(tmp, wo)
+	}
+	return (pr.ttr - 2*cross + quad) / float64(c), nil
+}
+
+// stepW1 takes one block-Newton step on the mixer with W2 fixed: per block
+// d_b = -(A_b^T A_b)^{-1} g_b S_bb^{-1} (c/2) with A_b = W2[:, rows_b] and g_b
+// the gradient, then the exact minimiser along d (the loss is quadratic in
+// the step length).
+func (a *als) stepW1() error {
+	pr := a.pr
+	c, n9 := pr.c, pr.n9
+	// E = W2 M S - T S (c x 9c); the gradient of block b is
+	// g_b = (2/c) W2[:, rows_b]^T E[:, f0:f0+len].
+	w2f := make([]float32, c*c)
+	for i, v := range a.w2 {
+		w2f[i] = float32(v)
+	}
+	e := make([]float32, c*n9)
+	pr.p.mm(c, w2f, c, kernels.PackB(a.ms, c, n9, n9), e, n9, false)
+	for f := 0; f < n9; f++ {
+		for o := 0; o < c; o++ {
+			e[o*n9+f] -= pr.st[f*c+o]
+		}
+	}
+	var slope float64
+	for _, b := range a.blocks {
+		b.grad = make([]float64, b.rows*b.len)
+		for r := 0; r < b.rows; r++ {
+			g := b.grad[r*b.len : (r+1)*b.len]
+			for o := 0; o < c; o++ {
+				wv := a.w2[o*c+b.r0+r]
+				if wv == 0 {
+					continue
+				}
+				eo := e[o*n9+b.f0 : o*n9+b.f0+b.len]
+				for k, v := range eo {
+					g[k] += wv * float64(v)
+				}
+			}
+			for k := range g {
+				g[k] *= 2 / float64(c)
+			}
+		}
+		// A_b^T A_b (rows x rows).
+		ata := make([]float64, b.rows*b.rows)
+		for o := 0; o < c; o++ {
+			row := a.w2[o*c+b.r0 : o*c+b.r0+b.rows]
+			for i, vi := range row {
+				for j, vj := range row {
+					ata[i*b.rows+j] += vi * vj
+				}
+			}
+		}
+		// X = (A^T A)^{-1} G column by column: solve X^T (A^T A) = G^T.
+		gt := make([]float64, b.len*b.rows)
+		for r := 0; r < b.rows; r++ {
+			for k := 0; k < b.len; k++ {
+				gt[k*b.rows+r] = b.grad[r*b.len+k]
+			}
+		}
+		if err := spdSolveRows(b.rows, ata, pr.opt.Ridge, b.len, gt); err != nil {
+			return err
+		}
+		b.dir = make([]float64, b.rows*b.len)
+		for r := 0; r < b.rows; r++ {
+			d := b.dir[r*b.len : (r+1)*b.len]
+			for k := range d {
+				d[k] = gt[k*b.rows+r]
+			}
+			cholSolve64(b.len, b.sbb, d)
+			for k := range d {
+				d[k] *= -float64(c) / 2
+			}
+			slope += dot64(d, b.grad[r*b.len:(r+1)*b.len])
+		}
+	}
+	if slope >= 0 {
+		return nil
+	}
+	dir := func(b *block) []float64 { return b.dir }
+	ds := a.mulS(dir, false)
+	n := a.gram(ds, dir, false)
+	// curvature = (2/c) tr(W2 N W2^T)
+	var curv float64
+	tmp := make([]float64, c)
+	for o := 0; o < c; o++ {
+		wo := a.w2[o*c : (o+1)*c]
+		for q := range tmp {
+			tmp[q] = 0
+		}
+		for r, v := range wo {
+			if v == 0 {
+				continue
+			}
+			for q, m := range n[r*c : (r+1)*c] {
+				tmp[q] += v * m
+			}
+		}
+		curv += dot64(tmp, wo)
+	}
+	curv *= 2 / float64(c)
+	alpha := 1.0
+	if curv > 0 {
+		alpha = -slope / curv
+	}
+	for _, b := range a.blocks {
+		for i, d := range b.dir {
+			b.w[i] += alpha * d
+		}
+	}
+	for i, v := range ds {
+		a.ms[i] += float32(alpha) * v
+	}
+	return nil
+}
+
+// dense returns K = W2 M (c x 9c).
+func (a *als) dense() []float64 {
+	pr := a.pr
+	c, n9 := pr.c, pr.n9
+	k := make([]float64, c*n9)
+	for o := 0; o < c; o++ {
+		ko := k[o*n9 : (o+1)*n9]
+		for _, b := range a.blocks {
+			for r := 0; r < b.rows; r++ {
+				wv := a.w2[o*c+b.r0+r]
+				if wv == 0 {
+					continue
+				}
+				src := b.w[r*b.len : (r+1)*b.len]
+				dst := ko[b.f0 : b.f0+b.len]
+				for q, v := range src {
+					dst[q] += wv * v
+				}
+			}
+		}
+		for _, fx := range a.fixed {
+			ko[fx[1]] += a.w2[o*c+fx[0]]
+		}
+	}
+	return k
+}
