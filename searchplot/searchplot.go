@@ -101,7 +101,7 @@ func Hypervolume(path, title string, evals []int, hv []float64) error {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "evaluations"
-	p.Y.Label.Text = "hypervolume (normalised objectives, reference 1.1)"
+	p.Y.Label.Text = "hypervolume (normalised)"
 	p.Add(plotter.NewGrid())
 	xy := make(plotter.XYs, len(evals))
 	for i := range evals {
