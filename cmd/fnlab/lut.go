@@ -28,9 +28,9 @@ func newLUTCmd() *cobra.Command {
 		Long: `A latency table holds the measured time of every distinct step configuration
 of a search space (a block's mixer, a block's MLP, a merge, the head: the
 engine's fused steps, keyed by kind, shapes, channels, mixer, n_div and groups),
-with count, mean, std and median per entry, the machine line and the fnlab
-version. Predicted latency = sum of the steps' medians + a fitted fixed
-overhead. Build the table on the device you design for (for example an ARM
+with count, mean, std, median and p10 per entry, the machine line and the
+fnlab version. Predicted latency = sum of the steps' p10 times (--statistic)
++ a fitted fixed overhead. Build the table on the device you design for (for example an ARM
 board) and pass it to "fnlab search --lut FILE" anywhere.`,
 		Example: `  fnlab lut build search_t0_ndiv_depth --threads 1 --out t0.lut.json
   fnlab lut check search_t0_ndiv_depth --lut t0.lut.json`,
