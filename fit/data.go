@@ -35,7 +35,7 @@ type GenOptions struct {
 }
 
 // DefaultGen is the default generator setting.
-var DefaultGen = GenOptions{Redundancy: 0.5, CorrLen: 1.5, Noise: 0.3, Samples: 3}
+var DefaultGen = GenOptions{Redundancy: 0.5, CorrLen: 1.5, Noise: 0.3, Samples: 2}
 
 // Images is how many images Generate makes for stage s: enough that the
 // training split (70%) has Samples pixels per input dimension 9C, and at

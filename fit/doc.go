@@ -70,7 +70,7 @@
 //
 // so redundancy 0 gives c independent channels and redundancy 0.9 makes
 // all channels noisy mixtures of c/10 signals. Each stage gets enough
-// images that the training split has Samples (3) pixels per input
+// images that the training split has Samples (2) pixels per input
 // dimension 9c, and at least 10. The default teacher is a seeded random
 // conv, N(0, 2/(9c)) times a centre-heavy tap envelope (1 centre, 0.75
 // edges, 0.5 corners). Everything is a function of the seed.

@@ -78,14 +78,14 @@ func b2i(b bool) int {
 // Options configures fitting.
 type Options struct {
 	Threads int     // worker threads, <= 0: all cores
-	MaxIter int     // alternating iterations at most (default 40)
+	MaxIter int     // alternating iterations at most (default 25)
 	Tol     float64 // stop when an iteration improves the training loss by less than Tol (relative; default 1e-4)
 	Ridge   float64 // ridge added to every solve, relative to the mean diagonal (default 1e-5)
 }
 
 func (o Options) withDefaults() Options {
 	if o.MaxIter <= 0 {
-		o.MaxIter = 40
+		o.MaxIter = 25
 	}
 	if o.Tol <= 0 {
 		o.Tol = 1e-4
@@ -482,8 +482,25 @@ func (a *als) gram(x []float32, w func(*block) []float64, withFixed bool) []floa
 	pr := a.pr
 	c, n9 := pr.c, pr.n9
 	out := make([]float64, c*c)
+	var o32 []float32
 	for _, b := range a.blocks {
 		wb := w(b)
+		if b.rows >= 8 {
+			if o32 == nil {
+				o32 = make([]float32, c*c)
+			}
+			w32 := make([]float32, len(wb))
+			for i, v := range wb {
+				w32[i] = float32(v)
+			}
+			pr.p.mm(c, x[b.f0:], n9, kernels.PackBT(w32, b.rows, b.len), o32[b.r0:], c, false)
+			for i := 0; i < c; i++ {
+				for r := b.r0; r < b.r0+b.rows; r++ {
+					out[i*c+r] = float64(o32[i*c+r])
+				}
+			}
+			continue
+		}
 		for i := 0; i < c; i++ {
 			xi := x[i*n9+b.f0 : i*n9+b.f0+b.len]
 			for r := 0; r < b.rows; r++ {
@@ -512,6 +529,18 @@ func (a *als) mulST() []float64 {
 	c := pr.c
 	out := make([]float64, c*c)
 	for _, b := range a.blocks {
+		if b.stRows != nil {
+			w32 := make([]float32, len(b.w))
+			for i, v := range b.w {
+				w32[i] = float32(v)
+			}
+			o32 := make([]float32, b.rows*c)
+			pr.p.mm(b.rows, w32, b.len, b.stRows, o32, c, false)
+			for i, v := range o32 {
+				out[b.r0*c+i] = float64(v)
+			}
+			continue
+		}
 		for r := 0; r < b.rows; r++ {
 			dst := out[(b.r0+r)*c : (b.r0+r+1)*c]
 			for k := 0; k < b.len; k++ {
@@ -551,25 +580,13 @@ func (a *als) solveW2() (float64, error) {
 	a.w2 = w2
 	// loss = [tr(T S T^T) - 2 tr(W2 M S T^T) + tr(W2 MSM W2^T)] / c
 	var cross, quad float64
-	tmp := make([]float64, c)
+	wm := pr.mm64(c, c, c, w2, a.msm)
 	for o := 0; o < c; o++ {
 		wo := w2[o*c : (o+1)*c]
 		for r := 0; r < c; r++ {
 			cross += wo[r] * a.mst[r*c+o]
 		}
-		for r := range tmp {
-			tmp[r] = 0
-		}
-		for r, v := range wo {
-			if v == 0 {
-				continue
-			}
-			row := a.msm[r*c : (r+1)*c]
-			for q, m := range row {
-				tmp[q] += v * m
-			}
-		}
-		quad += dot64(tmp, wo)
+		quad += dot64(wm[o*c:(o+1)*c], wo)
 	}
 	return (pr.ttr - 2*cross + quad) / float64(c), nil
 }
@@ -581,36 +598,43 @@ func (a *als) solveW2() (float64, error) {
 func (a *als) stepW1() error {
 	pr := a.pr
 	c, n9 := pr.c, pr.n9
-	// E = W2 M S - T S (c x 9c); the gradient of block b is
-	// g_b = (2/c) W2[:, rows_b]^T E[:, f0:f0+len].
-	w2f := make([]float32, c*c)
-	for i, v := range a.w2 {
-		w2f[i] = float32(v)
-	}
-	e := make([]float32, c*n9)
-	pr.p.mm(c, w2f, c, kernels.PackB(a.ms, c, n9, n9), e, n9, false)
-	for f := 0; f < n9; f++ {
-		for o := 0; o < c; o++ {
-			e[o*n9+f] -= pr.st[f*c+o]
+	// The gradient of block b is
+	// g_b = (2/c) (W2^T W2 M S - W2^T T S)[R_b, F_b], computed for the
+	// block's own rows and features only.
+	w2t := make([]float64, c*c)
+	for o := 0; o < c; o++ {
+		for r := 0; r < c; r++ {
+			w2t[r*c+o] = a.w2[o*c+r]
 		}
 	}
+	gm := pr.mm64(c, c, c, w2t, a.w2) // W2^T W2
 	var slope float64
+	acc := make([]float64, n9)
 	for _, b := range a.blocks {
 		b.grad = make([]float64, b.rows*b.len)
 		for r := 0; r < b.rows; r++ {
-			g := b.grad[r*b.len : (r+1)*b.len]
-			for o := 0; o < c; o++ {
-				wv := a.w2[o*c+b.r0+r]
-				if wv == 0 {
+			g := acc[:b.len]
+			for k := range g {
+				g[k] = 0
+			}
+			gr := gm[(b.r0+r)*c : (b.r0+r+1)*c]
+			for q, v := range gr {
+				if v == 0 {
 					continue
 				}
-				eo := e[o*n9+b.f0 : o*n9+b.f0+b.len]
-				for k, v := range eo {
-					g[k] += wv * float64(v)
+				src := a.ms[q*n9+b.f0 : q*n9+b.f0+b.len]
+				for k, m := range src {
+					g[k] += v * float64(m)
 				}
 			}
-			for k := range g {
-				g[k] *= 2 / float64(c)
+			for k := 0; k < b.len; k++ {
+				st := pr.st[(b.f0+k)*c : (b.f0+k+1)*c]
+				wr := w2t[(b.r0+r)*c : (b.r0+r+1)*c]
+				var s float64
+				for o, v := range st {
+					s += wr[o] * float64(v)
+				}
+				b.grad[r*b.len+k] = (g[k] - s) * 2 / float64(c)
 			}
 		}
 		// A_b^T A_b (rows x rows).
@@ -654,21 +678,9 @@ func (a *als) stepW1() error {
 	n := a.gram(ds, dir, false)
 	// curvature = (2/c) tr(W2 N W2^T)
 	var curv float64
-	tmp := make([]float64, c)
+	wn := pr.mm64(c, c, c, a.w2, n)
 	for o := 0; o < c; o++ {
-		wo := a.w2[o*c : (o+1)*c]
-		for q := range tmp {
-			tmp[q] = 0
-		}
-		for r, v := range wo {
-			if v == 0 {
-				continue
-			}
-			for q, m := range n[r*c : (r+1)*c] {
-				tmp[q] += v * m
-			}
-		}
-		curv += dot64(tmp, wo)
+		curv += dot64(wn[o*c:(o+1)*c], a.w2[o*c:(o+1)*c])
 	}
 	curv *= 2 / float64(c)
 	alpha := 1.0
@@ -684,6 +696,27 @@ func (a *als) stepW1() error {
 		a.ms[i] += float32(alpha) * v
 	}
 	return nil
+}
+
+// mm64 returns A B (m x n) for float64 A (m x k) and B (k x n), computed
+// by the float32 GEMM (these products feed step directions and losses, not
+// the final evaluation).
+func (pr *Problem) mm64(m, k, n int, a, b []float64) []float64 {
+	a32 := make([]float32, m*k)
+	for i, v := range a[:m*k] {
+		a32[i] = float32(v)
+	}
+	b32 := make([]float32, k*n)
+	for i, v := range b[:k*n] {
+		b32[i] = float32(v)
+	}
+	c32 := make([]float32, m*n)
+	pr.p.mm(m, a32, k, kernels.PackB(b32, k, n, n), c32, n, false)
+	out := make([]float64, m*n)
+	for i, v := range c32 {
+		out[i] = float64(v)
+	}
+	return out
 }
 
 // dense returns K = W2 M (c x 9c).

@@ -37,8 +37,21 @@ func (p par) mm(m int, a []float32, lda int, b *kernels.PackedB, c []float32, ld
 }
 
 // chol64 factors the symmetric positive definite n x n matrix a (row-major,
-// lower triangle used) in place into L with a = L L^T.
+// lower triangle used) in place into L with a = L L^T, and mirrors L^T
+// into the upper triangle so both substitutions read rows.
 func chol64(n int, a []float64) error {
+	if err := chol64Lower(n, a); err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		for j := 0; j < i; j++ {
+			a[j*n+i] = a[i*n+j]
+		}
+	}
+	return nil
+}
+
+func chol64Lower(n int, a []float64) error {
 	for j := 0; j < n; j++ {
 		rj := a[j*n : j*n+j]
 		d := a[j*n+j] - dot64(rj, rj)
@@ -76,11 +89,7 @@ func cholSolve64(n int, l []float64, b []float64) {
 		b[i] = (b[i] - dot64(l[i*n:i*n+i], b[:i])) / l[i*n+i]
 	}
 	for i := n - 1; i >= 0; i-- {
-		s := b[i]
-		for k := i + 1; k < n; k++ {
-			s -= l[k*n+i] * b[k]
-		}
-		b[i] = s / l[i*n+i]
+		b[i] = (b[i] - dot64(l[i*n+i+1:i*n+n], b[i+1:n])) / l[i*n+i]
 	}
 }
 
@@ -125,7 +134,7 @@ func (p par) chol32(n int, a []float32) error {
 				blk[i*kb+j] = float64(a[(k0+i)*n+k0+j])
 			}
 		}
-		if err := chol64(kb, blk[:kb*kb]); err != nil {
+		if err := chol64Lower(kb, blk[:kb*kb]); err != nil {
 			return fmt.Errorf("fit: Cholesky: %v (block at %d)", err, k0)
 		}
 		for i := 0; i < kb; i++ {

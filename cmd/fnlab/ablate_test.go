@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var tinyAblate = []string{"ablate", "t0", "--set", "depths=[1,1,1,1]", "--set", "input=3x32x32", "--set", "embed_dim=16", "--mixers", "pconv,dwconv,conv",
+	"--n-div", "2", "--runs", "2", "--seeds", "2", "--max-iter", "3", "--threads", "1", "--quick"}
+
+func readDoc(t *testing.T, path string) *ablateDoc {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d ablateDoc
+	if err := json.Unmarshal(data, &d); err != nil {
+		t.Fatal(err)
+	}
+	return &d
+}
+
+func TestAblateRunAndResume(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	args := append(append([]string(nil), tinyAblate...), "--out", dir)
+	out, errText, code := run(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errText)
+	}
+	if !strings.Contains(out, "pconv n_div=2") || !strings.Contains(out, "report.md") {
+		t.Errorf("summary:\n%s", out)
+	}
+	d := readDoc(t, filepath.Join(dir, "results.json"))
+	if !d.Complete || len(d.Variants) != 4 {
+		t.Fatalf("complete %v, %d variants", d.Complete, len(d.Variants))
+	}
+	for _, v := range d.Variants {
+		if !v.Measured || !v.Fitted || v.MedianMS <= 0 || v.MACs <= 0 || len(v.StageLosses) != 4 {
+			t.Errorf("variant %+v not fully measured", v)
+		}
+	}
+	rep, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Would DWConv beat PConv", "patch embedding", "memory access", "![ablate_latency](ablate_latency.png)", "ablate_fit_loss.png"} {
+		if !strings.Contains(string(rep), want) {
+			t.Errorf("report.md lacks %q", want)
+		}
+	}
+	for _, f := range []string{"ablate_latency.svg", "ablate_latency_vs_macs.png", "ablate_time_split.png", "ablate_loss.png"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	// A second run into the same folder must not overwrite it silently.
+	if _, errText, code := run(t, args...); code != 2 || !strings.Contains(errText, "--resume") {
+		t.Errorf("rerun without --resume: exit %d, %q", code, errText)
+	}
+	// Simulate an interruption: one variant unmeasured, nothing fitted.
+	d.Complete = false
+	keep := d.Variants[0].MedianMS
+	d.Variants[1].Measured, d.Variants[1].MedianMS = false, 0
+	for _, v := range d.Variants {
+		v.Fitted = false
+	}
+	if err := writeJSONFile(filepath.Join(dir, "results.json"), d); err != nil {
+		t.Fatal(err)
+	}
+	if _, errText, code := run(t, append(args, "--resume")...); code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, errText)
+	}
+	d2 := readDoc(t, filepath.Join(dir, "results.json"))
+	if !d2.Complete || d2.Variants[0].MedianMS != keep || d2.Variants[1].MedianMS <= 0 || !d2.Variants[2].Fitted {
+		t.Errorf("resume did not keep/complete the results: %+v", d2.Variants)
+	}
+	// Resuming a different spec into the folder is refused.
+	if _, errText, code := run(t, "ablate", "t1", "--quick", "--out", dir, "--resume"); code != 2 || !strings.Contains(errText, "holds a run of") {
+		t.Errorf("resume with another spec: exit %d, %q", code, errText)
+	}
+	os.WriteFile(filepath.Join(dir, "results.json"), []byte("{broken"), 0o644)
+	if _, errText, code := run(t, append(args, "--resume")...); code == 0 || !strings.Contains(errText, "not an ablate results file") {
+		t.Errorf("corrupt results.json: exit %d, %q", code, errText)
+	}
+}
+
+func TestAblateBadFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ablate", "--mixers", "winograd"}, "unknown mixer"},
+		{[]string{"ablate", "--n-div", "0"}, "--n-div"},
+		{[]string{"ablate", "--n-div", "1000"}, "larger than stage"},
+		{[]string{"ablate", "t0", "t1"}, "at most one SPEC"},
+		{[]string{"ablate", "--threads", "-2"}, "--threads"},
+		{[]string{"ablate", "--format", "csv"}, "--format"},
+		{[]string{"ablate", "--mixers", "", "--n-div", ""}, "nothing to compare"},
+	} {
+		_, errText, code := run(t, append(c.args, "--out", t.TempDir())...)
+		if code != 2 || !strings.Contains(errText, c.want) {
+			t.Errorf("%v: exit %d, %q; want exit 2 mentioning %q", c.args, code, errText, c.want)
+		}
+	}
+}
