@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/fnlab/fnlab/arch"
@@ -19,6 +21,7 @@ type Options struct {
 type Step struct {
 	Name   string   // what it computes, e.g. "stages.0.blocks.0.mlp"
 	Layers []string // graph layers it covers
+	Key    string   // configuration key, as PlanSteps gives it
 	tasks  int
 	run    func(task, worker int)
 }
@@ -129,6 +132,10 @@ func Build(g *arch.Graph, w Weights, opt Options) (prog *Program, err error) {
 		pool.Close()
 		return nil, err
 	}
+	if err := b.attachKeys(); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	return b.p, nil
 }
 
@@ -164,6 +171,27 @@ func (b *builder) plan() error {
 		}
 	}
 	return b.emit()
+}
+
+// attachKeys gives each step its PlanSteps key. The cost model and the
+// latency table read PlanSteps without building, so any disagreement
+// between the two plans is an engine bug and fails the build.
+func (b *builder) attachKeys() error {
+	plan, err := PlanSteps(b.g)
+	if err != nil {
+		return err
+	}
+	steps := b.p.Steps
+	if len(plan) != len(steps) {
+		return fmt.Errorf("engine: internal: plan has %d steps, build %d", len(plan), len(steps))
+	}
+	for i := range steps {
+		if plan[i].Name != steps[i].Name || !slices.Equal(plan[i].Layers, steps[i].Layers) {
+			return fmt.Errorf("engine: internal: step %d is %s %v in the plan, %s %v in the build", i, plan[i].Name, plan[i].Layers, steps[i].Name, steps[i].Layers)
+		}
+		steps[i].Key = plan[i].Key
+	}
+	return nil
 }
 
 func (b *builder) needScratch(n int) {
@@ -277,47 +305,34 @@ func (b *builder) followingBN(i int) *arch.Layer {
 	return nil
 }
 
+// embed emits the stem: a patch conv (kernel = stride) reading the NCHW
+// input, with its BatchNorm folded.
 func (b *builder) embed(i int) (int, error) {
-	g := b.g
-	l := &g.Layers[i]
-	if l.KH != l.Stride || l.KW != l.Stride || l.Pad != 0 || l.Groups != 1 {
-		return 0, fmt.Errorf("engine: %s has kernel %d, stride %d: the engine runs patch embeddings whose kernel equals the stride", l.Name, l.KH, l.Stride)
-	}
-	w := b.w[l.Name+".weight"].Data
-	var bias []float32
-	next := i + 1
-	names := []string{l.Name}
-	if bn := b.followingBN(i); bn != nil {
-		w, bias = b.foldBN(w, l.OutC, bn.Name)
-		next, names = i+2, append(names, bn.Name)
-	}
-	pc, err := kernels.NewPatchConv(w, l.InC, l.OutC, l.KH)
-	if err != nil {
-		return 0, fmt.Errorf("engine: %s: %v", l.Name, err)
-	}
-	in := g.InShape(l)
-	out := g.OutShape(l)
-	n, h, wd := in[0], in[2], in[3]
-	b.needScratch(pc.ScratchLen(n, h, wd))
-	dst := b.other()
-	ep := &kernels.Epilogue{Bias: bias}
-	tasks := b.rowTasks(out[2])
-	oh := out[2]
 	p := b.p
-	b.add(Step{Name: "patch_embed", Layers: names, tasks: tasks, run: func(t, wk int) {
-		y0, y1 := rowSplit(oh, tasks, t)
-		pc.RunNCHWRows(n, h, wd, y0, y1, p.input, dst, l.OutC, ep, b.scratch[wk])
-	}})
-	b.cur = fmap{buf: dst, n: out[0], c: out[1], h: out[2], w: out[3]}
-	b.produced(g.Layers[next-1].Outputs[0])
-	return next, nil
+	in := b.g.InShape(&b.g.Layers[i])
+	n, h, w := in[0], in[2], in[3]
+	return b.patch(i, "patch_embed", func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ep *kernels.Epilogue, scratch []float32) {
+		pc.RunNCHWRows(n, h, w, y0, y1, p.input, dst, pc.Cout(), ep, scratch)
+	})
 }
 
+// merge emits a downsampling patch conv reading the current NHWC map.
 func (b *builder) merge(i int) (int, error) {
+	l := &b.g.Layers[i]
+	src := b.cur
+	return b.patch(i, strings.TrimSuffix(l.Module, ".reduction"), func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ep *kernels.Epilogue, scratch []float32) {
+		pc.RunNHWCRows(src.n, src.h, src.w, y0, y1, src.buf, src.c, dst, pc.Cout(), ep, scratch)
+	})
+}
+
+// patch emits one patch conv step (embed or merge) for layer i and its
+// following BatchNorm, split by output rows; rows runs the kernel on output
+// rows [y0, y1). The result goes to the free ping-pong buffer.
+func (b *builder) patch(i int, name string, rows func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ep *kernels.Epilogue, scratch []float32)) (int, error) {
 	g := b.g
 	l := &g.Layers[i]
 	if l.KH != l.Stride || l.KW != l.Stride || l.Pad != 0 || l.Groups != 1 {
-		return 0, fmt.Errorf("engine: %s has kernel %d, stride %d: the engine runs merges whose kernel equals the stride", l.Name, l.KH, l.Stride)
+		return 0, fmt.Errorf("engine: %s has kernel %d, stride %d: the engine runs patch convs whose kernel equals the stride", l.Name, l.KH, l.Stride)
 	}
 	w := b.w[l.Name+".weight"].Data
 	var bias []float32
@@ -331,16 +346,15 @@ func (b *builder) merge(i int) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("engine: %s: %v", l.Name, err)
 	}
-	src := b.cur
-	out := g.OutShape(l)
-	b.needScratch(pc.ScratchLen(src.n, src.h, src.w))
+	in, out := g.InShape(l), g.OutShape(l)
+	b.needScratch(pc.ScratchLen(in[0], in[2], in[3]))
 	dst := b.other()
 	ep := &kernels.Epilogue{Bias: bias}
-	tasks := b.rowTasks(out[2])
-	oh, cout := out[2], l.OutC
-	b.add(Step{Name: l.Module[:len(l.Module)-len(".reduction")], Layers: names, tasks: tasks, run: func(t, wk int) {
+	oh := out[2]
+	tasks := b.rowTasks(oh)
+	b.add(Step{Name: name, Layers: names, tasks: tasks, run: func(t, wk int) {
 		y0, y1 := rowSplit(oh, tasks, t)
-		pc.RunNHWCRows(src.n, src.h, src.w, y0, y1, src.buf, src.c, dst, cout, ep, b.scratch[wk])
+		rows(pc, y0, y1, dst, ep, b.scratch[wk])
 	}})
 	b.cur = fmap{buf: dst, n: out[0], c: out[1], h: out[2], w: out[3]}
 	b.produced(g.Layers[next-1].Outputs[0])

@@ -19,8 +19,9 @@ type StepInfo struct {
 }
 
 // PlanSteps lists the steps Build emits for g, in the same order, with
-// their configuration keys. It mirrors Build's fusion plan (a test holds the
-// two together) and is cheap: no weights, no buffers, no kernels.
+// their configuration keys. It is cheap (no weights, buffers or kernels),
+// so the cost model and latency table use it; Build checks its own steps
+// against it and copies the keys into Step.Key, so the two cannot drift.
 //
 // Key formats (n: batch, c x h x w: the step's input map):
 //

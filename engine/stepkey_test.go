@@ -52,8 +52,8 @@ func TestPlanStepsMatchesBuild(t *testing.T) {
 				if plan[i].Name != st.Name || !reflect.DeepEqual(plan[i].Layers, st.Layers) {
 					t.Errorf("step %d: plan %s %v, build %s %v", i, plan[i].Name, plan[i].Layers, st.Name, st.Layers)
 				}
-				if plan[i].Key == "" {
-					t.Errorf("step %d (%s): empty key", i, st.Name)
+				if plan[i].Key == "" || st.Key != plan[i].Key {
+					t.Errorf("step %d (%s): plan key %q, build key %q", i, st.Name, plan[i].Key, st.Key)
 				}
 			}
 		})
