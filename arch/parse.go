@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fnlab/fnlab/internal/yamlx"
 	"github.com/fnlab/fnlab/specs"
 	"gopkg.in/yaml.v3"
 )
@@ -187,7 +187,7 @@ func parseDoc(file string, data []byte, dir string, depth int, fromParse bool) (
 	}
 	m := root.Content[0]
 	if m.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s:%d: expected a mapping of model keys at the top level, found %s", file, m.Line, kindName(m))
+		return nil, fmt.Errorf("%s:%d: expected a mapping of model keys at the top level, found %s", file, m.Line, yamlx.Kind(m))
 	}
 	own := &doc{}
 	var base *doc
@@ -195,7 +195,7 @@ func parseDoc(file string, data []byte, dir string, depth int, fromParse bool) (
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
-			return nil, fmt.Errorf("%s:%d: expected a key name, found %s", file, k.Line, kindName(k))
+			return nil, fmt.Errorf("%s:%d: expected a key name, found %s", file, k.Line, yamlx.Kind(k))
 		}
 		if line, dup := seen[k.Value]; dup {
 			return nil, fmt.Errorf("%s:%d: %s: key repeated (first at line %d)", file, k.Line, k.Value, line)
@@ -230,23 +230,6 @@ func cleanYAMLErr(err error) string {
 	s := err.Error()
 	s = strings.TrimPrefix(s, "yaml: ")
 	return strings.ReplaceAll(s, "\n", "; ")
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "null"
-		}
-		return fmt.Sprintf("%q", n.Value)
-	}
-	return "nothing"
 }
 
 // applySet applies one --set override "key.path=value" (value in YAML).
@@ -334,7 +317,7 @@ func (d *doc) applySet(s string) error {
 			}
 			cur = cur.Content[idx]
 		default:
-			return fmt.Errorf("--set %s: %s is %s, cannot descend into it", keyPath, strings.Join(parts[:i+1], "."), kindName(cur))
+			return fmt.Errorf("--set %s: %s is %s, cannot descend into it", keyPath, strings.Join(parts[:i+1], "."), yamlx.Kind(cur))
 		}
 	}
 	return nil
@@ -380,120 +363,25 @@ var modelKeys = []string{
 }
 
 type decoder struct {
-	d    *doc
-	file string // file of the entry being decoded
-}
-
-// where formats a node's location: "file:line" or "--set key".
-func (c *decoder) where(n *yaml.Node) string {
-	if o, ok := c.d.origin[n]; ok {
-		return o
-	}
-	if n != nil && n.Line > 0 {
-		return fmt.Sprintf("%s:%d", c.file, n.Line)
-	}
-	return c.file
-}
-
-func (c *decoder) errf(n *yaml.Node, keyPath, format string, args ...any) error {
-	return fmt.Errorf("%s: %s: %s", c.where(n), keyPath, fmt.Sprintf(format, args...))
-}
-
-func (c *decoder) scalar(n *yaml.Node, keyPath, want string) (string, error) {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		return "", c.errf(n, keyPath, "expected %s, found %s", want, kindName(n))
-	}
-	return n.Value, nil
-}
-
-func (c *decoder) intIn(n *yaml.Node, keyPath string, lo, hi int) (int, error) {
-	want := fmt.Sprintf("an integer from %d to %d", lo, hi)
-	s, err := c.scalar(n, keyPath, want)
-	if err != nil {
-		return 0, err
-	}
-	v, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 0, 64)
-	if err != nil {
-		// 4.0 is an integer in YAML configs written by Python.
-		f, ferr := strconv.ParseFloat(s, 64)
-		if ferr != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-			return 0, c.errf(n, keyPath, "expected %s, found %q", want, s)
-		}
-		v = int64(f)
-	}
-	if v < int64(lo) || v > int64(hi) {
-		return 0, c.errf(n, keyPath, "expected %s, found %d", want, v)
-	}
-	return int(v), nil
-}
-
-func (c *decoder) floatIn(n *yaml.Node, keyPath string, lo, hi float64, openLo bool) (float64, error) {
-	var want string
-	if openLo {
-		want = fmt.Sprintf("a number above %g and at most %g", lo, hi)
-	} else {
-		want = fmt.Sprintf("a number from %g to %g", lo, hi)
-	}
-	s, err := c.scalar(n, keyPath, want)
-	if err != nil {
-		return 0, err
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, c.errf(n, keyPath, "expected %s, found %q", want, s)
-	}
-	if f < lo || f > hi || (openLo && f == lo) {
-		return 0, c.errf(n, keyPath, "expected %s, found %g", want, f)
-	}
-	return f, nil
-}
-
-func (c *decoder) boolean(n *yaml.Node, keyPath string) (bool, error) {
-	s, err := c.scalar(n, keyPath, "true or false")
-	if err != nil {
-		return false, err
-	}
-	switch strings.ToLower(s) {
-	case "true", "yes", "on":
-		return true, nil
-	case "false", "no", "off":
-		return false, nil
-	}
-	return false, c.errf(n, keyPath, "expected true or false, found %q", s)
-}
-
-func (c *decoder) enum(n *yaml.Node, keyPath string, fold bool, options ...string) (string, error) {
-	want := "one of " + strings.Join(options, ", ")
-	s, err := c.scalar(n, keyPath, want)
-	if err != nil {
-		return "", err
-	}
-	for _, o := range options {
-		if s == o || (fold && strings.EqualFold(s, o)) {
-			return o, nil
-		}
-	}
-	return "", c.errf(n, keyPath, "expected %s, found %q", want, s)
+	yamlx.Decoder
+	d *doc
 }
 
 func (c *decoder) mixer(n *yaml.Node, keyPath string) (Mixer, error) {
-	s, err := c.enum(n, keyPath, true, "pconv", "conv", "dwconv", "gconv")
+	s, err := c.Enum(n, keyPath, true, "pconv", "conv", "dwconv", "gconv")
 	return Mixer(s), err
 }
 
 func (c *decoder) intList(n *yaml.Node, keyPath string, lo, hi, maxLen int) ([]int, error) {
 	if n.Kind != yaml.SequenceNode {
-		return nil, c.errf(n, keyPath, "expected a list of integers like [1, 2, 8, 2], found %s", kindName(n))
+		return nil, c.Errf(n, keyPath, "expected a list of integers like [1, 2, 8, 2], found %s", yamlx.Kind(n))
 	}
 	if len(n.Content) == 0 || len(n.Content) > maxLen {
-		return nil, c.errf(n, keyPath, "expected 1 to %d entries, found %d", maxLen, len(n.Content))
+		return nil, c.Errf(n, keyPath, "expected 1 to %d entries, found %d", maxLen, len(n.Content))
 	}
 	out := make([]int, len(n.Content))
 	for i, e := range n.Content {
-		v, err := c.intIn(e, fmt.Sprintf("%s[%d]", keyPath, i), lo, hi)
+		v, err := c.IntIn(e, fmt.Sprintf("%s[%d]", keyPath, i), lo, hi)
 		if err != nil {
 			return nil, err
 		}
@@ -516,61 +404,61 @@ func decode(d *doc, ref string) (*Spec, error) {
 	var stagesNode *yaml.Node
 	var stagesDec decoder
 	for _, e := range d.entries {
-		c := &decoder{d: d, file: e.file}
+		c := &decoder{Decoder: yamlx.Decoder{File: e.file, Origin: d.origin}, d: d}
 		k, v := e.key.Value, e.val
-		where[k] = c.where(v)
+		where[k] = c.Where(v)
 		var err error
 		switch k {
 		case "name":
-			s.Name, err = c.scalar(v, k, "a name")
+			s.Name, err = c.Scalar(v, k, "a name")
 		case "model_name":
-			_, err = c.enum(v, k, true, "fasternet")
+			_, err = c.Enum(v, k, true, "fasternet")
 		case "embed_dim":
-			s.EmbedDim, err = c.intIn(v, k, 1, maxDim)
+			s.EmbedDim, err = c.IntIn(v, k, 1, maxDim)
 		case "depths":
 			s.Depths, err = c.intList(v, k, 0, maxDepth, maxStages)
 		case "mlp_ratio":
-			s.MlpRatio, err = c.floatIn(v, k, 0, maxRatio, true)
+			s.MlpRatio, err = c.FloatIn(v, k, 0, maxRatio, true)
 		case "n_div":
-			s.NDiv, err = c.intIn(v, k, 1, maxDim)
+			s.NDiv, err = c.IntIn(v, k, 1, maxDim)
 		case "mixer":
 			s.Mixer, err = c.mixer(v, k)
 		case "groups":
-			s.Groups, err = c.intIn(v, k, 1, maxDim)
+			s.Groups, err = c.IntIn(v, k, 1, maxDim)
 		case "act_layer":
 			var a string
-			a, err = c.enum(v, k, true, "RELU", "GELU")
+			a, err = c.Enum(v, k, true, "RELU", "GELU")
 			s.Act = Act(a)
 		case "norm_layer":
-			s.Norm, err = c.enum(v, k, true, "BN")
+			s.Norm, err = c.Enum(v, k, true, "BN")
 		case "feature_dim":
-			s.FeatureDim, err = c.intIn(v, k, 1, maxDim)
+			s.FeatureDim, err = c.IntIn(v, k, 1, maxDim)
 		case "patch_size":
-			s.PatchSize, err = c.intIn(v, k, 1, maxKernel)
+			s.PatchSize, err = c.IntIn(v, k, 1, maxKernel)
 		case "patch_stride":
-			s.PatchStride, err = c.intIn(v, k, 1, maxKernel)
+			s.PatchStride, err = c.IntIn(v, k, 1, maxKernel)
 		case "patch_size2":
-			s.PatchSize2, err = c.intIn(v, k, 1, maxKernel)
+			s.PatchSize2, err = c.IntIn(v, k, 1, maxKernel)
 		case "patch_stride2":
-			s.PatchStride2, err = c.intIn(v, k, 1, maxKernel)
+			s.PatchStride2, err = c.IntIn(v, k, 1, maxKernel)
 		case "patch_norm":
-			s.PatchNorm, err = c.boolean(v, k)
+			s.PatchNorm, err = c.Bool(v, k)
 		case "drop_path_rate":
-			s.DropPathRate, err = c.floatIn(v, k, 0, 1, false)
+			s.DropPathRate, err = c.FloatIn(v, k, 0, 1, false)
 		case "layer_scale_init_value":
-			s.LayerScaleInitValue, err = c.floatIn(v, k, 0, 1e6, false)
+			s.LayerScaleInitValue, err = c.FloatIn(v, k, 0, 1e6, false)
 		case "pconv_fw_type":
 			var f string
-			f, err = c.enum(v, k, false, "split_cat", "slicing")
+			f, err = c.Enum(v, k, false, "split_cat", "slicing")
 			s.PConvFwType = Forward(f)
 		case "num_classes":
-			s.NumClasses, err = c.intIn(v, k, 0, maxClasses)
+			s.NumClasses, err = c.IntIn(v, k, 0, maxClasses)
 		case "fork_feat":
-			s.ForkFeat, err = c.boolean(v, k)
+			s.ForkFeat, err = c.Bool(v, k)
 		case "in_chans":
-			s.Input.Channels, err = c.intIn(v, k, 1, maxDim)
+			s.Input.Channels, err = c.IntIn(v, k, 1, maxDim)
 		case "image_size":
-			imageSize, err = c.intIn(v, k, 1, maxImage)
+			imageSize, err = c.IntIn(v, k, 1, maxImage)
 		case "input":
 			inputSet = true
 			err = c.input(v, &s.Input, where)
@@ -580,7 +468,7 @@ func decode(d *doc, ref string) (*Spec, error) {
 			if trainingKeys[k] {
 				continue
 			}
-			err = c.errf(e.key, k, "unknown key%s", suggest(k))
+			err = c.Errf(e.key, k, "unknown key%s", suggest(k))
 		}
 		if err != nil {
 			return nil, err
@@ -612,7 +500,7 @@ func (c *decoder) input(n *yaml.Node, in *Input, where locs) error {
 		for _, p := range parts {
 			v, err := strconv.Atoi(strings.TrimSpace(p))
 			if err != nil {
-				return c.errf(n, "input", "expected CxHxW (e.g. 3x224x224) or a mapping {channels, height, width, batch}, found %q", n.Value)
+				return c.Errf(n, "input", "expected CxHxW (e.g. 3x224x224) or a mapping {channels, height, width, batch}, found %q", n.Value)
 			}
 			vals = append(vals, v)
 		}
@@ -622,29 +510,29 @@ func (c *decoder) input(n *yaml.Node, in *Input, where locs) error {
 		case 3:
 			in.Channels, in.Height, in.Width = vals[0], vals[1], vals[2]
 		default:
-			return c.errf(n, "input", "expected CxHxW (e.g. 3x224x224), found %q", n.Value)
+			return c.Errf(n, "input", "expected CxHxW (e.g. 3x224x224), found %q", n.Value)
 		}
-		return checkInput(*in, func(k, msg string) error { return c.errf(n, "input", "%s %s", k, msg) })
+		return checkInput(*in, func(k, msg string) error { return c.Errf(n, "input", "%s %s", k, msg) })
 	}
 	if n.Kind != yaml.MappingNode {
-		return c.errf(n, "input", "expected a mapping {channels, height, width, batch} or CxHxW, found %s", kindName(n))
+		return c.Errf(n, "input", "expected a mapping {channels, height, width, batch} or CxHxW, found %s", yamlx.Kind(n))
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i].Value, n.Content[i+1]
 		p := "input." + k
-		where[p] = c.where(v)
+		where[p] = c.Where(v)
 		var err error
 		switch k {
 		case "channels":
-			in.Channels, err = c.intIn(v, p, 1, maxDim)
+			in.Channels, err = c.IntIn(v, p, 1, maxDim)
 		case "height":
-			in.Height, err = c.intIn(v, p, 1, maxImage)
+			in.Height, err = c.IntIn(v, p, 1, maxImage)
 		case "width":
-			in.Width, err = c.intIn(v, p, 1, maxImage)
+			in.Width, err = c.IntIn(v, p, 1, maxImage)
 		case "batch":
-			in.Batch, err = c.intIn(v, p, 1, maxBatch)
+			in.Batch, err = c.IntIn(v, p, 1, maxBatch)
 		default:
-			err = c.errf(n.Content[i], p, "unknown key (expected channels, height, width or batch)")
+			err = c.Errf(n.Content[i], p, "unknown key (expected channels, height, width or batch)")
 		}
 		if err != nil {
 			return err
@@ -669,10 +557,10 @@ func checkInput(in Input, fail func(k, msg string) error) error {
 
 func (c *decoder) stages(n *yaml.Node, s *Spec, where locs) error {
 	if n.Kind != yaml.SequenceNode {
-		return c.errf(n, "stages", "expected a list with one mapping per stage ({depth, mixer, n_div, groups}), found %s", kindName(n))
+		return c.Errf(n, "stages", "expected a list with one mapping per stage ({depth, mixer, n_div, groups}), found %s", yamlx.Kind(n))
 	}
 	if len(n.Content) > len(s.Depths) {
-		return c.errf(n, "stages", "%d stage entries but depths has %d stages", len(n.Content), len(s.Depths))
+		return c.Errf(n, "stages", "%d stage entries but depths has %d stages", len(n.Content), len(s.Depths))
 	}
 	for i, st := range n.Content {
 		p := fmt.Sprintf("stages[%d]", i)
@@ -680,25 +568,25 @@ func (c *decoder) stages(n *yaml.Node, s *Spec, where locs) error {
 			continue
 		}
 		if st.Kind != yaml.MappingNode {
-			return c.errf(st, p, "expected a mapping {depth, mixer, n_div, groups}, found %s", kindName(st))
+			return c.Errf(st, p, "expected a mapping {depth, mixer, n_div, groups}, found %s", yamlx.Kind(st))
 		}
 		for j := 0; j+1 < len(st.Content); j += 2 {
 			k, v := st.Content[j].Value, st.Content[j+1]
 			kp := p + "." + k
-			where[kp] = c.where(v)
+			where[kp] = c.Where(v)
 			var err error
 			switch k {
 			case "depth":
-				s.Stages[i].Depth, err = c.intIn(v, kp, 0, maxDepth)
+				s.Stages[i].Depth, err = c.IntIn(v, kp, 0, maxDepth)
 				s.Depths[i] = s.Stages[i].Depth
 			case "mixer":
 				s.Stages[i].Mixer, err = c.mixer(v, kp)
 			case "n_div":
-				s.Stages[i].NDiv, err = c.intIn(v, kp, 1, maxDim)
+				s.Stages[i].NDiv, err = c.IntIn(v, kp, 1, maxDim)
 			case "groups":
-				s.Stages[i].Groups, err = c.intIn(v, kp, 1, maxDim)
+				s.Stages[i].Groups, err = c.IntIn(v, kp, 1, maxDim)
 			default:
-				err = c.errf(st.Content[j], kp, "unknown key (expected depth, mixer, n_div or groups)")
+				err = c.Errf(st.Content[j], kp, "unknown key (expected depth, mixer, n_div or groups)")
 			}
 			if err != nil {
 				return err

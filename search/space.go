@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fnlab/fnlab/internal/yamlx"
 	"gopkg.in/yaml.v3"
 
 	"github.com/fnlab/fnlab/arch"
@@ -150,64 +151,13 @@ func unwrapPath(err error) error {
 
 // spaceParser walks the YAML nodes of one space file.
 type spaceParser struct {
-	file string
-}
-
-func (p *spaceParser) at(n *yaml.Node) string {
-	if n != nil && n.Line > 0 {
-		return fmt.Sprintf("%s:%d", p.file, n.Line)
-	}
-	return p.file
-}
-
-func (p *spaceParser) errf(n *yaml.Node, key, format string, args ...any) error {
-	return fmt.Errorf("%s: %s: %s", p.at(n), key, fmt.Sprintf(format, args...))
-}
-
-func nodeKind(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "null"
-		}
-		return strconv.Quote(n.Value)
-	}
-	return "nothing"
-}
-
-func (p *spaceParser) scalar(n *yaml.Node, key, want string) (string, error) {
-	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		return "", p.errf(n, key, "expected %s, found %s", want, nodeKind(n))
-	}
-	return n.Value, nil
-}
-
-func (p *spaceParser) intIn(n *yaml.Node, key string, lo, hi int) (int, error) {
-	want := fmt.Sprintf("an integer from %d to %d", lo, hi)
-	s, err := p.scalar(n, key, want)
-	if err != nil {
-		return 0, err
-	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, p.errf(n, key, "expected %s, found %q", want, s)
-	}
-	if v < int64(lo) || v > int64(hi) {
-		return 0, p.errf(n, key, "expected %s, found %d", want, v)
-	}
-	return int(v), nil
+	yamlx.Decoder
 }
 
 // mapping checks n is a mapping with unique keys from allowed and calls f per key.
 func (p *spaceParser) mapping(n *yaml.Node, key string, allowed []string, f func(k string, kn, v *yaml.Node) error) error {
 	if n.Kind != yaml.MappingNode {
-		return p.errf(n, key, "expected a mapping with keys %s, found %s", strings.Join(allowed, ", "), nodeKind(n))
+		return p.Errf(n, key, "expected a mapping with keys %s, found %s", strings.Join(allowed, ", "), yamlx.Kind(n))
 	}
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -217,10 +167,10 @@ func (p *spaceParser) mapping(n *yaml.Node, key string, allowed []string, f func
 			kp = key + "." + kn.Value
 		}
 		if kn.Kind != yaml.ScalarNode {
-			return p.errf(kn, key, "expected a key name, found %s", nodeKind(kn))
+			return p.Errf(kn, key, "expected a key name, found %s", yamlx.Kind(kn))
 		}
 		if line, dup := seen[kn.Value]; dup {
-			return p.errf(kn, kp, "key repeated (first at line %d)", line)
+			return p.Errf(kn, kp, "key repeated (first at line %d)", line)
 		}
 		seen[kn.Value] = kn.Line
 		ok := false
@@ -228,7 +178,7 @@ func (p *spaceParser) mapping(n *yaml.Node, key string, allowed []string, f func
 			ok = ok || a == kn.Value
 		}
 		if !ok {
-			return p.errf(kn, kp, "unknown key (expected %s)", strings.Join(allowed, ", "))
+			return p.Errf(kn, kp, "unknown key (expected %s)", strings.Join(allowed, ", "))
 		}
 		if err := f(kn.Value, kn, v); err != nil {
 			return err
@@ -250,7 +200,7 @@ func ParseSpace(file string, data []byte) (*Space, error) {
 	if len(root.Content) == 0 {
 		return nil, fmt.Errorf("%s: empty space, expected a mapping with base, vary, objectives", file)
 	}
-	p := &spaceParser{file: file}
+	p := &spaceParser{yamlx.Decoder{File: file}}
 	top := root.Content[0]
 	sp := &Space{File: file, Name: strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)),
 		Proxy: ProxyConfig{Batch: 16, Resolution: 64, Seed: 1}}
@@ -260,10 +210,10 @@ func ParseSpace(file string, data []byte) (*Space, error) {
 		var err error
 		switch k {
 		case "name":
-			sp.Name, err = p.scalar(v, k, "a name")
+			sp.Name, err = p.Scalar(v, k, "a name")
 		case "base":
 			baseNode = v
-			sp.Base, err = p.scalar(v, k, "a preset name or a spec file path")
+			sp.Base, err = p.Scalar(v, k, "a preset name or a spec file path")
 		case "set":
 			sp.Sets, err = p.sets(v)
 		case "vary":
@@ -288,12 +238,12 @@ func ParseSpace(file string, data []byte) (*Space, error) {
 	}
 	base, err := arch.Load(sp.Base, sp.Sets)
 	if err != nil {
-		return nil, p.errf(baseNode, "base", "%v", err)
+		return nil, p.Errf(baseNode, "base", "%v", err)
 	}
 	sp.baseSpec = base
 	sp.Stages = len(base.Depths)
 	if varyNode == nil {
-		return nil, p.errf(top, "vary", "missing, expected the dimensions to search (n_div, depth, embed_dim, mlp_ratio, mixer, resolution)")
+		return nil, p.Errf(top, "vary", "missing, expected the dimensions to search (n_div, depth, embed_dim, mlp_ratio, mixer, resolution)")
 	}
 	if err := p.vary(varyNode, sp); err != nil {
 		return nil, err
@@ -331,12 +281,12 @@ func (p *spaceParser) sets(v *yaml.Node) ([]string, error) {
 	switch v.Kind {
 	case yaml.SequenceNode:
 		for i, e := range v.Content {
-			s, err := p.scalar(e, fmt.Sprintf("set[%d]", i), `an override "key.path=value"`)
+			s, err := p.Scalar(e, fmt.Sprintf("set[%d]", i), `an override "key.path=value"`)
 			if err != nil {
 				return nil, err
 			}
 			if k, _, ok := strings.Cut(s, "="); !ok || strings.TrimSpace(k) == "" {
-				return nil, p.errf(e, fmt.Sprintf("set[%d]", i), `expected "key.path=value" (e.g. act_layer=RELU), found %q`, s)
+				return nil, p.Errf(e, fmt.Sprintf("set[%d]", i), `expected "key.path=value" (e.g. act_layer=RELU), found %q`, s)
 			}
 			out = append(out, s)
 		}
@@ -345,12 +295,12 @@ func (p *spaceParser) sets(v *yaml.Node) ([]string, error) {
 			k, val := v.Content[i], v.Content[i+1]
 			b, err := yaml.Marshal(val)
 			if err != nil {
-				return nil, p.errf(val, "set."+k.Value, "cannot re-encode value: %v", err)
+				return nil, p.Errf(val, "set."+k.Value, "cannot re-encode value: %v", err)
 			}
 			out = append(out, k.Value+"="+strings.TrimSpace(flowYAML(val, string(b))))
 		}
 	default:
-		return nil, p.errf(v, "set", `expected a list of "key.path=value" overrides or a mapping of them, found %s`, nodeKind(v))
+		return nil, p.Errf(v, "set", `expected a list of "key.path=value" overrides or a mapping of them, found %s`, yamlx.Kind(v))
 	}
 	return out, nil
 }
@@ -376,12 +326,12 @@ func (p *spaceParser) proxy(v *yaml.Node, pc *ProxyConfig) error {
 		var err error
 		switch k {
 		case "batch":
-			pc.Batch, err = p.intIn(val, "proxy.batch", 2, 256)
+			pc.Batch, err = p.IntIn(val, "proxy.batch", 2, 256)
 		case "resolution":
-			pc.Resolution, err = p.intIn(val, "proxy.resolution", 8, 1024)
+			pc.Resolution, err = p.IntIn(val, "proxy.resolution", 8, 1024)
 		case "seed":
 			var s int
-			s, err = p.intIn(val, "proxy.seed", 0, math.MaxInt32)
+			s, err = p.IntIn(val, "proxy.seed", 0, math.MaxInt32)
 			pc.Seed = uint64(s)
 		}
 		return err
@@ -424,17 +374,17 @@ func (p *spaceParser) vary(v *yaml.Node, sp *Space) error {
 		return err
 	}
 	if len(sp.Genes) == 0 {
-		return p.errf(v, "vary", "no dimension to search: expected at least one of %s", strings.Join(varyKeys, ", "))
+		return p.Errf(v, "vary", "no dimension to search: expected at least one of %s", strings.Join(varyKeys, ", "))
 	}
 	if len(sp.Genes) > maxGenes {
-		return p.errf(v, "vary", "%d dimensions, at most %d", len(sp.Genes), maxGenes)
+		return p.Errf(v, "vary", "%d dimensions, at most %d", len(sp.Genes), maxGenes)
 	}
 	// Genes in a stable order: as written, stages in order.
 	return nil
 }
 
 func (p *spaceParser) addGlobal(sp *Space, n *yaml.Node, name string, vals []string, sets func(string) []string) error {
-	g := Gene{Name: name, Stage: -1, Where: p.at(n)}
+	g := Gene{Name: name, Stage: -1, Where: p.Where(n)}
 	for _, v := range vals {
 		g.Choices = append(g.Choices, Choice{Label: v, Sets: sets(v)})
 	}
@@ -467,7 +417,7 @@ func (p *spaceParser) stageDim(k string, v *yaml.Node, sp *Space) error {
 	switch {
 	case perStageList:
 		if len(v.Content) != sp.Stages {
-			return p.errf(v, key, "%d per-stage entries, but base %s has %d stages", len(v.Content), sp.Base, sp.Stages)
+			return p.Errf(v, key, "%d per-stage entries, but base %s has %d stages", len(v.Content), sp.Base, sp.Stages)
 		}
 		for i, e := range v.Content {
 			c, err := parse(e, fmt.Sprintf("%s[%d]", key, i))
@@ -485,7 +435,7 @@ func (p *spaceParser) stageDim(k string, v *yaml.Node, sp *Space) error {
 			case "values":
 				values, err = parse(val, key+".values")
 			case "tied":
-				tied, err = p.boolean(val, key+".tied")
+				tied, err = p.Bool(val, key+".tied")
 			case "stages":
 				stagesNode = val
 			}
@@ -496,13 +446,13 @@ func (p *spaceParser) stageDim(k string, v *yaml.Node, sp *Space) error {
 		}
 		switch {
 		case stagesNode != nil && values != nil:
-			return p.errf(v, key, "give either values (every stage) or stages (per stage), not both")
+			return p.Errf(v, key, "give either values (every stage) or stages (per stage), not both")
 		case stagesNode != nil:
 			if tied {
-				return p.errf(v, key+".tied", "tied needs values (one list shared by every stage), not stages")
+				return p.Errf(v, key+".tied", "tied needs values (one list shared by every stage), not stages")
 			}
 			if stagesNode.Kind != yaml.SequenceNode || len(stagesNode.Content) != sp.Stages {
-				return p.errf(stagesNode, key+".stages", "expected a list of %d choice lists (base %s has %d stages), found %s", sp.Stages, sp.Base, sp.Stages, nodeKind(stagesNode))
+				return p.Errf(stagesNode, key+".stages", "expected a list of %d choice lists (base %s has %d stages), found %s", sp.Stages, sp.Base, sp.Stages, yamlx.Kind(stagesNode))
 			}
 			for i, e := range stagesNode.Content {
 				c, err := parse(e, fmt.Sprintf("%s.stages[%d]", key, i))
@@ -512,7 +462,7 @@ func (p *spaceParser) stageDim(k string, v *yaml.Node, sp *Space) error {
 				perStage = append(perStage, c)
 			}
 		case values == nil:
-			return p.errf(v, key, "expected values: [...] or stages: [[...], ...]")
+			return p.Errf(v, key, "expected values: [...] or stages: [[...], ...]")
 		default:
 			for i := 0; i < sp.Stages; i++ {
 				perStage = append(perStage, values)
@@ -539,7 +489,7 @@ func (p *spaceParser) stageDim(k string, v *yaml.Node, sp *Space) error {
 		return []string{pre + k + "=" + label}
 	}
 	if tied {
-		g := Gene{Name: k, Stage: -1, Depth: k == "depth", Where: p.at(v)}
+		g := Gene{Name: k, Stage: -1, Depth: k == "depth", Where: p.Where(v)}
 		for _, label := range perStage[0] {
 			var sets []string
 			for i := 0; i < sp.Stages; i++ {
@@ -554,7 +504,7 @@ func (p *spaceParser) stageDim(k string, v *yaml.Node, sp *Space) error {
 		if len(labels) < 2 {
 			continue // a fixed value: applied as a set, not searched
 		}
-		g := Gene{Name: fmt.Sprintf("stages.%d.%s", i, k), Stage: i, Depth: k == "depth", Where: p.at(v)}
+		g := Gene{Name: fmt.Sprintf("stages.%d.%s", i, k), Stage: i, Depth: k == "depth", Where: p.Where(v)}
 		for _, label := range labels {
 			g.Choices = append(g.Choices, Choice{Label: label, Sets: setsFor(i, label)})
 		}
@@ -580,20 +530,6 @@ func hasKey(n *yaml.Node, k string) bool {
 	return false
 }
 
-func (p *spaceParser) boolean(n *yaml.Node, key string) (bool, error) {
-	s, err := p.scalar(n, key, "true or false")
-	if err != nil {
-		return false, err
-	}
-	switch strings.ToLower(s) {
-	case "true", "yes", "on":
-		return true, nil
-	case "false", "no", "off":
-		return false, nil
-	}
-	return false, p.errf(n, key, "expected true or false, found %q", s)
-}
-
 // intChoices reads a list of integers or a range {min, max, step}.
 func (p *spaceParser) intChoices(n *yaml.Node, key string, lo, hi int) ([]string, error) {
 	if n.Kind == yaml.MappingNode {
@@ -603,9 +539,9 @@ func (p *spaceParser) intChoices(n *yaml.Node, key string, lo, hi int) ([]string
 			var err error
 			set[k] = true
 			if k == "step" {
-				r[k], err = p.intIn(v, key+"."+k, 1, hi)
+				r[k], err = p.IntIn(v, key+"."+k, 1, hi)
 			} else {
-				r[k], err = p.intIn(v, key+"."+k, lo, hi)
+				r[k], err = p.IntIn(v, key+"."+k, lo, hi)
 			}
 			return err
 		})
@@ -613,13 +549,13 @@ func (p *spaceParser) intChoices(n *yaml.Node, key string, lo, hi int) ([]string
 			return nil, err
 		}
 		if !set["min"] || !set["max"] {
-			return nil, p.errf(n, key, "a range needs min and max (and optionally step), e.g. {min: 1, max: 4}")
+			return nil, p.Errf(n, key, "a range needs min and max (and optionally step), e.g. {min: 1, max: 4}")
 		}
 		if r["max"] < r["min"] {
-			return nil, p.errf(n, key+".max", "%d is below min %d", r["max"], r["min"])
+			return nil, p.Errf(n, key+".max", "%d is below min %d", r["max"], r["min"])
 		}
 		if (r["max"]-r["min"])/r["step"]+1 > maxChoices {
-			return nil, p.errf(n, key, "range gives %d choices, at most %d", (r["max"]-r["min"])/r["step"]+1, maxChoices)
+			return nil, p.Errf(n, key, "range gives %d choices, at most %d", (r["max"]-r["min"])/r["step"]+1, maxChoices)
 		}
 		var out []string
 		for v := r["min"]; v <= r["max"]; v += r["step"] {
@@ -628,27 +564,27 @@ func (p *spaceParser) intChoices(n *yaml.Node, key string, lo, hi int) ([]string
 		return out, nil
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
-		v, err := p.intIn(n, key, lo, hi)
+		v, err := p.IntIn(n, key, lo, hi)
 		if err != nil {
 			return nil, err
 		}
 		return []string{strconv.Itoa(v)}, nil
 	}
 	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
-		return nil, p.errf(n, key, "expected a non-empty list of integers or a range {min, max, step}, found %s", nodeKind(n))
+		return nil, p.Errf(n, key, "expected a non-empty list of integers or a range {min, max, step}, found %s", yamlx.Kind(n))
 	}
 	if len(n.Content) > maxChoices {
-		return nil, p.errf(n, key, "%d choices, at most %d", len(n.Content), maxChoices)
+		return nil, p.Errf(n, key, "%d choices, at most %d", len(n.Content), maxChoices)
 	}
 	var out []string
 	seen := map[int]bool{}
 	for i, e := range n.Content {
-		v, err := p.intIn(e, fmt.Sprintf("%s[%d]", key, i), lo, hi)
+		v, err := p.IntIn(e, fmt.Sprintf("%s[%d]", key, i), lo, hi)
 		if err != nil {
 			return nil, err
 		}
 		if seen[v] {
-			return nil, p.errf(e, fmt.Sprintf("%s[%d]", key, i), "%d listed twice", v)
+			return nil, p.Errf(e, fmt.Sprintf("%s[%d]", key, i), "%d listed twice", v)
 		}
 		seen[v] = true
 		out = append(out, strconv.Itoa(v))
@@ -658,26 +594,26 @@ func (p *spaceParser) intChoices(n *yaml.Node, key string, lo, hi int) ([]string
 
 func (p *spaceParser) floatChoices(n *yaml.Node, key string, lo, hi float64) ([]string, error) {
 	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
-		return nil, p.errf(n, key, "expected a non-empty list of numbers, found %s", nodeKind(n))
+		return nil, p.Errf(n, key, "expected a non-empty list of numbers, found %s", yamlx.Kind(n))
 	}
 	if len(n.Content) > maxChoices {
-		return nil, p.errf(n, key, "%d choices, at most %d", len(n.Content), maxChoices)
+		return nil, p.Errf(n, key, "%d choices, at most %d", len(n.Content), maxChoices)
 	}
 	var out []string
 	seen := map[float64]bool{}
 	for i, e := range n.Content {
 		kp := fmt.Sprintf("%s[%d]", key, i)
 		want := fmt.Sprintf("a number above %g and at most %g", lo, hi)
-		s, err := p.scalar(e, kp, want)
+		s, err := p.Scalar(e, kp, want)
 		if err != nil {
 			return nil, err
 		}
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsNaN(f) || f <= lo || f > hi {
-			return nil, p.errf(e, kp, "expected %s, found %q", want, s)
+			return nil, p.Errf(e, kp, "expected %s, found %q", want, s)
 		}
 		if seen[f] {
-			return nil, p.errf(e, kp, "%g listed twice", f)
+			return nil, p.Errf(e, kp, "%g listed twice", f)
 		}
 		seen[f] = true
 		out = append(out, strconv.FormatFloat(f, 'g', -1, 64))
@@ -690,7 +626,7 @@ func (p *spaceParser) floatChoices(n *yaml.Node, key string, lo, hi float64) ([]
 func (p *spaceParser) mixerChoices(n *yaml.Node, key string) ([]string, error) {
 	const want = "pconv, conv, dwconv, gconv or gconv:G (e.g. gconv:4)"
 	one := func(e *yaml.Node, kp string) (string, error) {
-		s, err := p.scalar(e, kp, want)
+		s, err := p.Scalar(e, kp, want)
 		if err != nil {
 			return "", err
 		}
@@ -708,14 +644,14 @@ func (p *spaceParser) mixerChoices(n *yaml.Node, key string) ([]string, error) {
 				return fmt.Sprintf("gconv:%d", v), nil
 			}
 		}
-		return "", p.errf(e, kp, "expected %s, found %q", want, s)
+		return "", p.Errf(e, kp, "expected %s, found %q", want, s)
 	}
 	if n.Kind == yaml.ScalarNode {
 		s, err := one(n, key)
 		return []string{s}, err
 	}
 	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
-		return nil, p.errf(n, key, "expected a non-empty list of %s, found %s", want, nodeKind(n))
+		return nil, p.Errf(n, key, "expected a non-empty list of %s, found %s", want, yamlx.Kind(n))
 	}
 	var out []string
 	seen := map[string]bool{}
@@ -726,7 +662,7 @@ func (p *spaceParser) mixerChoices(n *yaml.Node, key string) ([]string, error) {
 			return nil, err
 		}
 		if seen[s] {
-			return nil, p.errf(e, kp, "%s listed twice", s)
+			return nil, p.Errf(e, kp, "%s listed twice", s)
 		}
 		seen[s] = true
 		out = append(out, s)
@@ -742,7 +678,7 @@ func (p *spaceParser) constraints(n *yaml.Node, sp *Space) error {
 	sort.Strings(keys)
 	return p.mapping(n, "constraints", keys, func(k string, kn, v *yaml.Node) error {
 		kp := "constraints." + k
-		s, err := p.scalar(v, kp, "a positive number")
+		s, err := p.Scalar(v, kp, "a positive number")
 		if err != nil {
 			return err
 		}
@@ -759,9 +695,9 @@ func (p *spaceParser) constraints(n *yaml.Node, sp *Space) error {
 			} else if k == "latency_ms" || k == "recon" {
 				want = "a positive number"
 			}
-			return p.errf(v, kp, "expected %s, found %q", want, s)
+			return p.Errf(v, kp, "expected %s, found %q", want, s)
 		}
-		sp.Constraints = append(sp.Constraints, Constraint{Metric: constraintKeys[k], Max: f, Where: p.at(v)})
+		sp.Constraints = append(sp.Constraints, Constraint{Metric: constraintKeys[k], Max: f, Where: p.Where(v)})
 		return nil
 	})
 }
@@ -791,10 +727,10 @@ func parseAmount(s string) (float64, error) {
 func (p *spaceParser) objectives(n *yaml.Node, sp *Space) error {
 	const want = "an objective like {min: latency} or {max: naswot}"
 	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
-		return p.errf(n, "objectives", "expected a non-empty list of %ss, found %s", want, nodeKind(n))
+		return p.Errf(n, "objectives", "expected a non-empty list of %ss, found %s", want, yamlx.Kind(n))
 	}
 	if len(n.Content) > maxObjectives {
-		return p.errf(n, "objectives", "%d objectives, at most %d", len(n.Content), maxObjectives)
+		return p.Errf(n, "objectives", "%d objectives, at most %d", len(n.Content), maxObjectives)
 	}
 	seen := map[string]bool{}
 	for i, e := range n.Content {
@@ -809,26 +745,26 @@ func (p *spaceParser) objectives(n *yaml.Node, sp *Space) error {
 		case e.Kind == yaml.MappingNode && len(e.Content) == 2:
 			dir := e.Content[0].Value
 			if dir != "min" && dir != "max" {
-				return p.errf(e.Content[0], kp, "expected min or max as the key, found %q", dir)
+				return p.Errf(e.Content[0], kp, "expected min or max as the key, found %q", dir)
 			}
 			metricNode = e.Content[1]
-			s, err := p.scalar(metricNode, kp+"."+dir, "a metric ("+strings.Join(metricNames, ", ")+")")
+			s, err := p.Scalar(metricNode, kp+"."+dir, "a metric ("+strings.Join(metricNames, ", ")+")")
 			if err != nil {
 				return err
 			}
 			o = Objective{Metric: s, Maximize: dir == "max"}
 		default:
-			return p.errf(e, kp, "expected %s, found %s", want, nodeKind(e))
+			return p.Errf(e, kp, "expected %s, found %s", want, yamlx.Kind(e))
 		}
 		ok := false
 		for _, m := range metricNames {
 			ok = ok || m == o.Metric
 		}
 		if !ok {
-			return p.errf(metricNode, kp, "unknown metric %q (expected %s)", o.Metric, strings.Join(metricNames, ", "))
+			return p.Errf(metricNode, kp, "unknown metric %q (expected %s)", o.Metric, strings.Join(metricNames, ", "))
 		}
 		if seen[o.Metric] {
-			return p.errf(metricNode, kp, "%s is already an objective", o.Metric)
+			return p.Errf(metricNode, kp, "%s is already an objective", o.Metric)
 		}
 		seen[o.Metric] = true
 		sp.Objectives = append(sp.Objectives, o)

@@ -98,6 +98,9 @@ func Front(path, title, xLabel, yLabel string, pts []Point) error {
 
 // Hypervolume draws hypervolume against evaluations and saves it.
 func Hypervolume(path, title string, evals []int, hv []float64) error {
+	if len(evals) != len(hv) {
+		return fmt.Errorf("searchplot: %d evaluation counts for %d hypervolumes", len(evals), len(hv))
+	}
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "evaluations"

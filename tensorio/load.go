@@ -34,19 +34,12 @@ func Load(path string) (*State, error) {
 // ReadNPZ reads a NumPy .npz archive (np.savez or np.savez_compressed):
 // each member "name.npy" becomes tensor "name", in archive order.
 func ReadNPZ(path string) (*State, error) {
-	f, err := os.Open(path)
+	f, size, err := openRegular(path)
 	if err != nil {
-		return nil, osErr(path, "cannot open", err)
+		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, osErr(path, "cannot stat", err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fileErr(path, "expected a regular file, found %s", describeMode(st.Mode()))
-	}
-	zr, err := zip.NewReader(f, st.Size())
+	zr, err := zip.NewReader(f, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) || zr == nil {
 		return nil, fileErr(path, "not a valid .npz (zip) archive: %v", err)
 	}
@@ -66,11 +59,11 @@ func ReadNPZ(path string) (*State, error) {
 		if err != nil {
 			return nil, fileErr(path, "member %s: %v", quoteName(zf.Name), err)
 		}
-		size := int64(zf.UncompressedSize64)
+		msize := int64(zf.UncompressedSize64)
 		if zf.UncompressedSize64 > 1<<62 {
-			size = -1
+			msize = -1
 		}
-		t, err := readNPY(rc, size)
+		t, err := readNPY(rc, msize)
 		rc.Close()
 		if err != nil {
 			return nil, fileErr(path, "member %s: %v", quoteName(zf.Name), err)
@@ -79,4 +72,24 @@ func ReadNPZ(path string) (*State, error) {
 		s.Tensors[name] = t
 	}
 	return s, nil
+}
+
+// openRegular opens path for reading and returns its size; anything but a
+// regular file (a directory, a device, a pipe) is refused, so that a reader
+// never blocks or reads without end.
+func openRegular(path string) (*os.File, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, osErr(path, "cannot open", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, osErr(path, "cannot stat", err)
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, fileErr(path, "expected a regular file, found %s", describeMode(st.Mode()))
+	}
+	return f, st.Size(), nil
 }

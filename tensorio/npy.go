@@ -41,19 +41,12 @@ func ReadNPY(r io.Reader) (*Tensor, error) {
 // ReadNPYFile reads a .npy file. Unlike ReadNPY it also checks that the file
 // holds nothing after the array data.
 func ReadNPYFile(path string) (*Tensor, error) {
-	f, err := os.Open(path)
+	f, size, err := openRegular(path)
 	if err != nil {
-		return nil, osErr(path, "cannot open", err)
+		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, osErr(path, "cannot stat", err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fileErr(path, "expected a regular file, found %s", describeMode(st.Mode()))
-	}
-	t, err := readNPY(bufio.NewReaderSize(f, 1<<16), st.Size())
+	t, err := readNPY(bufio.NewReaderSize(f, 1<<16), size)
 	if err != nil {
 		return nil, withPath(path, err)
 	}

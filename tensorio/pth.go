@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"strings"
 
@@ -38,19 +37,12 @@ var stateDictKeys = []string{"state_dict", "model_state_dict", "model", "module"
 // No code from the file is executed: classes named in the pickle are
 // resolved to a fixed set of tensor constructors or to inert placeholders.
 func ReadPTH(path string) (*State, error) {
-	f, err := os.Open(path)
+	f, size, err := openRegular(path)
 	if err != nil {
-		return nil, osErr(path, "cannot open", err)
+		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, osErr(path, "cannot stat", err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fileErr(path, "expected a regular file, found %s", describeMode(st.Mode()))
-	}
-	s, err := readPTH(f, st.Size())
+	s, err := readPTH(f, size)
 	if err != nil {
 		return nil, withPath(path, err)
 	}

@@ -39,19 +39,12 @@ var safetensorsDtypes = map[string]dtype{
 // ReadSafetensors reads a .safetensors file. Every tensor is converted to
 // float32; State.Names lists the tensors in the order of the JSON header.
 func ReadSafetensors(path string) (*State, error) {
-	f, err := os.Open(path)
+	f, size, err := openRegular(path)
 	if err != nil {
-		return nil, osErr(path, "cannot open", err)
+		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, osErr(path, "cannot stat", err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fileErr(path, "expected a regular file, found %s", describeMode(st.Mode()))
-	}
-	s, err := readSafetensors(f, st.Size())
+	s, err := readSafetensors(f, size)
 	if err != nil {
 		return nil, withPath(path, err)
 	}

@@ -1,0 +1,12 @@
+// Package yamlx decodes typed scalars from yaml.v3 nodes with one-line
+// errors that name the place and the key path: "file:line: key.path:
+// expected X, found Y". Spec files (package arch) and search spaces
+// (package search) share it, so both read numbers, booleans and enums
+// alike and word their errors alike.
+//
+// A Decoder locates a node by its line in File, unless Origin names the
+// node (arch marks the nodes that came from a --set flag there).
+// Integers accept YAML's underscores and hex and an integral float such as
+// 4.0 (configs written by Python); floats must be finite; booleans accept
+// true/yes/on and false/no/off in any case.
+package yamlx
