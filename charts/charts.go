@@ -227,7 +227,8 @@ func Roofline(s RooflineSpec) (*plot.Plot, error) {
 		return nil, err
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = xmin, xmax, ymin, s.PeakGFLOPS*3
-	p.Legend.Left = true
+	// Bottom right: operators sit under the roof, so that corner is free.
+	p.Legend.Top = false
 	return p, nil
 }
 
@@ -249,6 +250,9 @@ func addPoints(p *plot.Plot, pts []Point, groups []string) error {
 			}
 		}
 		byGroup[pt.Group] = append(byGroup[pt.Group], plotter.XY{X: pt.X, Y: pt.Y})
+		if crowded(p, lab.XYs, pt) {
+			continue // a label already sits there: the colour and legend still place the point
+		}
 		lab.XYs = append(lab.XYs, plotter.XY{X: pt.X, Y: pt.Y})
 		lab.Labels = append(lab.Labels, pt.Label)
 	}
@@ -285,6 +289,24 @@ func addPoints(p *plot.Plot, pts []Point, groups []string) error {
 		p.Add(labels)
 	}
 	return nil
+}
+
+// crowded reports whether pt's label would overlap one already placed:
+// on log-log axes, within 0.3 decades across and 0.06 decades up or down
+// (about a label's size on a 6-inch chart).
+// Linear charts carry few points and keep every label.
+func crowded(p *plot.Plot, placed plotter.XYs, pt Point) bool {
+	_, lx := p.X.Scale.(plot.LogScale)
+	_, ly := p.Y.Scale.(plot.LogScale)
+	if !lx || !ly {
+		return false
+	}
+	for _, q := range placed {
+		if math.Abs(math.Log10(q.X/pt.X)) < 0.3 && math.Abs(math.Log10(q.Y/pt.Y)) < 0.06 {
+			return true
+		}
+	}
+	return false
 }
 
 // ScatterSpec describes labelled points on linear or log axes.

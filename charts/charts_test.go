@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 )
 
 // checkFiles decodes the PNG (size, not blank: several distinct colours)
@@ -117,5 +118,21 @@ func TestChartErrors(t *testing.T) {
 	}
 	if _, err := Save(plot.New(), filepath.Join(t.TempDir(), "missing"), "x"); err == nil {
 		t.Error("missing directory: want an error")
+	}
+}
+
+func TestCrowdedLabels(t *testing.T) {
+	p := plot.New()
+	placed := plotter.XYs{{X: 20, Y: 150}}
+	near, far := Point{"b", 25, 155, 0}, Point{"c", 60, 150, 0}
+	if crowded(p, placed, near) {
+		t.Error("linear axes: every label is kept")
+	}
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	if !crowded(p, placed, near) {
+		t.Error("log axes: a label next to a placed one should be dropped")
+	}
+	if crowded(p, placed, far) {
+		t.Error("log axes: a label half a decade away should be kept")
 	}
 }
