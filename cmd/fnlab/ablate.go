@@ -176,8 +176,8 @@ and --resume continues it, skipping what is done.
 					return err
 				}
 				if old != nil {
-					if old.Spec != s.Name || old.Quick != quick {
-						return usageError{fmt.Errorf("--resume: %s holds a run of %s (quick %v), not %s (quick %v); use another --out", resPath, old.Spec, old.Quick, s.Name, quick)}
+					if old.Spec != s.Name || old.Quick != quick || old.Seeds != seeds {
+						return usageError{fmt.Errorf("--resume: %s holds a run of %s (quick %v, %d seeds), not %s (quick %v, %d seeds); use another --out", resPath, old.Spec, old.Quick, old.Seeds, s.Name, quick, seeds)}
 					}
 					doc = old
 				}
@@ -450,30 +450,85 @@ func fitVariants(doc *ablateDoc, s *arch.Spec, seeds, maxIter, threads int, quic
 			students = append(students, s)
 		}
 	}
-	cfg := &fitConfig{stages: stages, students: students, seeds: seeds, redundancy: []float64{gen.Redundancy}, gen: gen, threads: threads}
-	fd, err := runFit(cfg, fit.Options{Threads: threads, MaxIter: maxIter})
-	if err != nil {
-		return err
+	// One stage at a time, saved after each: an interrupted fit phase
+	// keeps the stages it finished, and --resume fits only what is missing.
+	for _, st := range stages {
+		var missing []fit.Student
+		for _, stu := range students {
+			if fitRowOf(doc.Fit, stu.Name(), st.Name) == nil {
+				missing = append(missing, stu)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		cfg := &fitConfig{stages: []fit.Stage{st}, students: missing, seeds: seeds, redundancy: []float64{gen.Redundancy}, gen: gen, threads: threads}
+		fd, err := runFit(cfg, fit.Options{Threads: threads, MaxIter: maxIter})
+		if err != nil {
+			return err
+		}
+		doc.Fit = mergeFit(doc.Fit, fd)
+		if err := save(); err != nil {
+			return err
+		}
 	}
 	for _, v := range todo {
 		name := v.student().Name()
 		v.Student = name
 		v.StageLosses, v.StageStds, v.LossMean, v.LossStd = nil, nil, 0, 0
-		for _, r := range fd.Rows {
-			if r.Student == name {
-				v.StageLosses = append(v.StageLosses, r.Normalised)
-				v.StageStds = append(v.StageStds, r.NormalisedStd)
-				v.LossMean += r.Normalised / float64(len(stages))
-				v.LossStd += r.NormalisedStd / float64(len(stages))
-			}
+		for _, st := range stages {
+			r := fitRowOf(doc.Fit, name, st.Name)
+			v.StageLosses = append(v.StageLosses, r.Normalised)
+			v.StageStds = append(v.StageStds, r.NormalisedStd)
+			v.LossMean += r.Normalised / float64(len(stages))
+			v.LossStd += r.NormalisedStd / float64(len(stages))
 		}
 		v.Fitted = true
 		step(v.Name + " fit")
 	}
-	if doc.Fit == nil || len(todo) == len(doc.Variants) {
-		doc.Fit = fd
-	}
 	return save()
+}
+
+// fitRowOf finds the row of student at stage, or nil.
+func fitRowOf(d *fitDoc, student, stage string) *fitRow {
+	if d == nil {
+		return nil
+	}
+	for i := range d.Rows {
+		if d.Rows[i].Student == student && d.Rows[i].Stage == stage {
+			return &d.Rows[i]
+		}
+	}
+	return nil
+}
+
+// mergeFit adds the rows of part (one stage's fit) to d and ranks that
+// stage again over all its rows.
+func mergeFit(d, part *fitDoc) *fitDoc {
+	if d == nil {
+		return part
+	}
+	d.Rows = append(d.Rows, part.Rows...)
+	for k, v := range part.Pixels {
+		d.Pixels[k] = v
+	}
+	d.Seconds += part.Seconds
+	for key := range part.Rankings {
+		stage, _, _ := strings.Cut(key, "@")
+		var rows []fitRow
+		for _, r := range d.Rows {
+			if r.Stage == stage {
+				rows = append(rows, r)
+			}
+		}
+		sort.SliceStable(rows, func(a, b int) bool { return rows[a].TestMSEMean < rows[b].TestMSEMean })
+		rank := make([]string, len(rows))
+		for i, r := range rows {
+			rank[i] = r.Student
+		}
+		d.Rankings[key] = rank
+	}
+	return d
 }
 
 func ablateTable(w io.Writer, d *ablateDoc) error {

@@ -61,13 +61,28 @@ func TestAblateRunAndResume(t *testing.T) {
 	if _, errText, code := run(t, args...); code != 2 || !strings.Contains(errText, "--resume") {
 		t.Errorf("rerun without --resume: exit %d, %q", code, errText)
 	}
-	// Simulate an interruption: one variant unmeasured, nothing fitted.
+	// Simulate an interruption: one variant unmeasured, nothing fitted,
+	// the fit phase stopped after its first stage. A sentinel in a kept
+	// row shows that resuming does not redo it.
 	d.Complete = false
 	keep := d.Variants[0].MedianMS
 	d.Variants[1].Measured, d.Variants[1].MedianMS = false, 0
 	for _, v := range d.Variants {
 		v.Fitted = false
 	}
+	var rows []fitRow
+	for _, r := range d.Fit.Rows {
+		if r.Stage == "1" {
+			rows = append(rows, r)
+		}
+	}
+	if len(rows) == 0 || len(rows) == len(d.Fit.Rows) {
+		t.Fatalf("fit rows by stage: %d of %d at stage 1", len(rows), len(d.Fit.Rows))
+	}
+	const sentinel = 0.123456
+	rows[0].Normalised = sentinel
+	kept := rows[0].Student
+	d.Fit.Rows = rows
 	if err := writeJSONFile(filepath.Join(dir, "results.json"), d); err != nil {
 		t.Fatal(err)
 	}
@@ -77,6 +92,12 @@ func TestAblateRunAndResume(t *testing.T) {
 	d2 := readDoc(t, filepath.Join(dir, "results.json"))
 	if !d2.Complete || d2.Variants[0].MedianMS != keep || d2.Variants[1].MedianMS <= 0 || !d2.Variants[2].Fitted {
 		t.Errorf("resume did not keep/complete the results: %+v", d2.Variants)
+	}
+	if r := fitRowOf(d2.Fit, kept, "1"); r == nil || r.Normalised != sentinel {
+		t.Errorf("resume refitted the finished stage 1 of %s: %+v", kept, r)
+	}
+	if len(d2.Fit.Rows) != len(d.Fit.Rows)*4 {
+		t.Errorf("resume left %d fit rows, want %d (every stage)", len(d2.Fit.Rows), len(d.Fit.Rows)*4)
 	}
 	// Resuming a different spec into the folder is refused.
 	if _, errText, code := run(t, "ablate", "t1", "--quick", "--out", dir, "--resume"); code != 2 || !strings.Contains(errText, "holds a run of") {

@@ -198,7 +198,7 @@ func runFit(cfg *fitConfig, opt fit.Options) (*fitDoc, error) {
 		reds = []float64{math.NaN()}
 	}
 	for _, red := range reds {
-		for si, st := range cfg.stages {
+		for _, st := range cfg.stages {
 			results := make([][]fit.Result, len(cfg.students))
 			for seed := 0; seed < cfg.seeds; seed++ {
 				d := cfg.featureData
@@ -245,7 +245,6 @@ func runFit(cfg *fitConfig, opt fit.Options) (*fitDoc, error) {
 					v := p[st.Name[0]-'1']
 					row.PaperTestMSE = &v
 				}
-				_ = si
 				stageRows = append(stageRows, row)
 			}
 			doc.Rows = append(doc.Rows, stageRows...)
