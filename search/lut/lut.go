@@ -167,9 +167,22 @@ func Load(path string) (*Table, error) {
 	if t.Version != Version {
 		return nil, fmt.Errorf("--lut %s: version %d, this fnlab reads version %d; rebuild it with `fnlab lut build`", path, t.Version, Version)
 	}
+	seen := map[string]bool{}
 	for i, e := range t.Entries {
-		if e.Key == "" || e.Count < 1 || !(e.MedianMS >= 0) || math.IsInf(e.MedianMS, 0) {
-			return nil, fmt.Errorf("--lut %s: entries[%d]: expected a key, count >= 1 and a finite median_ms >= 0", path, i)
+		if e.Key == "" || e.Count < 1 {
+			return nil, fmt.Errorf("--lut %s: entries[%d]: expected a key and count >= 1", path, i)
+		}
+		if seen[e.Key] {
+			return nil, fmt.Errorf("--lut %s: entries[%d]: key %q appears twice", path, i, e.Key)
+		}
+		seen[e.Key] = true
+		for _, v := range []struct {
+			name string
+			x    float64
+		}{{"mean_ms", e.MeanMS}, {"std_ms", e.StdMS}, {"median_ms", e.MedianMS}, {"p10_ms", e.P10MS}, {"min_ms", e.MinMS}} {
+			if !(v.x >= 0) || math.IsInf(v.x, 0) {
+				return nil, fmt.Errorf("--lut %s: entries[%d] (%s): %s: expected a finite time >= 0, found %g", path, i, e.Key, v.name, v.x)
+			}
 		}
 	}
 	if t.Statistic == "" {
@@ -182,7 +195,7 @@ func Load(path string) (*Table, error) {
 	if !okStat {
 		return nil, fmt.Errorf("--lut %s: statistic %q, expected one of p10, median, mean, min", path, t.Statistic)
 	}
-	if math.IsNaN(t.OverheadMS) || math.IsNaN(t.OverheadPerStepMS) {
+	if math.IsNaN(t.OverheadMS) || math.IsNaN(t.OverheadPerStepMS) || math.IsInf(t.OverheadMS, 0) || math.IsInf(t.OverheadPerStepMS, 0) {
 		return nil, fmt.Errorf("--lut %s: overhead_ms: expected a number", path)
 	}
 	t.index()

@@ -10,7 +10,7 @@ import (
 	"github.com/fnlab/fnlab/arch"
 )
 
-func tinyGraph(t *testing.T, sets ...string) *arch.Graph {
+func tinyGraph(t testing.TB, sets ...string) *arch.Graph {
 	s, err := arch.Load("t0", append([]string{"embed_dim=8", "depths=[1,1,1,1]", "feature_dim=16", "num_classes=10", "input=3x32x32"}, sets...))
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +67,8 @@ func TestLoadErrors(t *testing.T) {
 		{"format", `{"format": "x", "version": 1}`, `format "x", expected "fnlab-lut"`},
 		{"version", `{"format": "fnlab-lut", "version": 9}`, "version 9"},
 		{"entry", `{"format": "fnlab-lut", "version": 1, "entries": [{"key": "", "count": 1}]}`, "entries[0]"},
+		{"negative", `{"format": "fnlab-lut", "version": 1, "entries": [{"key": "a", "count": 1, "p10_ms": -1}]}`, "p10_ms: expected a finite time >= 0"},
+		{"repeated", `{"format": "fnlab-lut", "version": 1, "entries": [{"key": "a", "count": 1}, {"key": "a", "count": 1}]}`, `entries[1]: key "a" appears twice`},
 		{"statistic", `{"format": "fnlab-lut", "version": 1, "statistic": "max"}`, `statistic "max"`},
 	}
 	for _, c := range cases {
@@ -97,4 +99,26 @@ func TestFitLine(t *testing.T) {
 			t.Errorf("fitLine(%v, %v) = %g, %g; want %g, %g", c.xs, c.ys, a, b, c.a, c.b)
 		}
 	}
+}
+
+// FuzzLoad: a bad table gives an error, and a table Load accepts can be
+// used for prediction without a panic.
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte(`{"format":"fnlab-lut","version":1,"statistic":"p10","entries":[{"key":"pool n1 16x1","count":1,"median_ms":0.1,"p10_ms":-3}]}`))
+	f.Add([]byte(`{"format":"fnlab-lut","version":1,"overhead_ms":1e308,"overhead_per_step_ms":1e308}`))
+	f.Add([]byte(`{"format":"fnlab-lut","version":1,"entries":[{"key":"a","count":1,"median_ms":0},{"key":"a","count":2,"median_ms":1}]}`))
+	f.Add([]byte(`[]`))
+	dir := f.TempDir()
+	g := tinyGraph(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(dir, "t.json")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tab, err := Load(p)
+		if err != nil {
+			return
+		}
+		tab.Predict(g)
+	})
 }
