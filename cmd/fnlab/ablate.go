@@ -455,7 +455,7 @@ func fitVariants(doc *ablateDoc, s *arch.Spec, seeds, maxIter, threads int, quic
 	for _, st := range stages {
 		var missing []fit.Student
 		for _, stu := range students {
-			if fitRowOf(doc.Fit, stu.Name(), st.Name) == nil {
+			if fitRowOf(doc.Fit, stu.Name(), st) == nil {
 				missing = append(missing, stu)
 			}
 		}
@@ -477,7 +477,7 @@ func fitVariants(doc *ablateDoc, s *arch.Spec, seeds, maxIter, threads int, quic
 		v.Student = name
 		v.StageLosses, v.StageStds, v.LossMean, v.LossStd = nil, nil, 0, 0
 		for _, st := range stages {
-			r := fitRowOf(doc.Fit, name, st.Name)
+			r := fitRowOf(doc.Fit, name, st)
 			v.StageLosses = append(v.StageLosses, r.Normalised)
 			v.StageStds = append(v.StageStds, r.NormalisedStd)
 			v.LossMean += r.Normalised / float64(len(stages))
@@ -489,13 +489,14 @@ func fitVariants(doc *ablateDoc, s *arch.Spec, seeds, maxIter, threads int, quic
 	return save()
 }
 
-// fitRowOf finds the row of student at stage, or nil.
-func fitRowOf(d *fitDoc, student, stage string) *fitRow {
+// fitRowOf finds the row of student at stage (name and shape), or nil.
+func fitRowOf(d *fitDoc, student string, st fit.Stage) *fitRow {
 	if d == nil {
 		return nil
 	}
+	shape := fmt.Sprintf("%dx%dx%d", st.C, st.H, st.W)
 	for i := range d.Rows {
-		if d.Rows[i].Student == student && d.Rows[i].Stage == stage {
+		if r := &d.Rows[i]; r.Student == student && r.Stage == st.Name && r.Shape == shape {
 			return &d.Rows[i]
 		}
 	}
