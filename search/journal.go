@@ -15,6 +15,10 @@ import (
 // JournalFormat identifies a search journal's header line.
 const JournalFormat = "fnlab-search-journal"
 
+// JournalVersion changes when the records' meaning changes: 2 has NASWOT
+// scores with per-layer weights (version 1 drew them per candidate).
+const JournalVersion = 2
+
 // Header is the first line of a journal: what search wrote it.
 type Header struct {
 	Format    string `json:"format"`
@@ -33,6 +37,8 @@ type Header struct {
 // compatible reports how h differs from a resumed header, or "".
 func (h Header) compatible(o Header) string {
 	switch {
+	case h.Version != o.Version:
+		return fmt.Sprintf("journal version %d, this fnlab writes version %d (its metrics are not comparable)", o.Version, h.Version)
 	case h.SpaceHash != o.SpaceHash:
 		return fmt.Sprintf("space %s (hash %s), this search has %s (hash %s)", o.Space, o.SpaceHash, h.Space, h.SpaceHash)
 	case h.Strategy != o.Strategy:

@@ -3,6 +3,7 @@ package search
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -40,4 +41,24 @@ func FuzzReadJournal(f *testing.F) {
 		}
 		MergeRecords(recs, recs)
 	})
+}
+
+func TestResumeRefusesOtherVersion(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "j.jsonl")
+	old := Header{Format: JournalFormat, Version: 1, Space: "s", SpaceHash: "h", Strategy: "grid", Shard: "0/1"}
+	j, err := CreateJournal(p, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	cur := old
+	cur.Version = JournalVersion
+	if _, _, err := ResumeJournal(p, cur); err == nil || !strings.Contains(err.Error(), "journal version 1") {
+		t.Errorf("resuming a version 1 journal: %v", err)
+	}
+	if j, _, err := ResumeJournal(p, old); err != nil {
+		t.Errorf("resuming with the same header: %v", err)
+	} else {
+		j.Close()
+	}
 }

@@ -148,7 +148,7 @@ func TestResumeInProcess(t *testing.T) {
 	sp, tab := tiny(t)
 	ev := &Evaluator{Space: sp, LUT: tab}
 	dir := t.TempDir()
-	h := Header{Format: JournalFormat, Version: 1, Space: sp.Name, SpaceHash: sp.Hash, Strategy: "evolve", Seed: 5, Budget: 150, Shard: "0/1"}
+	h := Header{Format: JournalFormat, Version: JournalVersion, Space: sp.Name, SpaceHash: sp.Hash, Strategy: "evolve", Seed: 5, Budget: 150, Shard: "0/1"}
 	full := filepath.Join(dir, "full.jsonl")
 	j, err := CreateJournal(full, h)
 	if err != nil {
@@ -213,7 +213,7 @@ func TestKillChild(t *testing.T) {
 func runJournaled(t testing.TB, path, strategy string, resume bool) {
 	sp, tab := tiny(t)
 	ev := &Evaluator{Space: sp, LUT: tab, Proxy: true}
-	h := Header{Format: JournalFormat, Version: 1, Space: sp.Name, SpaceHash: sp.Hash, Strategy: strategy, Seed: 11, Budget: 200, Shard: "0/1", Proxy: true}
+	h := Header{Format: JournalFormat, Version: JournalVersion, Space: sp.Name, SpaceHash: sp.Hash, Strategy: strategy, Seed: 11, Budget: 200, Shard: "0/1", Proxy: true}
 	var j *Journal
 	var prior []Record
 	var err error

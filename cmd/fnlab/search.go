@@ -155,7 +155,7 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 	if budget == 0 {
 		budget = search.DefaultBudget(sp, f.strategy)
 	}
-	h := search.Header{Format: search.JournalFormat, Version: 1, Space: sp.Name, SpaceHash: sp.Hash,
+	h := search.Header{Format: search.JournalFormat, Version: search.JournalVersion, Space: sp.Name, SpaceHash: sp.Hash,
 		Strategy: f.strategy, Seed: f.seed, Budget: budget, Shard: shard.String(), Latency: "none", LUTHash: lutHash, Proxy: ev.Proxy}
 	if table != nil {
 		h.Latency = "lut: " + table.MachineLine
@@ -232,6 +232,9 @@ OUT/journal.jsonl and reports the front as "fnlab search" does.`,
 				hh, recs, err := search.ReadJournal(p)
 				if err != nil {
 					return err
+				}
+				if hh.Version != search.JournalVersion {
+					return fmt.Errorf("%s: journal version %d, this fnlab reads version %d (its metrics are not comparable); rerun the shard", p, hh.Version, search.JournalVersion)
 				}
 				if hh.SpaceHash != sp.Hash {
 					return fmt.Errorf("%s: journal of space %s (hash %s), not of %s (hash %s)", p, hh.Space, hh.SpaceHash, sp.Name, sp.Hash)

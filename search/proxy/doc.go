@@ -11,6 +11,14 @@
 // training-mode BatchNorm (batch statistics, gamma 1, beta 0), at the
 // space's proxy resolution (64 by default) to keep it cheap.
 //
+// Each layer's weights come from its own stream, seeded by the proxy seed,
+// the layer's place (stage, block, role: embed, merge, mixer, fc1, fc2)
+// and its shape. Candidates that share a layer share its weights (common
+// random numbers: score differences come from the architecture, not from
+// the draw), and the packed layers are kept in a process-wide cache
+// (emptied past 512 MiB), so a search draws and packs each layer once:
+// about 16 ms for a T0-sized candidate at batch 16 and 64x64 on one core.
+//
 // Reconstruction-loss scores implement ReconScorer per stage (width,
 // depth, mixer, n_div, groups); Recon takes their depth-weighted mean.
 // The built-in Capacity score is analytic (see its doc); a scorer backed

@@ -2,9 +2,11 @@ package proxy
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/kernels"
@@ -19,10 +21,14 @@ type Config struct {
 
 // NASWOT returns log|det K| for spec s at initialisation, where
 // K[i][j] = number of activation units (inputs of every MLP activation)
-// whose sign agrees between images i and j. Weights are Kaiming-normal
-// from cfg.Seed, the input batch N(0, 1) from cfg.Seed, and BatchNorm
-// uses batch statistics (training mode, gamma 1, beta 0) as at the start
-// of training. Single-threaded; deterministic for a given kernel level.
+// whose sign agrees between images i and j. Weights are Kaiming-normal,
+// each layer's drawn from cfg.Seed, its position (stage, block, role) and
+// its shape, so candidates that share a layer share its weights: common
+// random numbers, so that two candidates' scores differ by architecture,
+// not by draws. The input batch is N(0, 1) from cfg.Seed. BatchNorm uses
+// batch statistics (training mode, gamma 1, beta 0) as at the start of
+// training. Prepared layers are cached across calls (safe for concurrent
+// use). Single-threaded; deterministic for a given kernel level.
 func NASWOT(s *arch.Spec, cfg Config) (float64, error) {
 	if cfg.Batch < 2 {
 		return 0, fmt.Errorf("proxy: batch %d: expected at least 2 images", cfg.Batch)
@@ -30,17 +36,20 @@ func NASWOT(s *arch.Spec, cfg Config) (float64, error) {
 	if s.PatchSize != s.PatchStride || s.PatchSize2 != s.PatchStride2 {
 		return 0, fmt.Errorf("proxy: %s: patch kernels must equal their strides", s.Name)
 	}
-	r := rand.New(rand.NewPCG(cfg.Seed, 0x6e6173776f74))
 	n, res, c0 := cfg.Batch, cfg.Resolution, s.Input.Channels
-	img := make([]float32, n*c0*res*res)
-	for i := range img {
-		img[i] = float32(r.NormFloat64())
-	}
-	f := &forward{n: n, r: r, k: make([]float64, n*n)}
+	f := &forward{n: n, seed: cfg.Seed, k: make([]float64, n*n)}
+	img := cached(layerKey{seed: cfg.Seed, stage: -1, role: "input", a: n, b: c0, c: res}, func() (any, int64) {
+		r := rand.New(rand.NewPCG(cfg.Seed, 0x6e6173776f74))
+		img := make([]float32, n*c0*res*res)
+		for i := range img {
+			img[i] = float32(r.NormFloat64())
+		}
+		return img, int64(4 * len(img))
+	}).([]float32)
 	// Patch embedding, NCHW -> NHWC, then BN.
-	pe, err := kernels.NewPatchConv(f.kaiming(s.EmbedDim*c0*s.PatchSize*s.PatchSize, c0*s.PatchSize*s.PatchSize), c0, s.EmbedDim, s.PatchSize)
+	pe, err := f.patch(layerKey{stage: -1, role: "embed", a: c0, b: s.EmbedDim, c: s.PatchSize})
 	if err != nil {
-		return 0, fmt.Errorf("proxy: %v", err)
+		return 0, err
 	}
 	h, w := pe.OutSize(res, res)
 	if h < 1 || w < 1 {
@@ -52,9 +61,9 @@ func NASWOT(s *arch.Spec, cfg Config) (float64, error) {
 	batchNorm(x, n*h*w, c)
 	for si, st := range s.Stages {
 		if si > 0 {
-			mg, err := kernels.NewPatchConv(f.kaiming(2*c*c*s.PatchSize2*s.PatchSize2, c*s.PatchSize2*s.PatchSize2), c, 2*c, s.PatchSize2)
+			mg, err := f.patch(layerKey{stage: si, block: -1, role: "merge", a: c, b: 2 * c, c: s.PatchSize2})
 			if err != nil {
-				return 0, fmt.Errorf("proxy: %v", err)
+				return 0, err
 			}
 			oh, ow := mg.OutSize(h, w)
 			if oh < 1 || ow < 1 {
@@ -66,7 +75,7 @@ func NASWOT(s *arch.Spec, cfg Config) (float64, error) {
 			batchNorm(x, n*h*w, c)
 		}
 		for b := 0; b < st.Depth; b++ {
-			if err := f.block(s, st, x, h, w, c); err != nil {
+			if err := f.block(s, si, b, st, x, h, w, c); err != nil {
 				return 0, err
 			}
 		}
@@ -76,20 +85,86 @@ func NASWOT(s *arch.Spec, cfg Config) (float64, error) {
 
 type forward struct {
 	n       int
-	r       *rand.Rand
+	seed    uint64
 	k       []float64 // n x n agreement kernel
 	scr     []float32
 	codes   []uint64
 	mix, hb []float32
 }
 
-func (f *forward) kaiming(count, fanIn int) []float32 {
+// layerKey names one layer's weights: where it sits and its shape (a, b,
+// c: in channels, out channels or groups, kernel or hidden width).
+type layerKey struct {
+	seed         uint64
+	stage, block int
+	role         string
+	a, b, c      int
+}
+
+// kaiming draws count Kaiming-normal weights (std sqrt(2/fanIn)) from the
+// layer's own stream.
+func (k layerKey) kaiming(count, fanIn int) []float32 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/%d/%s/%d/%d/%d", k.stage, k.block, k.role, k.a, k.b, k.c)
+	r := rand.New(rand.NewPCG(k.seed, h.Sum64()))
 	std := math.Sqrt(2 / float64(fanIn))
 	w := make([]float32, count)
 	for i := range w {
-		w[i] = float32(f.r.NormFloat64() * std)
+		w[i] = float32(r.NormFloat64() * std)
 	}
 	return w
+}
+
+// The cache of prepared layers, shared by all calls: in a search most
+// candidates share most layers. It is emptied when it passes cacheLimit.
+var cache struct {
+	sync.Mutex
+	m     map[layerKey]any
+	bytes int64
+}
+
+const cacheLimit = 512 << 20
+
+func cached(k layerKey, make func() (any, int64)) any {
+	cache.Lock()
+	v, ok := cache.m[k]
+	cache.Unlock()
+	if ok {
+		return v
+	}
+	v, size := make() // outside the lock: workers prepare different layers at once
+	cache.Lock()
+	defer cache.Unlock()
+	if cache.m == nil || cache.bytes+size > cacheLimit {
+		cache.m, cache.bytes = map[layerKey]any{}, 0
+	}
+	if old, ok := cache.m[k]; ok {
+		return old
+	}
+	cache.m[k] = v
+	cache.bytes += size
+	return v
+}
+
+// patch returns the patch conv of k (a -> b channels, kernel c).
+func (f *forward) patch(k layerKey) (*kernels.PatchConv, error) {
+	k.seed = f.seed
+	var err error
+	v := cached(k, func() (any, int64) {
+		pc, e := kernels.NewPatchConv(k.kaiming(k.b*k.a*k.c*k.c, k.a*k.c*k.c), k.a, k.b, k.c)
+		if e != nil {
+			err = fmt.Errorf("proxy: %v", e)
+			return (*kernels.PatchConv)(nil), 0
+		}
+		return pc, int64(8 * k.a * k.b * k.c * k.c)
+	}).(*kernels.PatchConv)
+	if err != nil || v == nil {
+		if err == nil {
+			err = fmt.Errorf("proxy: %s %dx%d k%d cannot be built", k.role, k.a, k.b, k.c)
+		}
+		return nil, err
+	}
+	return v, nil
 }
 
 func (f *forward) scratch(n int) []float32 {
@@ -108,7 +183,7 @@ func grow(b []float32, n int) []float32 {
 
 // block runs x += mlp(mixer(x)) in place and adds the MLP activation
 // inputs' sign codes to the kernel.
-func (f *forward) block(s *arch.Spec, st arch.StageSpec, x []float32, h, w, c int) error {
+func (f *forward) block(s *arch.Spec, si, bi int, st arch.StageSpec, x []float32, h, w, c int) error {
 	n := f.n
 	rows := n * h * w
 	cin, groups := c, 1
@@ -120,9 +195,21 @@ func (f *forward) block(s *arch.Spec, st arch.StageSpec, x []float32, h, w, c in
 	case arch.GConv:
 		groups = st.Groups
 	}
-	conv, err := kernels.NewConv3x3(f.kaiming(cin*(cin/groups)*9, (cin/groups)*9), cin, cin, groups)
+	mk := layerKey{seed: f.seed, stage: si, block: bi, role: "mixer", a: cin, b: groups, c: 3}
+	var err error
+	conv, _ := cached(mk, func() (any, int64) {
+		cv, e := kernels.NewConv3x3(mk.kaiming(cin*(cin/groups)*9, (cin/groups)*9), cin, cin, groups)
+		if e != nil {
+			err = fmt.Errorf("proxy: %s: %v", st.Mixer, e)
+			return (*kernels.Conv3x3)(nil), 0
+		}
+		return cv, int64(8 * cin * (cin / groups) * 9)
+	}).(*kernels.Conv3x3)
 	if err != nil {
-		return fmt.Errorf("proxy: %s: %v", st.Mixer, err)
+		return err
+	}
+	if conv == nil {
+		return fmt.Errorf("proxy: %s: %d channels in %d groups cannot be built", st.Mixer, cin, groups)
 	}
 	f.mix = grow(f.mix, rows*c)
 	mix := f.mix
@@ -133,9 +220,15 @@ func (f *forward) block(s *arch.Spec, st arch.StageSpec, x []float32, h, w, c in
 		}
 	}
 	hidden := s.Hidden(c)
+	fc := func(role string, in, out int) *kernels.PackedB {
+		k := layerKey{seed: f.seed, stage: si, block: bi, role: role, a: in, b: out}
+		return cached(k, func() (any, int64) {
+			return kernels.PackBT(k.kaiming(out*in, in), out, in), int64(4 * in * out)
+		}).(*kernels.PackedB)
+	}
 	f.hb = grow(f.hb, rows*hidden)
 	hb := f.hb
-	kernels.Gemm(rows, mix, c, kernels.PackBT(f.kaiming(hidden*c, c), hidden, c), hb, hidden, nil)
+	kernels.Gemm(rows, mix, c, fc("fc1", c, hidden), hb, hidden, nil)
 	batchNorm(hb, rows, hidden)
 	f.addCodes(hb, h*w*hidden)
 	act := kernels.ActReLU
@@ -144,7 +237,7 @@ func (f *forward) block(s *arch.Spec, st arch.StageSpec, x []float32, h, w, c in
 	}
 	kernels.ApplyAct(act, hb)
 	ep := &kernels.Epilogue{Residual: x, LdR: c}
-	kernels.Gemm(rows, hb, hidden, kernels.PackBT(f.kaiming(c*hidden, hidden), c, hidden), x, c, ep)
+	kernels.Gemm(rows, hb, hidden, fc("fc2", hidden, c), x, c, ep)
 	return nil
 }
 
@@ -161,10 +254,15 @@ func (f *forward) addCodes(a []float32, units int) {
 	for i := 0; i < n; i++ {
 		img := a[i*units : (i+1)*units]
 		cw := codes[i*words : (i+1)*words]
-		for u, v := range img {
-			if v > 0 {
-				cw[u>>6] |= 1 << uint(u&63)
+		// Signs are random at initialisation: a branch per unit would
+		// mispredict half the time, so bits are computed, not tested.
+		for q := range cw {
+			seg := img[q*64 : min(q*64+64, len(img))]
+			var word uint64
+			for u, v := range seg {
+				word |= positive(v) << uint(u)
 			}
+			cw[q] = word
 		}
 	}
 	for i := 0; i < n; i++ {
@@ -184,37 +282,43 @@ func (f *forward) addCodes(a []float32, units int) {
 	}
 }
 
+// positive is 1 when v > 0, else 0 (for -0 and NaN too), without a
+// branch: v > 0 exactly when its bits b satisfy 0 < b <= 0x7f800000
+// (+Inf), that is when b-1 (wrapping at 0) is below 0x7f800000.
+func positive(v float32) uint64 {
+	b := math.Float32bits(v)
+	return (uint64(b-1) - 0x7f800000) >> 63
+}
+
 // batchNorm normalises each of c channels over rows (NHWC) to zero mean
-// and unit variance with batch statistics (eps 1e-5).
+// and unit variance with batch statistics (eps 1e-5). One pass gathers
+// sum and sum of squares in float64 (var = E[x^2] - mean^2: the maps here
+// have O(1) values and means, so float64 loses nothing that matters).
 func batchNorm(x []float32, rows, c int) {
-	mean := make([]float64, c)
-	vr := make([]float64, c)
+	sum := make([]float64, c)
+	sq := make([]float64, c)
 	for p := 0; p < rows; p++ {
 		row := x[p*c : p*c+c]
+		s, q := sum[:len(row)], sq[:len(row)]
 		for ch, v := range row {
-			mean[ch] += float64(v)
-		}
-	}
-	for ch := range mean {
-		mean[ch] /= float64(rows)
-	}
-	for p := 0; p < rows; p++ {
-		row := x[p*c : p*c+c]
-		for ch, v := range row {
-			d := float64(v) - mean[ch]
-			vr[ch] += d * d
+			d := float64(v)
+			s[ch] += d
+			q[ch] += d * d
 		}
 	}
 	scale := make([]float32, c)
 	shift := make([]float32, c)
-	for ch := range vr {
-		s := 1 / math.Sqrt(vr[ch]/float64(rows)+1e-5)
-		scale[ch], shift[ch] = float32(s), float32(-mean[ch]*s)
+	for ch := range sum {
+		mean := sum[ch] / float64(rows)
+		vr := max(0, sq[ch]/float64(rows)-mean*mean)
+		s := 1 / math.Sqrt(vr+1e-5)
+		scale[ch], shift[ch] = float32(s), float32(-mean*s)
 	}
 	for p := 0; p < rows; p++ {
 		row := x[p*c : p*c+c]
+		sc, sh := scale[:len(row)], shift[:len(row)]
 		for ch := range row {
-			row[ch] = row[ch]*scale[ch] + shift[ch]
+			row[ch] = row[ch]*sc[ch] + sh[ch]
 		}
 	}
 }

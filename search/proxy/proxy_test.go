@@ -88,3 +88,113 @@ func TestCapacity(t *testing.T) {
 		t.Errorf("recon %g per stage %v", total, per)
 	}
 }
+
+func TestPositive(t *testing.T) {
+	for _, c := range []struct {
+		v    float32
+		want uint64
+	}{
+		{1, 1}, {1e-45, 1}, {float32(math.Inf(1)), 1}, {math.MaxFloat32, 1},
+		{0, 0}, {float32(math.Copysign(0, -1)), 0}, {-1e-45, 0}, {-3, 0},
+		{float32(math.Inf(-1)), 0}, {float32(math.NaN()), 0}, {math.Float32frombits(0xffffffff), 0},
+	} {
+		if got := positive(c.v); got != c.want {
+			t.Errorf("positive(%g [%#x]) = %d, want %d", c.v, math.Float32bits(c.v), got, c.want)
+		}
+	}
+}
+
+func TestBatchNorm(t *testing.T) {
+	const rows, c = 300, 5
+	x := make([]float32, rows*c)
+	for p := 0; p < rows; p++ {
+		for ch := 0; ch < c; ch++ {
+			x[p*c+ch] = float32(ch*10) + float32(ch+1)*float32(math.Sin(float64(p*7+ch)))
+		}
+	}
+	batchNorm(x, rows, c)
+	for ch := 0; ch < c; ch++ {
+		var m, v float64
+		for p := 0; p < rows; p++ {
+			m += float64(x[p*c+ch])
+		}
+		m /= rows
+		for p := 0; p < rows; p++ {
+			d := float64(x[p*c+ch]) - m
+			v += d * d
+		}
+		v /= rows
+		if math.Abs(m) > 1e-5 || math.Abs(v-1) > 1e-4 {
+			t.Errorf("channel %d: mean %g, variance %g after batchNorm", ch, m, v)
+		}
+	}
+}
+
+// TestAddCodes holds the packed popcount kernel to a plain count of
+// agreeing signs.
+func TestAddCodes(t *testing.T) {
+	const n, units = 3, 130 // words with a partial tail
+	a := make([]float32, n*units)
+	for i := range a {
+		a[i] = float32(math.Sin(float64(i) * 1.7))
+	}
+	a[5], a[7] = float32(math.Copysign(0, -1)), 0
+	f := &forward{n: n, k: make([]float64, n*n)}
+	f.addCodes(a, units)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			want := 0.0
+			for u := 0; u < units; u++ {
+				if (a[i*units+u] > 0) == (a[j*units+u] > 0) {
+					want++
+				}
+			}
+			if f.k[i*n+j] != want {
+				t.Errorf("K[%d][%d] = %g, want %g", i, j, f.k[i*n+j], want)
+			}
+		}
+	}
+}
+
+// TestNASWOTCache: the score does not depend on what the layer cache
+// holds or on concurrent callers, and a layer's weights depend only on its
+// key.
+func TestNASWOTCache(t *testing.T) {
+	cfg := Config{Batch: 4, Resolution: 32, Seed: 3}
+	s := spec(t, "mixer=pconv")
+	reset := func() {
+		cache.Lock()
+		cache.m, cache.bytes = nil, 0
+		cache.Unlock()
+	}
+	reset()
+	cold, err := NASWOT(s, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm, _ := NASWOT(s, cfg)
+	reset()
+	got := make([]float64, 4)
+	done := make(chan int)
+	for i := range got {
+		go func() { got[i], _ = NASWOT(s, cfg); done <- i }()
+	}
+	for range got {
+		<-done
+	}
+	for i, g := range got {
+		if g != cold || warm != cold {
+			t.Errorf("cold %g, warm %g, concurrent[%d] %g", cold, warm, i, g)
+		}
+	}
+	k := layerKey{seed: 1, stage: 2, block: 0, role: "fc1", a: 8, b: 16}
+	w1, w2 := k.kaiming(128, 8), k.kaiming(128, 8)
+	k.block = 1
+	w3 := k.kaiming(128, 8)
+	if w1[0] != w2[0] || w1[127] != w2[127] || w1[0] == w3[0] {
+		t.Errorf("weights by key: same key %g/%g, other block %g", w1[0], w2[0], w3[0])
+	}
+	if other, _ := NASWOT(s, Config{Batch: 4, Resolution: 32, Seed: 4}); other == cold {
+		t.Errorf("seeds 3 and 4 give the same score %g", cold)
+	}
+}
