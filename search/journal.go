@@ -128,6 +128,9 @@ func readJournal(path string) (Header, []Record, int64, error) {
 		return h, nil, 0, fmt.Errorf("--journal %s: %w", path, unwrapPath(err))
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return h, nil, 0, fmt.Errorf("--journal %s: expected a regular file (a JSONL journal written by fnlab search)", path)
+	}
 	rd := bufio.NewReaderSize(f, 1<<16)
 	var recs []Record
 	var good int64

@@ -62,3 +62,11 @@ func TestResumeRefusesOtherVersion(t *testing.T) {
 		j.Close()
 	}
 }
+
+func TestReadJournalNotAFile(t *testing.T) {
+	for _, p := range []string{t.TempDir(), "/dev/zero"} {
+		if _, _, err := ReadJournal(p); err == nil || !strings.Contains(err.Error(), "expected a regular file") {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}

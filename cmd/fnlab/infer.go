@@ -35,7 +35,7 @@ model's batch, channels and size; --set changes the rest of the spec.`,
 				return err
 			}
 			if input == "" || output == "" {
-				return usageError{fmt.Errorf("fnlab infer: --input X.npy and --output Y.npy are required")}
+				return usageError{fmt.Errorf("--input X.npy and --output Y.npy are required")}
 			}
 			x, err := tensorio.ReadNPYFile(input)
 			if err != nil {

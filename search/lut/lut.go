@@ -153,6 +153,9 @@ func (t *Table) PredictSteps(steps []engine.StepInfo) (float64, error) {
 
 // Load reads a table written by Save (by `fnlab lut build`).
 func Load(path string) (*Table, error) {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("--lut %s: expected a regular file (a table written by `fnlab lut build`)", path)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("--lut %s: %v", path, err)

@@ -78,6 +78,11 @@ func TestLoadErrors(t *testing.T) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
 	}
+	for _, p := range []string{dir, "/dev/zero"} {
+		if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "expected a regular file") {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
 	if _, err := Load(filepath.Join(dir, "none.json")); err == nil || !strings.Contains(err.Error(), "--lut") {
 		t.Errorf("missing file: %v", err)
 	}
