@@ -65,7 +65,7 @@ type ablateDoc struct {
 	Seeds    int              `json:"seeds"`
 	Stages   []string         `json:"stages"`
 	Variants []*ablateVariant `json:"variants"`
-	Fit      *fitDoc          `json:"fit,omitempty"`
+	Fit      *fit.Report      `json:"fit,omitempty"`
 	Seconds  float64          `json:"seconds"`
 	Complete bool             `json:"complete"`
 }
@@ -490,7 +490,7 @@ func fitVariants(doc *ablateDoc, s *arch.Spec, seeds, maxIter, threads int, quic
 }
 
 // fitRowOf finds the row of student at stage (name and shape), or nil.
-func fitRowOf(d *fitDoc, student string, st fit.Stage) *fitRow {
+func fitRowOf(d *fit.Report, student string, st fit.Stage) *fit.Row {
 	if d == nil {
 		return nil
 	}
@@ -505,7 +505,7 @@ func fitRowOf(d *fitDoc, student string, st fit.Stage) *fitRow {
 
 // mergeFit adds the rows of part (one stage's fit) to d and ranks that
 // stage again over all its rows.
-func mergeFit(d, part *fitDoc) *fitDoc {
+func mergeFit(d, part *fit.Report) *fit.Report {
 	if d == nil {
 		return part
 	}
@@ -516,7 +516,7 @@ func mergeFit(d, part *fitDoc) *fitDoc {
 	d.Seconds += part.Seconds
 	for key := range part.Rankings {
 		stage, _, _ := strings.Cut(key, "@")
-		var rows []fitRow
+		var rows []fit.Row
 		for _, r := range d.Rows {
 			if r.Stage == stage {
 				rows = append(rows, r)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fnlab/fnlab/fit"
 )
 
 var tinyAblate = []string{"ablate", "t0", "--set", "depths=[1,1,1,1]", "--set", "input=3x32x32", "--set", "embed_dim=16", "--mixers", "pconv,dwconv,conv",
@@ -70,7 +72,7 @@ func TestAblateRunAndResume(t *testing.T) {
 	for _, v := range d.Variants {
 		v.Fitted = false
 	}
-	var rows []fitRow
+	var rows []fit.Row
 	for _, r := range d.Fit.Rows {
 		if r.Stage == "1" {
 			rows = append(rows, r)
@@ -93,7 +95,7 @@ func TestAblateRunAndResume(t *testing.T) {
 	if !d2.Complete || d2.Variants[0].MedianMS != keep || d2.Variants[1].MedianMS <= 0 || !d2.Variants[2].Fitted {
 		t.Errorf("resume did not keep/complete the results: %+v", d2.Variants)
 	}
-	var r *fitRow
+	var r *fit.Row
 	for i := range d2.Fit.Rows {
 		if d2.Fit.Rows[i].Student == kept && d2.Fit.Rows[i].Stage == "1" {
 			r = &d2.Fit.Rows[i]

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -22,47 +21,7 @@ import (
 
 func init() { extraCommands = append(extraCommands, newFitCmd) }
 
-// paperTable2 is the paper's Table 2 test MSE per stage (1..4) for
-// DWConv, GConv and PConv students (each followed by a PWConv).
-var paperTable2 = map[string][4]float64{
-	"dwconv+pwconv": {0.0089, 0.0158, 0.0214, 0.0130},
-	"gconv+pwconv":  {0.0065, 0.0137, 0.0202, 0.0128},
-	"pconv+pwconv":  {0.0069, 0.0136, 0.0172, 0.0115},
-}
-
-// fitRow is one student at one stage, summarised over seeds.
-type fitRow struct {
-	Student        string    `json:"student"`
-	Stage          string    `json:"stage"`
-	Shape          string    `json:"shape"`
-	Redundancy     *float64  `json:"redundancy,omitempty"` // generated data only
-	Seeds          int       `json:"seeds"`
-	TestMSEMean    float64   `json:"test_mse_mean"`
-	TestMSEStd     float64   `json:"test_mse_std"`
-	Normalised     float64   `json:"normalised_mse"`
-	NormalisedStd  float64   `json:"normalised_mse_std"`
-	ValMSEMean     float64   `json:"val_mse_mean"`
-	TrainMSEMean   float64   `json:"train_mse_mean"`
-	ItersMean      float64   `json:"iters_mean"`
-	Params         int64     `json:"params"`
-	Method         string    `json:"method"`
-	PaperTestMSE   *float64  `json:"paper_test_mse,omitempty"`
-	TestMSEPerSeed []float64 `json:"test_mse_per_seed"`
-	Curve          []float64 `json:"train_curve_seed0"`
-}
-
-type fitDoc struct {
-	Data     string              `json:"data"` // "generated" or the features file
-	Teacher  string              `json:"teacher"`
-	Gen      *fit.GenOptions     `json:"generator,omitempty"`
-	Pixels   map[string][3]int   `json:"pixels"` // per stage: train, val, test pixels of seed 0
-	Rows     []fitRow            `json:"rows"`
-	Rankings map[string][]string `json:"rankings"` // stage (and redundancy) -> students by test MSE
-	Seconds  float64             `json:"seconds"`
-	Charts   []string            `json:"charts,omitempty"`
-}
-
-// fitConfig is what runFit needs; ablate reuses it.
+// fitConfig holds the parsed flags of fit; experiment turns it into a fit.Experiment.
 type fitConfig struct {
 	stages      []fit.Stage
 	students    []fit.Student
@@ -180,125 +139,16 @@ func (c *fitConfig) loadRealData() error {
 	return nil
 }
 
-// runFit fits every student at every stage and seed.
-func runFit(cfg *fitConfig, opt fit.Options) (*fitDoc, error) {
-	start := time.Now()
-	doc := &fitDoc{Data: "generated", Teacher: "random (fit.RandomTeacher)", Pixels: map[string][3]int{}, Rankings: map[string][]string{}}
-	if cfg.featureData != nil {
-		doc.Data = cfg.features
-	} else {
-		g := cfg.gen
-		doc.Gen = &g
-	}
-	if cfg.teacherData != nil {
-		doc.Teacher = cfg.teacher
-	}
-	reds := cfg.redundancy
-	if cfg.featureData != nil {
-		reds = []float64{math.NaN()}
-	}
-	for _, red := range reds {
-		for _, st := range cfg.stages {
-			results := make([][]fit.Result, len(cfg.students))
-			for seed := 0; seed < cfg.seeds; seed++ {
-				d := cfg.featureData
-				if d == nil {
-					g := cfg.gen
-					g.Redundancy, g.Seed = red, uint64(seed)+1
-					var err error
-					if d, err = fit.Generate(st, g); err != nil {
-						return nil, usageError{fmt.Errorf("--redundancy: %v", err)}
-					}
-				}
-				teacher := cfg.teacherData
-				if teacher == nil {
-					teacher = fit.RandomTeacher(st.C, uint64(seed)+1)
-				}
-				pr, err := fit.NewProblem(d, teacher, uint64(seed)+1, opt)
-				if err != nil {
-					return nil, err
-				}
-				if seed == 0 {
-					doc.Pixels[st.Name] = pr.Pixels()
-				}
-				for i, s := range cfg.students {
-					r, err := pr.Fit(s, uint64(seed)+1)
-					if err != nil {
-						pr.Close()
-						return nil, fmt.Errorf("stage %s, student %s, seed %d: %v", st.Name, s.Name(), seed+1, err)
-					}
-					results[i] = append(results[i], r)
-					if cfg.progress != nil {
-						cfg.progress()
-					}
-				}
-				pr.Close()
-			}
-			var stageRows []fitRow
-			for i, s := range cfg.students {
-				row := summarise(s, st, results[i])
-				if !math.IsNaN(red) {
-					r := red
-					row.Redundancy = &r
-				}
-				if p, ok := paperTable2[row.Student]; ok && st.Name >= "1" && st.Name <= "4" && len(st.Name) == 1 && cfg.teacherData == nil {
-					v := p[st.Name[0]-'1']
-					row.PaperTestMSE = &v
-				}
-				stageRows = append(stageRows, row)
-			}
-			doc.Rows = append(doc.Rows, stageRows...)
-			sort.SliceStable(stageRows, func(a, b int) bool { return stageRows[a].TestMSEMean < stageRows[b].TestMSEMean })
-			var rank []string
-			for _, r := range stageRows {
-				rank = append(rank, r.Student)
-			}
-			doc.Rankings[rankKey(st.Name, red)] = rank
-		}
-	}
-	doc.Seconds = time.Since(start).Seconds()
-	return doc, nil
+// experiment is the fit.Experiment cfg describes.
+func (c *fitConfig) experiment(opt fit.Options) *fit.Experiment {
+	return &fit.Experiment{Stages: c.stages, Students: c.students, Seeds: c.seeds, Redundancy: c.redundancy, Gen: c.gen,
+		Features: c.featureData, FeaturesName: c.features, Teacher: c.teacherData, TeacherName: c.teacher,
+		Options: opt, Progress: c.progress}
 }
 
-func rankKey(stage string, red float64) string {
-	if math.IsNaN(red) {
-		return stage
-	}
-	return fmt.Sprintf("%s@redundancy=%g", stage, red)
-}
-
-func summarise(s fit.Student, st fit.Stage, rs []fit.Result) fitRow {
-	row := fitRow{Student: s.Name(), Stage: st.Name, Shape: fmt.Sprintf("%dx%dx%d", st.C, st.H, st.W), Seeds: len(rs),
-		Params: rs[0].Params, Method: rs[0].Method, Curve: rs[0].Curve}
-	var test, norm []float64
-	for _, r := range rs {
-		test = append(test, r.TestMSE)
-		norm = append(norm, r.Normalised)
-		row.ValMSEMean += r.ValMSE / float64(len(rs))
-		row.TrainMSEMean += r.TrainMSE / float64(len(rs))
-		row.ItersMean += float64(r.Iters) / float64(len(rs))
-	}
-	row.TestMSEPerSeed = test
-	row.TestMSEMean, row.TestMSEStd = meanStd(test)
-	row.Normalised, row.NormalisedStd = meanStd(norm)
-	return row
-}
-
-// meanStd returns the mean and the sample standard deviation (n-1).
-func meanStd(x []float64) (float64, float64) {
-	var m float64
-	for _, v := range x {
-		m += v
-	}
-	m /= float64(len(x))
-	if len(x) < 2 {
-		return m, 0
-	}
-	var s float64
-	for _, v := range x {
-		s += (v - m) * (v - m)
-	}
-	return m, math.Sqrt(s / float64(len(x)-1))
+// runFit runs the experiment cfg describes.
+func runFit(cfg *fitConfig, opt fit.Options) (*fit.Report, error) {
+	return cfg.experiment(opt).Run()
 }
 
 func newFitCmd() *cobra.Command {
@@ -425,7 +275,7 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 
 func pm(m, s float64) string { return fmt.Sprintf("%.4g ± %.2g", m, s) }
 
-func fitTable(w io.Writer, d *fitDoc) error {
+func fitTable(w io.Writer, d *fit.Report) error {
 	fmt.Fprintf(w, "data: %s · teacher: %s", d.Data, d.Teacher)
 	if d.Gen != nil {
 		fmt.Fprintf(w, " · generator: corr. length %.1f px, noise %.2f, %.1f train pixels per input dim", d.Gen.CorrLen, d.Gen.Noise, d.Gen.Samples)
@@ -462,7 +312,7 @@ func fitTable(w io.Writer, d *fitDoc) error {
 	return nil
 }
 
-func fitCSV(w io.Writer, d *fitDoc) error {
+func fitCSV(w io.Writer, d *fit.Report) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"student", "stage", "shape", "redundancy", "seeds", "test_mse_mean", "test_mse_std", "normalised_mse", "normalised_mse_std",
 		"val_mse_mean", "train_mse_mean", "iters_mean", "params", "paper_test_mse"})
@@ -484,9 +334,9 @@ func fitCSV(w io.Writer, d *fitDoc) error {
 
 // fitCharts draws normalised test MSE per student and stage, error bars
 // +- one standard deviation over seeds, one chart per redundancy.
-func fitCharts(d *fitDoc, dir, prefix string) ([]string, error) {
+func fitCharts(d *fit.Report, dir, prefix string) ([]string, error) {
 	type key struct{ red string }
-	byRed := map[string][]fitRow{}
+	byRed := map[string][]fit.Row{}
 	var reds []string
 	for _, r := range d.Rows {
 		k := "-"
