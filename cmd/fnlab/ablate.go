@@ -17,58 +17,13 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/fnlab/fnlab/ablate"
 	"github.com/fnlab/fnlab/analyze"
-	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/charts"
-	"github.com/fnlab/fnlab/engine"
-	"github.com/fnlab/fnlab/fit"
 	"github.com/fnlab/fnlab/report"
 )
 
 func init() { extraCommands = append(extraCommands, newAblateCmd) }
-
-// ablateVariant is one mixer / n_div variant of the spec.
-type ablateVariant struct {
-	Name     string   `json:"name"` // e.g. "pconv n_div=4", "dwconv"
-	Mixer    string   `json:"mixer"`
-	NDiv     int      `json:"n_div,omitempty"`
-	Groups   int      `json:"groups,omitempty"`
-	Sets     []string `json:"sets"`
-	Params   int64    `json:"params"`
-	MACs     int64    `json:"macs"`
-	Bytes    int64    `json:"bytes"`
-	MixerMem int64    `json:"mixer_paper_mem_access"` // paper formula, elements, summed over mixer convs
-	MixerMAC int64    `json:"mixer_macs"`
-	Measured bool     `json:"measured"`
-	MedianMS float64  `json:"median_ms"`
-	P10MS    float64  `json:"p10_ms"`
-	P90MS    float64  `json:"p90_ms"`
-	Runs     int      `json:"runs"`
-	GFLOPS   float64  `json:"gflops"`
-	// Per-step split of the time, grouped (patch_embed, mixers, mlps, merges, head).
-	Split map[string]float64 `json:"time_split_ms,omitempty"`
-	// Reconstruction loss of this mixer (+PWConv) at the spec's stage widths.
-	Fitted      bool      `json:"fitted"`
-	Student     string    `json:"student"`
-	LossMean    float64   `json:"normalised_loss_mean"` // mean over stages of the per-stage mean over seeds
-	LossStd     float64   `json:"normalised_loss_std"`  // mean over stages of the per-stage std over seeds
-	StageLosses []float64 `json:"stage_normalised_loss"`
-	StageStds   []float64 `json:"stage_normalised_loss_std"`
-}
-
-// ablateDoc is results.json: written after every measurement.
-type ablateDoc struct {
-	Spec     string           `json:"spec"`
-	Quick    bool             `json:"quick"`
-	Machine  analyze.Machine  `json:"machine"`
-	Threads  int              `json:"threads"`
-	Seeds    int              `json:"seeds"`
-	Stages   []string         `json:"stages"`
-	Variants []*ablateVariant `json:"variants"`
-	Fit      *fit.Report      `json:"fit,omitempty"`
-	Seconds  float64          `json:"seconds"`
-	Complete bool             `json:"complete"`
-}
 
 func newAblateCmd() *cobra.Command {
 	var (
@@ -169,7 +124,7 @@ and --resume continues it, skipping what is done.
 				return fmt.Errorf("--out %s: %v", out, err)
 			}
 			resPath := filepath.Join(out, "results.json")
-			doc := &ablateDoc{Spec: s.Name, Quick: quick, Seeds: seeds}
+			doc := &ablate.Doc{Spec: s.Name, Quick: quick, Seeds: seeds}
 			if resume {
 				old, err := readAblate(resPath)
 				if err != nil {
@@ -184,11 +139,11 @@ and --resume continues it, skipping what is done.
 			} else if _, err := os.Stat(resPath); err == nil {
 				return usageError{fmt.Errorf("--out %s already holds results.json: pass --resume to continue it or choose another --out", out)}
 			}
-			vars, err := ablateVariants(s, mix, nd)
+			vars, err := ablate.Variants(s, mix, nd)
 			if err != nil {
-				return err
+				return usageError{fmt.Errorf("--n-div: %v", err)}
 			}
-			doc.Variants = mergeVariants(doc.Variants, vars)
+			doc.Variants = ablate.Merge(doc.Variants, vars)
 			start := time.Now()
 			prev := doc.Seconds
 			save := func() error {
@@ -214,7 +169,13 @@ and --resume continues it, skipping what is done.
 					step(v.Name)
 					continue
 				}
-				if err := measureVariant(&sf, ref, v, threads, runs); err != nil {
+				f := sf
+				f.sets = append(append([]string(nil), sf.sets...), v.Sets...)
+				_, g, err := f.load(ref)
+				if err != nil {
+					return fmt.Errorf("variant %s: %v", v.Name, err)
+				}
+				if err := ablate.Measure(v, g, threads, runs); err != nil {
 					return err
 				}
 				doc.Threads = threadsOf(threads)
@@ -225,7 +186,7 @@ and --resume continues it, skipping what is done.
 				step(v.Name)
 			}
 			// Phase 2: reconstruction loss at the spec's stage widths.
-			if err := fitVariants(doc, s, seeds, maxIter, threads, quick, step, save); err != nil {
+			if err := ablate.Fit(doc, s, ablate.FitOptions{Seeds: seeds, MaxIter: maxIter, Threads: threads, Quick: quick}, step, save); err != nil {
 				return err
 			}
 			doc.Complete = true
@@ -271,7 +232,7 @@ func threadsOf(t int) int {
 	return analyze.ThisMachine(0).Cores
 }
 
-func readAblate(path string) (*ablateDoc, error) {
+func readAblate(path string) (*ablate.Doc, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -279,260 +240,14 @@ func readAblate(path string) (*ablateDoc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--resume: %v", err)
 	}
-	var d ablateDoc
+	var d ablate.Doc
 	if err := json.Unmarshal(data, &d); err != nil {
 		return nil, fmt.Errorf("--resume: %s is not an ablate results file: %v", path, err)
 	}
 	return &d, nil
 }
 
-// ablateVariants lists the variants: every mixer (pconv at the spec's
-// n_div) and the n_div sweep.
-func ablateVariants(s *arch.Spec, mixers []string, ndivs []int) ([]*ablateVariant, error) {
-	groups := s.Groups
-	for _, g := range []int{groups, 16, 8, 4, 2, 1} {
-		ok := g > 0
-		for i := range s.Depths {
-			ok = ok && s.StageDim(i)%g == 0
-		}
-		if ok {
-			groups = g
-			break
-		}
-	}
-	var out []*ablateVariant
-	seen := map[string]bool{}
-	add := func(v *ablateVariant) {
-		if !seen[v.Name] {
-			seen[v.Name] = true
-			out = append(out, v)
-		}
-	}
-	for _, m := range mixers {
-		v := &ablateVariant{Mixer: m, Sets: []string{"mixer=" + m}}
-		switch m {
-		case "pconv":
-			v.NDiv = s.NDiv
-			v.Name = fmt.Sprintf("pconv n_div=%d", s.NDiv)
-			v.Sets = append(v.Sets, fmt.Sprintf("n_div=%d", s.NDiv))
-		case "gconv":
-			v.Groups = groups
-			v.Name = fmt.Sprintf("gconv groups=%d", groups)
-			v.Sets = append(v.Sets, fmt.Sprintf("groups=%d", groups))
-		default:
-			v.Name = m
-		}
-		add(v)
-	}
-	for _, n := range ndivs {
-		for i := range s.Depths {
-			if n > s.StageDim(i) {
-				return nil, usageError{fmt.Errorf("--n-div %d is larger than stage %d's %d channels", n, i, s.StageDim(i))}
-			}
-		}
-		add(&ablateVariant{Mixer: "pconv", NDiv: n, Name: fmt.Sprintf("pconv n_div=%d", n), Sets: []string{"mixer=pconv", fmt.Sprintf("n_div=%d", n)}})
-	}
-	return out, nil
-}
-
-// mergeVariants keeps measured results of a resumed run for the variants
-// still asked for.
-func mergeVariants(old, want []*ablateVariant) []*ablateVariant {
-	byName := map[string]*ablateVariant{}
-	for _, v := range old {
-		byName[v.Name] = v
-	}
-	for i, v := range want {
-		if o, ok := byName[v.Name]; ok {
-			want[i] = o
-		}
-	}
-	return want
-}
-
-func (v *ablateVariant) student() fit.Student {
-	switch v.Mixer {
-	case "pconv":
-		return fit.Student{Kind: "pconv", NDiv: v.NDiv}
-	case "gconv":
-		return fit.Student{Kind: "gconv", Groups: v.Groups}
-	}
-	return fit.Student{Kind: v.Mixer}
-}
-
-func measureVariant(sf *specFlags, ref string, v *ablateVariant, threads, runs int) error {
-	f := *sf
-	f.sets = append(append([]string(nil), sf.sets...), v.Sets...)
-	_, g, err := f.load(ref)
-	if err != nil {
-		return fmt.Errorf("variant %s: %v", v.Name, err)
-	}
-	costs := analyze.Count(g, analyze.BNFused)
-	v.Params, v.MACs, v.Bytes = costs.Totals.Params, costs.Totals.MACs, costs.Totals.Bytes()
-	v.MixerMem, v.MixerMAC = 0, 0
-	for _, l := range costs.Layers {
-		if l.Role == arch.RoleMixer && l.Op == string(arch.OpConv) {
-			v.MixerMem += l.PaperMemAccess
-			v.MixerMAC += l.MACs
-		}
-	}
-	p, err := engine.Build(g, engine.RandomWeights(g, 1), engine.Options{Threads: threads})
-	if err != nil {
-		return fmt.Errorf("variant %s: %v", v.Name, err)
-	}
-	defer p.Close()
-	in := make([]float32, g.Shape(g.Input).Numel())
-	for i := range in {
-		in[i] = float32((i*7919)%255)/127.5 - 1
-	}
-	r, err := analyze.Bench(p, in, costs, analyze.BenchOptions{Warmup: 5, Runs: runs, PerLayer: true})
-	if err != nil {
-		return err
-	}
-	v.MedianMS, v.P10MS, v.P90MS, v.Runs, v.GFLOPS = r.MedianMS, r.P10MS, r.P90MS, r.Runs, r.GFLOPS
-	v.Split = map[string]float64{}
-	for _, st := range r.Layers {
-		v.Split[stepGroup(st.Name)] += st.MedianMS
-	}
-	v.Measured = true
-	return nil
-}
-
-// stepGroup puts a program step into patch_embed, mixers, mlps, merges or head.
-func stepGroup(name string) string {
-	switch {
-	case name == "patch_embed":
-		return "patch_embed"
-	case strings.HasSuffix(name, ".mlp"):
-		return "mlps"
-	case strings.Contains(name, "spatial_mixing"):
-		return "mixers"
-	case strings.HasPrefix(name, "stages."):
-		return "merges"
-	}
-	return "head"
-}
-
-// fitVariants fits each variant's mixer + PWConv at the spec's stage
-// widths and map sizes. Losses of a variant are saved once all its stages
-// are fitted.
-func fitVariants(doc *ablateDoc, s *arch.Spec, seeds, maxIter, threads int, quick bool, step func(string), save func() error) error {
-	var stages []fit.Stage
-	h, w := s.Input.Height/s.PatchStride, s.Input.Width/s.PatchStride
-	for i := range s.Depths {
-		stages = append(stages, fit.Stage{Name: strconv.Itoa(i + 1), C: s.StageDim(i), H: max(1, h), W: max(1, w)})
-		h, w = h/s.PatchStride2, w/s.PatchStride2
-	}
-	doc.Stages = nil
-	for _, st := range stages {
-		doc.Stages = append(doc.Stages, st.String())
-	}
-	var todo []*ablateVariant
-	for _, v := range doc.Variants {
-		if v.Fitted {
-			step(v.Name + " fit")
-		} else {
-			todo = append(todo, v)
-		}
-	}
-	if len(todo) == 0 {
-		return nil
-	}
-	gen := fit.DefaultGen
-	if quick {
-		gen.Samples = 1.5
-	}
-	var students []fit.Student
-	seen := map[string]bool{}
-	for _, v := range append([]*ablateVariant{{Mixer: "conv"}}, todo...) {
-		if s := v.student(); !seen[s.Name()] {
-			seen[s.Name()] = true
-			students = append(students, s)
-		}
-	}
-	// One stage at a time, saved after each: an interrupted fit phase
-	// keeps the stages it finished, and --resume fits only what is missing.
-	for _, st := range stages {
-		var missing []fit.Student
-		for _, stu := range students {
-			if fitRowOf(doc.Fit, stu.Name(), st) == nil {
-				missing = append(missing, stu)
-			}
-		}
-		if len(missing) == 0 {
-			continue
-		}
-		cfg := &fitConfig{stages: []fit.Stage{st}, students: missing, seeds: seeds, redundancy: []float64{gen.Redundancy}, gen: gen, threads: threads}
-		fd, err := runFit(cfg, fit.Options{Threads: threads, MaxIter: maxIter})
-		if err != nil {
-			return err
-		}
-		doc.Fit = mergeFit(doc.Fit, fd)
-		if err := save(); err != nil {
-			return err
-		}
-	}
-	for _, v := range todo {
-		name := v.student().Name()
-		v.Student = name
-		v.StageLosses, v.StageStds, v.LossMean, v.LossStd = nil, nil, 0, 0
-		for _, st := range stages {
-			r := fitRowOf(doc.Fit, name, st)
-			v.StageLosses = append(v.StageLosses, r.Normalised)
-			v.StageStds = append(v.StageStds, r.NormalisedStd)
-			v.LossMean += r.Normalised / float64(len(stages))
-			v.LossStd += r.NormalisedStd / float64(len(stages))
-		}
-		v.Fitted = true
-		step(v.Name + " fit")
-	}
-	return save()
-}
-
-// fitRowOf finds the row of student at stage (name and shape), or nil.
-func fitRowOf(d *fit.Report, student string, st fit.Stage) *fit.Row {
-	if d == nil {
-		return nil
-	}
-	shape := fmt.Sprintf("%dx%dx%d", st.C, st.H, st.W)
-	for i := range d.Rows {
-		if r := &d.Rows[i]; r.Student == student && r.Stage == st.Name && r.Shape == shape {
-			return &d.Rows[i]
-		}
-	}
-	return nil
-}
-
-// mergeFit adds the rows of part (one stage's fit) to d and ranks that
-// stage again over all its rows.
-func mergeFit(d, part *fit.Report) *fit.Report {
-	if d == nil {
-		return part
-	}
-	d.Rows = append(d.Rows, part.Rows...)
-	for k, v := range part.Pixels {
-		d.Pixels[k] = v
-	}
-	d.Seconds += part.Seconds
-	for key := range part.Rankings {
-		stage, _, _ := strings.Cut(key, "@")
-		var rows []fit.Row
-		for _, r := range d.Rows {
-			if r.Stage == stage {
-				rows = append(rows, r)
-			}
-		}
-		sort.SliceStable(rows, func(a, b int) bool { return rows[a].TestMSEMean < rows[b].TestMSEMean })
-		rank := make([]string, len(rows))
-		for i, r := range rows {
-			rank[i] = r.Student
-		}
-		d.Rankings[key] = rank
-	}
-	return d
-}
-
-func ablateTable(w io.Writer, d *ablateDoc) error {
+func ablateTable(w io.Writer, d *ablate.Doc) error {
 	fmt.Fprintf(w, "%s · machine: %s · %s\n", d.Spec, d.Machine, map[bool]string{true: "quick run", false: "full run"}[d.Quick])
 	fmt.Fprintf(w, "loss: normalised test MSE of mixer+PWConv fitting a 3x3 conv at stages %s, mean over stages (± mean std over %d seeds)\n\n", strings.Join(d.Stages, ", "), d.Seeds)
 	t := &report.Table{Header: []string{"variant", "params", "MACs", "bytes", "ms", "p10-p90", "GFLOPS", "loss"},
@@ -544,13 +259,13 @@ func ablateTable(w io.Writer, d *ablateDoc) error {
 	return t.Write(w)
 }
 
-func sortedVariants(d *ablateDoc) []*ablateVariant {
-	vs := append([]*ablateVariant(nil), d.Variants...)
+func sortedVariants(d *ablate.Doc) []*ablate.Variant {
+	vs := append([]*ablate.Variant(nil), d.Variants...)
 	sort.SliceStable(vs, func(a, b int) bool { return vs[a].MedianMS < vs[b].MedianMS })
 	return vs
 }
 
-func ablateCharts(d *ablateDoc, dir string) ([]string, error) {
+func ablateCharts(d *ablate.Doc, dir string) ([]string, error) {
 	var paths []string
 	save := func(p chartPlot, err error, name string) error {
 		if err != nil {
@@ -624,7 +339,7 @@ func ablateCharts(d *ablateDoc, dir string) ([]string, error) {
 	return paths, nil
 }
 
-func findVariant(d *ablateDoc, pred func(*ablateVariant) bool) *ablateVariant {
+func findVariant(d *ablate.Doc, pred func(*ablate.Variant) bool) *ablate.Variant {
 	for _, v := range d.Variants {
 		if pred(v) {
 			return v
@@ -635,7 +350,7 @@ func findVariant(d *ablateDoc, pred func(*ablateVariant) bool) *ablateVariant {
 
 // writeReport writes report.md: the table, the charts and the seed's
 // three questions answered with this run's numbers.
-func writeReport(d *ablateDoc, dir string, charts []string) error {
+func writeReport(d *ablate.Doc, dir string, charts []string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# fnlab ablate: %s\n\n", d.Spec)
 	fmt.Fprintf(&b, "Machine: %s. %s run, %.0f s in total. Regenerate with `fnlab ablate %s%s`.\n\n", d.Machine,
@@ -648,12 +363,12 @@ func writeReport(d *ablateDoc, dir string, charts []string) error {
 			report.Bytes(v.Bytes), v.MedianMS, v.P10MS, v.P90MS, v.GFLOPS, v.LossMean, v.LossStd)
 	}
 	b.WriteString("\n## The seed's questions, with this machine's numbers\n\n")
-	pc := findVariant(d, func(v *ablateVariant) bool { return v.Mixer == "pconv" && v.NDiv == 4 })
+	pc := findVariant(d, func(v *ablate.Variant) bool { return v.Mixer == "pconv" && v.NDiv == 4 })
 	if pc == nil {
-		pc = findVariant(d, func(v *ablateVariant) bool { return v.Mixer == "pconv" })
+		pc = findVariant(d, func(v *ablate.Variant) bool { return v.Mixer == "pconv" })
 	}
-	dw := findVariant(d, func(v *ablateVariant) bool { return v.Mixer == "dwconv" })
-	cv := findVariant(d, func(v *ablateVariant) bool { return v.Mixer == "conv" })
+	dw := findVariant(d, func(v *ablate.Variant) bool { return v.Mixer == "dwconv" })
+	cv := findVariant(d, func(v *ablate.Variant) bool { return v.Mixer == "conv" })
 	if pc != nil && dw != nil {
 		faster := "slower"
 		if dw.MedianMS < pc.MedianMS {

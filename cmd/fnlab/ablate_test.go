@@ -7,19 +7,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fnlab/fnlab/ablate"
 	"github.com/fnlab/fnlab/fit"
 )
 
 var tinyAblate = []string{"ablate", "t0", "--set", "depths=[1,1,1,1]", "--set", "input=3x32x32", "--set", "embed_dim=16", "--mixers", "pconv,dwconv,conv",
 	"--n-div", "2", "--runs", "2", "--seeds", "2", "--max-iter", "3", "--threads", "1", "--quick"}
 
-func readDoc(t *testing.T, path string) *ablateDoc {
+func readDoc(t *testing.T, path string) *ablate.Doc {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var d ablateDoc
+	var d ablate.Doc
 	if err := json.Unmarshal(data, &d); err != nil {
 		t.Fatal(err)
 	}

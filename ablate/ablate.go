@@ -1,0 +1,311 @@
+package ablate
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/fnlab/fnlab/analyze"
+	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/engine"
+	"github.com/fnlab/fnlab/fit"
+)
+
+// Variant is one mixer / n_div variant of the spec, with what was measured of it.
+type Variant struct {
+	Name     string   `json:"name"` // e.g. "pconv n_div=4", "dwconv"
+	Mixer    string   `json:"mixer"`
+	NDiv     int      `json:"n_div,omitempty"`
+	Groups   int      `json:"groups,omitempty"`
+	Sets     []string `json:"sets"`
+	Params   int64    `json:"params"`
+	MACs     int64    `json:"macs"`
+	Bytes    int64    `json:"bytes"`
+	MixerMem int64    `json:"mixer_paper_mem_access"` // paper formula, elements, summed over mixer convs
+	MixerMAC int64    `json:"mixer_macs"`
+	Measured bool     `json:"measured"`
+	MedianMS float64  `json:"median_ms"`
+	P10MS    float64  `json:"p10_ms"`
+	P90MS    float64  `json:"p90_ms"`
+	Runs     int      `json:"runs"`
+	GFLOPS   float64  `json:"gflops"`
+	// Per-step split of the time, grouped (patch_embed, mixers, mlps, merges, head).
+	Split map[string]float64 `json:"time_split_ms,omitempty"`
+	// Reconstruction loss of this mixer (+PWConv) at the spec's stage widths.
+	Fitted      bool      `json:"fitted"`
+	Student     string    `json:"student"`
+	LossMean    float64   `json:"normalised_loss_mean"` // mean over stages of the per-stage mean over seeds
+	LossStd     float64   `json:"normalised_loss_std"`  // mean over stages of the per-stage std over seeds
+	StageLosses []float64 `json:"stage_normalised_loss"`
+	StageStds   []float64 `json:"stage_normalised_loss_std"`
+}
+
+// Doc is a run: fnlab ablate writes it as results.json after every
+// measurement, and resumes from it.
+type Doc struct {
+	Spec     string          `json:"spec"`
+	Quick    bool            `json:"quick"`
+	Machine  analyze.Machine `json:"machine"`
+	Threads  int             `json:"threads"`
+	Seeds    int             `json:"seeds"`
+	Stages   []string        `json:"stages"`
+	Variants []*Variant      `json:"variants"`
+	Fit      *fit.Report     `json:"fit,omitempty"`
+	Seconds  float64         `json:"seconds"`
+	Complete bool            `json:"complete"`
+}
+
+// Variants lists the variants: every mixer (pconv at the spec's
+// n_div) and the n_div sweep.
+func Variants(s *arch.Spec, mixers []string, ndivs []int) ([]*Variant, error) {
+	groups := s.Groups
+	for _, g := range []int{groups, 16, 8, 4, 2, 1} {
+		ok := g > 0
+		for i := range s.Depths {
+			ok = ok && s.StageDim(i)%g == 0
+		}
+		if ok {
+			groups = g
+			break
+		}
+	}
+	var out []*Variant
+	seen := map[string]bool{}
+	add := func(v *Variant) {
+		if !seen[v.Name] {
+			seen[v.Name] = true
+			out = append(out, v)
+		}
+	}
+	for _, m := range mixers {
+		v := &Variant{Mixer: m, Sets: []string{"mixer=" + m}}
+		switch m {
+		case "pconv":
+			v.NDiv = s.NDiv
+			v.Name = fmt.Sprintf("pconv n_div=%d", s.NDiv)
+			v.Sets = append(v.Sets, fmt.Sprintf("n_div=%d", s.NDiv))
+		case "gconv":
+			v.Groups = groups
+			v.Name = fmt.Sprintf("gconv groups=%d", groups)
+			v.Sets = append(v.Sets, fmt.Sprintf("groups=%d", groups))
+		default:
+			v.Name = m
+		}
+		add(v)
+	}
+	for _, n := range ndivs {
+		for i := range s.Depths {
+			if n > s.StageDim(i) {
+				return nil, fmt.Errorf("n_div %d is larger than stage %d's %d channels", n, i, s.StageDim(i))
+			}
+		}
+		add(&Variant{Mixer: "pconv", NDiv: n, Name: fmt.Sprintf("pconv n_div=%d", n), Sets: []string{"mixer=pconv", fmt.Sprintf("n_div=%d", n)}})
+	}
+	return out, nil
+}
+
+// Merge keeps the results of a resumed run (old) for the variants of a resumed run (old) for the variants
+// still asked for.
+func Merge(old, want []*Variant) []*Variant {
+	byName := map[string]*Variant{}
+	for _, v := range old {
+		byName[v.Name] = v
+	}
+	for i, v := range want {
+		if o, ok := byName[v.Name]; ok {
+			want[i] = o
+		}
+	}
+	return want
+}
+
+// FitStudent is the fit student of v's mixer (+ PWConv).
+func (v *Variant) FitStudent() fit.Student {
+	switch v.Mixer {
+	case "pconv":
+		return fit.Student{Kind: "pconv", NDiv: v.NDiv}
+	case "gconv":
+		return fit.Student{Kind: "gconv", Groups: v.Groups}
+	}
+	return fit.Student{Kind: v.Mixer}
+}
+
+// Measure counts v's costs on g (the spec with v.Sets applied) and times
+// it on fnlab's kernels: 5 warm-up and runs timed passes at batch 1 with
+// seeded random weights, per step grouped by StepGroup.
+func Measure(v *Variant, g *arch.Graph, threads, runs int) error {
+	costs := analyze.Count(g, analyze.BNFused)
+	v.Params, v.MACs, v.Bytes = costs.Totals.Params, costs.Totals.MACs, costs.Totals.Bytes()
+	v.MixerMem, v.MixerMAC = 0, 0
+	for _, l := range costs.Layers {
+		if l.Role == arch.RoleMixer && l.Op == string(arch.OpConv) {
+			v.MixerMem += l.PaperMemAccess
+			v.MixerMAC += l.MACs
+		}
+	}
+	p, err := engine.Build(g, engine.RandomWeights(g, 1), engine.Options{Threads: threads})
+	if err != nil {
+		return fmt.Errorf("variant %s: %v", v.Name, err)
+	}
+	defer p.Close()
+	in := make([]float32, g.Shape(g.Input).Numel())
+	for i := range in {
+		in[i] = float32((i*7919)%255)/127.5 - 1
+	}
+	r, err := analyze.Bench(p, in, costs, analyze.BenchOptions{Warmup: 5, Runs: runs, PerLayer: true})
+	if err != nil {
+		return err
+	}
+	v.MedianMS, v.P10MS, v.P90MS, v.Runs, v.GFLOPS = r.MedianMS, r.P10MS, r.P90MS, r.Runs, r.GFLOPS
+	v.Split = map[string]float64{}
+	for _, st := range r.Layers {
+		v.Split[StepGroup(st.Name)] += st.MedianMS
+	}
+	v.Measured = true
+	return nil
+}
+
+// StepGroup puts a program step into patch_embed, mixers, mlps, merges or head.
+func StepGroup(name string) string {
+	switch {
+	case name == "patch_embed":
+		return "patch_embed"
+	case strings.HasSuffix(name, ".mlp"):
+		return "mlps"
+	case strings.Contains(name, "spatial_mixing"):
+		return "mixers"
+	case strings.HasPrefix(name, "stages."):
+		return "merges"
+	}
+	return "head"
+}
+
+// FitOptions sets the reconstruction fits of Fit.
+type FitOptions struct {
+	Seeds, MaxIter, Threads int
+	Quick                   bool // a rougher fit (1.5 training pixels per input dimension)
+}
+
+// Fit fits each variant's mixer + PWConv at the spec's stage widths and
+// map sizes (fit.Experiment, generated data). It works one stage at a
+// time and calls save after each, so an interrupted run keeps the stages
+// it fitted and a resumed one fits only the rows doc lacks; step is
+// called once per variant as its loss is set.
+func Fit(doc *Doc, s *arch.Spec, o FitOptions, step func(string), save func() error) error {
+	seeds, maxIter, threads, quick := o.Seeds, o.MaxIter, o.Threads, o.Quick
+	var stages []fit.Stage
+	h, w := s.Input.Height/s.PatchStride, s.Input.Width/s.PatchStride
+	for i := range s.Depths {
+		stages = append(stages, fit.Stage{Name: strconv.Itoa(i + 1), C: s.StageDim(i), H: max(1, h), W: max(1, w)})
+		h, w = h/s.PatchStride2, w/s.PatchStride2
+	}
+	doc.Stages = nil
+	for _, st := range stages {
+		doc.Stages = append(doc.Stages, st.String())
+	}
+	var todo []*Variant
+	for _, v := range doc.Variants {
+		if v.Fitted {
+			step(v.Name + " fit")
+		} else {
+			todo = append(todo, v)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	gen := fit.DefaultGen
+	if quick {
+		gen.Samples = 1.5
+	}
+	var students []fit.Student
+	seen := map[string]bool{}
+	for _, v := range append([]*Variant{{Mixer: "conv"}}, todo...) {
+		if s := v.FitStudent(); !seen[s.Name()] {
+			seen[s.Name()] = true
+			students = append(students, s)
+		}
+	}
+	// One stage at a time, saved after each: an interrupted fit phase
+	// keeps the stages it finished, and --resume fits only what is missing.
+	for _, st := range stages {
+		var missing []fit.Student
+		for _, stu := range students {
+			if RowOf(doc.Fit, stu.Name(), st) == nil {
+				missing = append(missing, stu)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		e := &fit.Experiment{Stages: []fit.Stage{st}, Students: missing, Seeds: seeds, Redundancy: []float64{gen.Redundancy}, Gen: gen,
+			Options: fit.Options{Threads: threads, MaxIter: maxIter}}
+		fd, err := e.Run()
+		if err != nil {
+			return err
+		}
+		doc.Fit = mergeFit(doc.Fit, fd)
+		if err := save(); err != nil {
+			return err
+		}
+	}
+	for _, v := range todo {
+		name := v.FitStudent().Name()
+		v.Student = name
+		v.StageLosses, v.StageStds, v.LossMean, v.LossStd = nil, nil, 0, 0
+		for _, st := range stages {
+			r := RowOf(doc.Fit, name, st)
+			v.StageLosses = append(v.StageLosses, r.Normalised)
+			v.StageStds = append(v.StageStds, r.NormalisedStd)
+			v.LossMean += r.Normalised / float64(len(stages))
+			v.LossStd += r.NormalisedStd / float64(len(stages))
+		}
+		v.Fitted = true
+		step(v.Name + " fit")
+	}
+	return save()
+}
+
+// RowOf finds the row of student at stage (name and shape), or nil.
+func RowOf(d *fit.Report, student string, st fit.Stage) *fit.Row {
+	if d == nil {
+		return nil
+	}
+	shape := fmt.Sprintf("%dx%dx%d", st.C, st.H, st.W)
+	for i := range d.Rows {
+		if r := &d.Rows[i]; r.Student == student && r.Stage == st.Name && r.Shape == shape {
+			return &d.Rows[i]
+		}
+	}
+	return nil
+}
+
+// mergeFit adds the rows of part (one stage's fit) to d and ranks that
+// stage again over all its rows.
+func mergeFit(d, part *fit.Report) *fit.Report {
+	if d == nil {
+		return part
+	}
+	d.Rows = append(d.Rows, part.Rows...)
+	for k, v := range part.Pixels {
+		d.Pixels[k] = v
+	}
+	d.Seconds += part.Seconds
+	for key := range part.Rankings {
+		stage, _, _ := strings.Cut(key, "@")
+		var rows []fit.Row
+		for _, r := range d.Rows {
+			if r.Stage == stage {
+				rows = append(rows, r)
+			}
+		}
+		sort.SliceStable(rows, func(a, b int) bool { return rows[a].TestMSEMean < rows[b].TestMSEMean })
+		rank := make([]string, len(rows))
+		for i, r := range rows {
+			rank[i] = r.Student
+		}
+		d.Rankings[key] = rank
+	}
+	return d
+}
