@@ -15,78 +15,25 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fnlab/fnlab/analyze"
-	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/charts"
-	"github.com/fnlab/fnlab/engine"
+	"github.com/fnlab/fnlab/optable"
 	"github.com/fnlab/fnlab/report"
 	"gonum.org/v1/plot"
 )
 
 func init() { extraCommands = append(extraCommands, newOpsCmd) }
 
-// paperSizes are the four feature maps of the paper's Table 1.
-var paperSizes = []opSize{{96, 56, 56}, {192, 28, 28}, {384, 14, 14}, {768, 7, 7}}
-
-// paperTable1 holds the paper's Table 1: MACs in millions (as printed,
-// with their decimals) and CPU latency in ms (Intel i9-9900X, one thread),
-// per size in paperSizes order.
-var paperTable1 = map[string]struct {
-	mmacs [4]string
-	ms    [4]float64
-}{
-	"conv":   {[4]string{"2601", "2601", "2601", "2601"}, [4]float64{35.67, 28.41, 31.85, 62.71}},
-	"gconv":  {[4]string{"162", "162", "162", "162"}, [4]float64{21.90, 7.58, 4.40, 4.28}},
-	"dwconv": {[4]string{"27.09", "13.54", "6.77", "3.38"}, [4]float64{3.59, 1.97, 1.06, 0.68}},
-	"pconv":  {[4]string{"162", "162", "162", "162"}, [4]float64{5.46, 3.09, 3.58, 5.02}},
-}
-
-// defaultOps is the Table 1 operators, both PConv forwards, PWConv and each
-// cheap mixer followed by a PWConv.
-var defaultOps = []string{"conv", "gconv", "dwconv", "pconv", "pconv_slicing", "pwconv", "gconv+pwconv", "dwconv+pwconv", "pconv+pwconv"}
-
-type opSize struct{ C, H, W int }
-
-func (s opSize) String() string { return fmt.Sprintf("%dx%dx%d", s.C, s.H, s.W) }
-
-// opRow is one operator at one size.
-type opRow struct {
-	Op         string  `json:"op"`
-	Size       string  `json:"size"`
-	Channels   int     `json:"channels"`
-	Height     int     `json:"height"`
-	Width      int     `json:"width"`
-	Layers     int     `json:"layers"`
-	Params     int64   `json:"params"`
-	MACs       int64   `json:"macs"`
-	FLOPs      int64   `json:"flops"`
-	Bytes      int64   `json:"bytes"`
-	PaperMem   int64   `json:"paper_mem_access"` // paper's memory-access formula, elements, summed over layers
-	Intensity  float64 `json:"arithmetic_intensity"`
-	MedianMS   float64 `json:"median_ms"`
-	P10MS      float64 `json:"p10_ms"`
-	P90MS      float64 `json:"p90_ms"`
-	MinMS      float64 `json:"min_ms"`
-	Runs       int     `json:"runs"`
-	GFLOPS     float64 `json:"gflops"`          // 2 x MACs / median
-	Attainable float64 `json:"roofline_gflops"` // roofline bound at this intensity
-	// The paper's Table 1 where it has the operator (nil otherwise).
-	PaperMMACs  *string  `json:"paper_mmacs,omitempty"`
-	PaperMatch  *bool    `json:"macs_match_paper,omitempty"`
-	PaperMS     *float64 `json:"paper_ms,omitempty"`
-	PaperGFLOPS *float64 `json:"paper_gflops,omitempty"` // 2 x MACs / paper ms (the paper prints MACs/s, half this)
-}
-
 // opsDoc is the JSON document of fnlab ops.
 type opsDoc struct {
 	Machine  analyze.Machine  `json:"machine"`
 	Roofline analyze.Roofline `json:"roofline"`
 	Layers   int              `json:"layers"`
-	Rows     []opRow          `json:"rows"`
+	Rows     []optable.Row    `json:"rows"`
 	Charts   []string         `json:"charts,omitempty"`
 }
 
-func parseSizes(s string) ([]opSize, error) {
-	var out []opSize
+func parseSizes(s string) ([]optable.Size, error) {
+	var out []optable.Size
 	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)
 		parts := strings.Split(f, "x")
@@ -101,61 +48,9 @@ func parseSizes(s string) ([]opSize, error) {
 			}
 			v[i] = n
 		}
-		out = append(out, opSize{v[0], v[1], v[2]})
+		out = append(out, optable.Size{C: v[0], H: v[1], W: v[2]})
 	}
 	return out, nil
-}
-
-// opStack turns an op id (an arch.OpNames entry, "_slicing" selecting the
-// PConv slicing forward) into a stack.
-func opStack(id string, sz opSize, layers int) (arch.OpStack, error) {
-	op, fwd := id, arch.SplitCat
-	if strings.Contains(id, "pconv_slicing") {
-		op, fwd = strings.Replace(id, "pconv_slicing", "pconv", 1), arch.Slicing
-	}
-	if !slices.Contains(arch.OpNames, op) {
-		return arch.OpStack{}, usageError{fmt.Errorf("--ops: unknown operator %q: expected one of %s, pconv_slicing, pconv_slicing+pwconv", id, strings.Join(arch.OpNames, ", "))}
-	}
-	return arch.OpStack{Op: op, Channels: sz.C, Height: sz.H, Width: sz.W, Layers: layers, Batch: 1, Forward: fwd}, nil
-}
-
-// costOps counts one stack (no timing).
-func costOps(id string, sz opSize, layers int) (opRow, *arch.Graph, error) {
-	st, err := opStack(id, sz, layers)
-	if err != nil {
-		return opRow{}, nil, err
-	}
-	g, err := arch.CompileOps(st)
-	if err != nil {
-		return opRow{}, nil, usageError{fmt.Errorf("--sizes %s, --ops %s: %v", sz, id, err)}
-	}
-	r := analyze.Count(g, analyze.BNFused)
-	row := opRow{Op: id, Size: sz.String(), Channels: sz.C, Height: sz.H, Width: sz.W, Layers: layers,
-		Params: r.Totals.Params, MACs: r.Totals.MACs, FLOPs: r.Totals.FLOPs, Bytes: r.Totals.Bytes(), Intensity: r.Totals.Intensity()}
-	for _, l := range r.Layers {
-		row.PaperMem += l.PaperMemAccess
-	}
-	if p, ok := paperTable1[id]; ok && layers == 10 {
-		if i := slices.Index(paperSizes, sz); i >= 0 {
-			m, ms := p.mmacs[i], p.ms[i]
-			match := roundedMillions(row.MACs, m) == m
-			gf := 2 * float64(row.MACs) / (ms / 1e3) / 1e9
-			row.PaperMMACs, row.PaperMatch, row.PaperMS, row.PaperGFLOPS = &m, &match, &ms, &gf
-		}
-	}
-	return row, g, nil
-}
-
-// roundedMillions prints macs in millions with as many decimals as paper has.
-func roundedMillions(macs int64, paper string) string {
-	dec := 0
-	if i := strings.IndexByte(paper, '.'); i >= 0 {
-		dec = len(paper) - i - 1
-	}
-	v := float64(macs) / 1e6
-	// The paper truncates (27.095 -> 27.09, 13.5475 -> 13.54, 3.38688 -> 3.38).
-	p := math.Pow(10, float64(dec))
-	return strconv.FormatFloat(math.Floor(v*p+1e-9)/p, 'f', dec, 64)
 }
 
 func newOpsCmd() *cobra.Command {
@@ -220,8 +115,8 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 			// Validate everything before measuring anything.
 			for _, id := range ids {
 				for _, sz := range szs {
-					if _, _, err := costOps(id, sz, layers); err != nil {
-						return err
+					if _, _, err := optable.Cost(id, sz, layers); err != nil {
+						return usageError{fmt.Errorf("--ops %s, --sizes %s: %v", id, sz, err)}
 					}
 				}
 			}
@@ -245,7 +140,7 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 			}
 			for _, id := range ids {
 				for _, sz := range szs {
-					row, err := measureOps(id, sz, layers, threads, runs, budget)
+					row, err := optable.Measure(id, sz, layers, threads, runs, budget)
 					if err != nil {
 						return err
 					}
@@ -278,7 +173,7 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 		},
 	}
 	c.Flags().StringVar(&sizes, "sizes", "96x56x56,192x28x28,384x14x14,768x7x7", "feature maps CxHxW, comma-separated")
-	c.Flags().StringVar(&ops, "ops", strings.Join(defaultOps, ","), "operators, comma-separated")
+	c.Flags().StringVar(&ops, "ops", strings.Join(optable.DefaultOps, ","), "operators, comma-separated")
 	c.Flags().IntVar(&layers, "layers", 10, "stacked layers per operator")
 	c.Flags().IntVar(&threads, "threads", 0, "worker threads (default: all cores)")
 	c.Flags().IntVar(&runs, "runs", 200, "most timed runs per row (the paper: 200)")
@@ -304,30 +199,6 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-func measureOps(id string, sz opSize, layers, threads, runs int, budget time.Duration) (opRow, error) {
-	row, g, err := costOps(id, sz, layers)
-	if err != nil {
-		return row, err
-	}
-	p, err := engine.BuildOps(g, engine.RandomWeights(g, 1), engine.Options{Threads: threads})
-	if err != nil {
-		return row, err
-	}
-	defer p.Close()
-	in := make([]float32, g.Shape(g.Input).Numel())
-	for i := range in {
-		in[i] = float32((i*7919)%255)/127.5 - 1
-	}
-	tm, err := analyze.TimeSteps(p, in, analyze.TimeOptions{Warmup: 3, MinRuns: min(10, runs), MaxRuns: runs, Budget: budget},
-		func(s string) bool { return !engine.LayoutStep(s) })
-	if err != nil {
-		return row, err
-	}
-	row.MedianMS, row.P10MS, row.P90MS, row.MinMS, row.Runs = tm.MedianMS, tm.P10MS, tm.P90MS, tm.MinMS, tm.Runs
-	row.GFLOPS = 2 * float64(row.MACs) / (tm.MedianMS / 1e3) / 1e9
-	return row, nil
 }
 
 func opsTable(w io.Writer, d opsDoc) error {
@@ -392,7 +263,7 @@ func opsCharts(d opsDoc, dir string) ([]string, error) {
 			sizes = append(sizes, r.Size)
 		}
 	}
-	find := func(op, size string) *opRow {
+	find := func(op, size string) *optable.Row {
 		for i := range d.Rows {
 			if d.Rows[i].Op == op && d.Rows[i].Size == size {
 				return &d.Rows[i]

@@ -8,44 +8,6 @@ import (
 	"testing"
 )
 
-// TestOpsMACsMatchPaper checks every Table 1 cell the paper prints.
-func TestOpsMACsMatchPaper(t *testing.T) {
-	for op, p := range paperTable1 {
-		for i, sz := range paperSizes {
-			row, _, err := costOps(op, sz, 10)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if row.PaperMatch == nil || !*row.PaperMatch {
-				t.Errorf("%s %s: %d MACs, paper prints %s M", op, sz, row.MACs, p.mmacs[i])
-			}
-		}
-	}
-	// Exact values from FACTS.md.
-	for _, c := range []struct {
-		op   string
-		sz   opSize
-		macs int64
-	}{{"conv", paperSizes[0], 2601123840}, {"dwconv", paperSizes[0], 27095040}, {"pconv", paperSizes[3], 162570240}, {"pconv_slicing", paperSizes[1], 162570240}} {
-		row, _, err := costOps(c.op, c.sz, 10)
-		if err != nil || row.MACs != c.macs {
-			t.Errorf("%s %s: %d MACs (%v), want %d", c.op, c.sz, row.MACs, err, c.macs)
-		}
-	}
-}
-
-func TestRoundedMillions(t *testing.T) {
-	for _, c := range []struct {
-		macs  int64
-		paper string
-		want  string
-	}{{2601123840, "2601", "2601"}, {27095040, "27.09", "27.09"}, {13547520, "13.54", "13.54"}, {3386880, "3.38", "3.38"}, {162570240, "162", "162"}, {163000000, "162", "163"}} {
-		if got := roundedMillions(c.macs, c.paper); got != c.want {
-			t.Errorf("roundedMillions(%d, %s) = %s, want %s", c.macs, c.paper, got, c.want)
-		}
-	}
-}
-
 func TestOpsCommand(t *testing.T) {
 	dir := t.TempDir()
 	out, errText, code := run(t, "ops", "--sizes", "32x8x8,16x6x6", "--layers", "2", "--ops", "conv,pconv_slicing,dwconv+pwconv",
