@@ -72,7 +72,7 @@ const FailedViolation = math.MaxFloat64
 type Evaluator struct {
 	Space *Space
 	LUT   *lut.Table        // predicted latency; nil: no latency
-	Recon proxy.ReconScorer // nil: proxy.Capacity
+	Recon proxy.ReconScorer // nil: the space's (Space.ReconScorer)
 	Proxy bool              // compute the NASWOT score
 }
 
@@ -131,7 +131,7 @@ func (e *Evaluator) metrics(s *arch.Spec, g *arch.Graph) (*Metrics, error) {
 	}
 	sc := e.Recon
 	if sc == nil {
-		sc = proxy.Capacity{}
+		sc = e.Space.ReconScorer()
 	}
 	rc, _, err := proxy.Recon(s, sc)
 	if err != nil {

@@ -11,8 +11,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/fnlab/fnlab/internal/yamlx"
+	"github.com/fnlab/fnlab/search/proxy"
 	"gopkg.in/yaml.v3"
 
 	"github.com/fnlab/fnlab/arch"
@@ -72,6 +74,16 @@ type ProxyConfig struct {
 	Seed       uint64 `json:"seed"`
 }
 
+// ReconConfig chooses how the recon metric scores a stage: "capacity"
+// (proxy.Capacity, analytic, free) or "fit" (proxy.Fitted: the mixer's
+// measured reconstruction loss at the stage's width and map size, fitted
+// once per distinct stage).
+type ReconConfig struct {
+	Method  string `json:"method"`
+	Seeds   int    `json:"seeds,omitempty"`
+	MaxIter int    `json:"max_iter,omitempty"`
+}
+
 // Space is a validated search space.
 type Space struct {
 	Name        string
@@ -82,9 +94,25 @@ type Space struct {
 	Objectives  []Objective
 	Constraints []Constraint
 	Proxy       ProxyConfig
+	Recon       ReconConfig
 	Stages      int    // stages of the base spec
 	Hash        string // sha256 of what decides the candidates' metrics
 	baseSpec    *arch.Spec
+	reconOnce   sync.Once
+	recon       proxy.ReconScorer
+}
+
+// ReconScorer is the space's recon scorer, made once and shared by every
+// evaluation of the space (a fitted scorer caches its fits).
+func (sp *Space) ReconScorer() proxy.ReconScorer {
+	sp.reconOnce.Do(func() {
+		if sp.Recon.Method == "fit" {
+			sp.recon = &proxy.Fitted{Seeds: sp.Recon.Seeds, MaxIter: sp.Recon.MaxIter}
+		} else {
+			sp.recon = proxy.Capacity{}
+		}
+	})
+	return sp.recon
 }
 
 // Metric names a space may constrain or optimise.
@@ -203,10 +231,10 @@ func ParseSpace(file string, data []byte) (*Space, error) {
 	p := &spaceParser{yamlx.Decoder{File: file}}
 	top := root.Content[0]
 	sp := &Space{File: file, Name: strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)),
-		Proxy: ProxyConfig{Batch: 16, Resolution: 64, Seed: 1}}
+		Proxy: ProxyConfig{Batch: 16, Resolution: 64, Seed: 1}, Recon: ReconConfig{Method: "capacity"}}
 	var varyNode, baseNode *yaml.Node
 	var objNode, conNode *yaml.Node
-	err := p.mapping(top, "", []string{"name", "base", "set", "vary", "constraints", "objectives", "proxy"}, func(k string, kn, v *yaml.Node) error {
+	err := p.mapping(top, "", []string{"name", "base", "set", "vary", "constraints", "objectives", "proxy", "recon"}, func(k string, kn, v *yaml.Node) error {
 		var err error
 		switch k {
 		case "name":
@@ -224,6 +252,8 @@ func ParseSpace(file string, data []byte) (*Space, error) {
 			objNode = v
 		case "proxy":
 			err = p.proxy(v, &sp.Proxy)
+		case "recon":
+			err = p.recon(v, &sp.Recon)
 		}
 		return err
 	})
@@ -336,6 +366,25 @@ func (p *spaceParser) proxy(v *yaml.Node, pc *ProxyConfig) error {
 		}
 		return err
 	})
+}
+
+func (p *spaceParser) recon(v *yaml.Node, rc *ReconConfig) error {
+	err := p.mapping(v, "recon", []string{"method", "seeds", "max_iter"}, func(k string, kn, val *yaml.Node) error {
+		var err error
+		switch k {
+		case "method":
+			rc.Method, err = p.Enum(val, "recon.method", false, "capacity", "fit")
+		case "seeds":
+			rc.Seeds, err = p.IntIn(val, "recon.seeds", 1, 10)
+		case "max_iter":
+			rc.MaxIter, err = p.IntIn(val, "recon.max_iter", 1, 100)
+		}
+		return err
+	})
+	if err == nil && rc.Method != "fit" && (rc.Seeds != 0 || rc.MaxIter != 0) {
+		return p.Errf(v, "recon", "seeds and max_iter apply to method: fit only")
+	}
+	return err
 }
 
 // dimension kinds under vary.
@@ -799,6 +848,9 @@ func (sp *Space) hash() string {
 		fmt.Fprintf(h, "con=%s<=%g\n", c.Metric, c.Max)
 	}
 	fmt.Fprintf(h, "proxy=%d/%d/%d\n", sp.Proxy.Batch, sp.Proxy.Resolution, sp.Proxy.Seed)
+	if sp.Recon.Method == "fit" { // capacity, the default, leaves older hashes as they were
+		fmt.Fprintf(h, "recon=%s\n", sp.ReconScorer().Name())
+	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 

@@ -63,6 +63,35 @@ func TestParseSpaceValid(t *testing.T) {
 	}
 }
 
+func TestParseSpaceRecon(t *testing.T) {
+	base := "base: t0\nvary: {n_div: [2, 4]}\n"
+	cap1, err := ParseSpace("s.yaml", []byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cap2, err := ParseSpace("s.yaml", []byte(base+"recon: {method: capacity}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fit1, err := ParseSpace("s.yaml", []byte(base+"recon: {method: fit}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fit2, err := ParseSpace("s.yaml", []byte(base+"recon: {method: fit, seeds: 3, max_iter: 5}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cap1.Hash != cap2.Hash || cap1.Hash == fit1.Hash || fit1.Hash == fit2.Hash {
+		t.Errorf("hashes: capacity %s %s, fit %s %s", cap1.Hash, cap2.Hash, fit1.Hash, fit2.Hash)
+	}
+	if cap1.ReconScorer().Name() != "capacity" || fit2.ReconScorer().Name() != "fit(seeds=3,max_iter=5,samples=1.5)" {
+		t.Errorf("scorers %s, %s", cap1.ReconScorer().Name(), fit2.ReconScorer().Name())
+	}
+	if fit1.ReconScorer() != fit1.ReconScorer() {
+		t.Error("a space's fitted scorer must be shared, so its fits are cached once")
+	}
+}
+
 func TestParseSpaceErrors(t *testing.T) {
 	cases := []struct {
 		name, yaml, want string
@@ -97,6 +126,9 @@ func TestParseSpaceErrors(t *testing.T) {
 		{"proxy batch", "base: t0\nvary: {n_div: [2, 4]}\nproxy: {batch: 1}\n", "proxy.batch: expected an integer from 2 to 256, found 1"},
 		{"set syntax", "base: t0\nset: [embed_dim]\nvary: {n_div: [2, 4]}\n", "set[0]: expected \"key.path=value\""},
 		{"set invalid", "base: t0\nset: [embed_dim=0]\nvary: {n_div: [2, 4]}\n", "base: --set embed_dim"},
+		{"recon method", "base: t0\nvary: {n_div: [2, 4]}\nrecon: {method: train}\n", "s.yaml:3: recon.method: expected one of capacity, fit, found \"train\""},
+		{"recon seeds", "base: t0\nvary: {n_div: [2, 4]}\nrecon: {method: fit, seeds: 0}\n", "recon.seeds: expected an integer from 1 to 10, found 0"},
+		{"recon seeds capacity", "base: t0\nvary: {n_div: [2, 4]}\nrecon: {seeds: 2}\n", "recon: seeds and max_iter apply to method: fit only"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

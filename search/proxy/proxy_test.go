@@ -198,3 +198,77 @@ func TestNASWOTCache(t *testing.T) {
 		t.Errorf("seeds 3 and 4 give the same score %g", cold)
 	}
 }
+
+func TestFitted(t *testing.T) {
+	f := &Fitted{Seeds: 2, MaxIter: 3}
+	st := Stage{Width: 16, MapH: 6, MapW: 6, Depth: 1}
+	score := func(m arch.Mixer, ndiv, groups int) float64 {
+		t.Helper()
+		s := st
+		s.Mixer, s.NDiv, s.Groups = m, ndiv, groups
+		v, err := f.StageScore(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	pc4, pc2, dw, gc := score(arch.PConv, 4, 0), score(arch.PConv, 2, 0), score(arch.DWConv, 0, 0), score(arch.GConv, 0, 4)
+	if conv := score(arch.Conv, 0, 0); conv != 0 {
+		t.Errorf("full conv scores %g, want 0", conv)
+	}
+	for name, v := range map[string]float64{"pconv4": pc4, "pconv2": pc2, "dwconv": dw, "gconv4": gc} {
+		if !(v > 0 && v < 1) {
+			t.Errorf("%s: normalised loss %g, want in (0, 1)", name, v)
+		}
+	}
+	if pc2 >= pc4 {
+		t.Errorf("pconv n_div 2 (%g) should reconstruct better than n_div 4 (%g): it convolves twice the channels", pc2, pc4)
+	}
+	fits := f.fits
+	// Cached: the same stage again, also from several goroutines, fits nothing new.
+	done := make(chan float64)
+	for range 4 {
+		go func() { v, _ := f.StageScore(Stage{Width: 16, MapH: 6, MapW: 6, Mixer: arch.PConv, NDiv: 4}); done <- v }()
+	}
+	for range 4 {
+		if v := <-done; v != pc4 {
+			t.Errorf("cached score %g, first %g", v, pc4)
+		}
+	}
+	if f.fits != fits {
+		t.Errorf("%d fits after cached calls, want %d", f.fits, fits)
+	}
+	// A fresh scorer gives the same numbers (seeded, one thread).
+	g := &Fitted{Seeds: 2, MaxIter: 3}
+	if v, _ := g.StageScore(Stage{Width: 16, MapH: 6, MapW: 6, Mixer: arch.PConv, NDiv: 4}); v != pc4 {
+		t.Errorf("fresh scorer %g, first %g", v, pc4)
+	}
+	if _, err := f.StageScore(Stage{Width: 16, MapH: 6, MapW: 6, Mixer: arch.PConv, NDiv: 32}); err == nil {
+		t.Error("n_div 32 on 16 channels: want an error")
+	}
+}
+
+type recordStages []Stage
+
+func (r *recordStages) Name() string { return "record" }
+func (r *recordStages) StageScore(st Stage) (float64, error) {
+	*r = append(*r, st)
+	return 0.5, nil
+}
+
+func TestReconStageMaps(t *testing.T) {
+	s, err := arch.Load("t0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec recordStages
+	mean, per, err := Recon(s, &rec)
+	if err != nil || mean != 0.5 || len(per) != 4 {
+		t.Fatalf("Recon: %g %v %v", mean, per, err)
+	}
+	for i, want := range [][3]int{{40, 56, 56}, {80, 28, 28}, {160, 14, 14}, {320, 7, 7}} {
+		if got := [3]int{rec[i].Width, rec[i].MapH, rec[i].MapW}; got != want {
+			t.Errorf("stage %d: %v, want %v", i, got, want)
+		}
+	}
+}

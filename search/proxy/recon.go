@@ -12,6 +12,7 @@ type Stage struct {
 	Index, Width, Depth int
 	Mixer               arch.Mixer
 	NDiv, Groups        int
+	MapH, MapW          int // feature-map size at this stage for the spec's input
 }
 
 // ReconScorer scores how well a stage's mixer (followed by the block's
@@ -66,8 +67,13 @@ func Recon(s *arch.Spec, sc ReconScorer) (float64, []float64, error) {
 	per := make([]float64, len(s.Stages))
 	var sum float64
 	var blocks int
+	h, w := s.Input.Height/max(1, s.PatchStride), s.Input.Width/max(1, s.PatchStride)
 	for i, st := range s.Stages {
-		v, err := sc.StageScore(Stage{Index: i, Width: s.StageDim(i), Depth: st.Depth, Mixer: st.Mixer, NDiv: st.NDiv, Groups: st.Groups})
+		if i > 0 {
+			h, w = h/max(1, s.PatchStride2), w/max(1, s.PatchStride2)
+		}
+		v, err := sc.StageScore(Stage{Index: i, Width: s.StageDim(i), Depth: st.Depth, Mixer: st.Mixer, NDiv: st.NDiv, Groups: st.Groups,
+			MapH: max(1, h), MapW: max(1, w)})
 		if err != nil {
 			return 0, nil, err
 		}
