@@ -228,7 +228,10 @@ func TestFitted(t *testing.T) {
 	// Cached: the same stage again, also from several goroutines, fits nothing new.
 	done := make(chan float64)
 	for range 4 {
-		go func() { v, _ := f.StageScore(Stage{Width: 16, MapH: 6, MapW: 6, Mixer: arch.PConv, NDiv: 4}); done <- v }()
+		go func() {
+			v, _ := f.StageScore(Stage{Width: 16, MapH: 6, MapW: 6, Mixer: arch.PConv, NDiv: 4})
+			done <- v
+		}()
 	}
 	for range 4 {
 		if v := <-done; v != pc4 {
