@@ -24,6 +24,7 @@
 //	constraints: {latency_ms: 9, params: 5M, macs: 400M, peak_memory: 8MiB}
 //	objectives: [{min: latency}, {max: naswot}]
 //	proxy: {batch: 16, resolution: 64, seed: 1}
+//	recon: {method: fit, seeds: 2, max_iter: 8}   # default {method: capacity}
 //
 // Every dimension becomes one gene per stage (or one gene when tied); a
 // per-stage choice list with a single value is a fixed override. Each
@@ -45,8 +46,10 @@
 // naswot is log|det K| with K[i][j] the number of MLP activation inputs
 // whose sign agrees between images i and j of a seeded batch (package
 // proxy). recon is the depth-weighted mean of a per-stage
-// reconstruction-loss score (proxy.ReconScorer; built in: proxy.Capacity,
-// 1 - sqrt(P_mixer/P_conv)). Maximised objectives are negated so that
+// reconstruction-loss score (proxy.ReconScorer): the space's recon.method
+// capacity (proxy.Capacity, 1 - sqrt(P_mixer/P_conv), the default) or fit
+// (proxy.Fitted, the measured normalised loss; the method and its
+// settings enter the space hash). Maximised objectives are negated so that
 // everything is minimised.
 //
 // Constraint violation = sum over constraints of max(0, value/limit - 1);
