@@ -282,3 +282,9 @@ func ExampleCount() {
 	fmt.Println(r.Totals.Params, r.Totals.MACs, r.Totals.FvcoreFLOPs)
 	// Output: 3905500 335422720 338041280
 }
+
+func ExampleQuantile() {
+	times := []float64{4.1, 4.2, 4.4, 5.0, 9.0} // sorted
+	fmt.Printf("median %.2f p10 %.2f p90 %.2f\n", analyze.Quantile(times, 0.5), analyze.Quantile(times, 0.1), analyze.Quantile(times, 0.9))
+	// Output: median 4.40 p10 4.14 p90 7.40
+}

@@ -128,9 +128,9 @@ func Bench(p *engine.Program, in []float32, costs *Report, o BenchOptions) (*Ben
 		MACs: costs.Totals.MACs, Machine: ThisMachine(p.Threads()), Date: time.Now().UTC().Format("2006-01-02")}
 	sorted := append([]float64(nil), times...)
 	sort.Float64s(sorted)
-	r.MedianMS = quantile(sorted, 0.5)
-	r.P10MS = quantile(sorted, 0.1)
-	r.P90MS = quantile(sorted, 0.9)
+	r.MedianMS = Quantile(sorted, 0.5)
+	r.P10MS = Quantile(sorted, 0.1)
+	r.P90MS = Quantile(sorted, 0.9)
 	r.MinMS = sorted[0]
 	for _, t := range times {
 		r.MeanMS += t / float64(len(times))
@@ -149,7 +149,7 @@ func Bench(p *engine.Program, in []float32, costs *Report, o BenchOptions) (*Ben
 				col[i] = float64(steps[i][si].Nanoseconds()) / 1e6
 			}
 			sort.Float64s(col)
-			st := StepTime{Name: s.Name, Layers: s.Layers, MedianMS: quantile(col, 0.5)}
+			st := StepTime{Name: s.Name, Layers: s.Layers, MedianMS: Quantile(col, 0.5)}
 			for _, ln := range s.Layers {
 				st.MACs += byName[ln].MACs
 				st.Bytes += byName[ln].Bytes()
@@ -167,8 +167,12 @@ func Bench(p *engine.Program, in []float32, costs *Report, o BenchOptions) (*Ben
 	return r, nil
 }
 
-// quantile interpolates linearly between order statistics of sorted data.
-func quantile(sorted []float64, q float64) float64 {
+// Quantile interpolates linearly between the order statistics of sorted
+// (ascending) data: position q*(n-1), as numpy's default. Empty data gives 0.
+func Quantile(sorted []float64, q float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
 	if len(sorted) == 1 {
 		return sorted[0]
 	}

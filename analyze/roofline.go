@@ -184,6 +184,6 @@ func TimeSteps(p *engine.Program, in []float32, o TimeOptions, count func(step s
 		times = append(times, float64(sum.Nanoseconds())/1e6)
 	}
 	sort.Float64s(times)
-	return Timing{Runs: len(times), MedianMS: quantile(times, 0.5), P10MS: quantile(times, 0.1),
-		P90MS: quantile(times, 0.9), MinMS: times[0]}, nil
+	return Timing{Runs: len(times), MedianMS: Quantile(times, 0.5), P10MS: Quantile(times, 0.1),
+		P90MS: Quantile(times, 0.9), MinMS: times[0]}, nil
 }

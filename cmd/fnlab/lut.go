@@ -312,8 +312,8 @@ the machine the table was built on.`,
 				}
 			}
 			sort.Float64s(abs)
-			doc.MedianAbsError = quantileSorted(abs, 0.5)
-			doc.P90AbsError = quantileSorted(abs, 0.9)
+			doc.MedianAbsError = analyze.Quantile(abs, 0.5)
+			doc.P90AbsError = analyze.Quantile(abs, 0.9)
 			doc.MaxAbsError = abs[len(abs)-1]
 			if format == "json" {
 				return writeJSON(cmd.OutOrStdout(), doc)
@@ -342,17 +342,6 @@ the machine the table was built on.`,
 	c.Flags().Uint64Var(&seed, "seed", 2, "seed of the held-out sample")
 	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	return c
-}
-
-func quantileSorted(s []float64, q float64) float64 {
-	if len(s) == 1 {
-		return s[0]
-	}
-	pos := q * float64(len(s)-1)
-	lo := int(math.Floor(pos))
-	hi := min(lo+1, len(s)-1)
-	f := pos - float64(lo)
-	return s[lo]*(1-f) + s[hi]*f
 }
 
 func contains(list []string, s string) bool {

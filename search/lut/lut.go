@@ -61,19 +61,7 @@ func stat(s []float64, name string) float64 {
 	case "min":
 		return s[0]
 	}
-	return quantile(s, 0.1)
-}
-
-// quantile interpolates between order statistics of sorted s.
-func quantile(s []float64, q float64) float64 {
-	if len(s) == 0 {
-		return 0
-	}
-	pos := q * float64(len(s)-1)
-	lo := int(pos)
-	hi := min(lo+1, len(s)-1)
-	f := pos - float64(lo)
-	return s[lo]*(1-f) + s[hi]*f
+	return analyze.Quantile(s, 0.1)
 }
 
 // Table is a latency lookup table for one machine and thread count.
@@ -318,7 +306,7 @@ func Build(models []Model, o Options) (*Table, error) {
 			e.StdMS = math.Sqrt(ss / float64(len(s)-1))
 		}
 		e.MedianMS = median(s)
-		e.P10MS = quantile(s, 0.1)
+		e.P10MS = analyze.Quantile(s, 0.1)
 		e.MinMS = s[0]
 		t.Entries = append(t.Entries, e)
 	}
