@@ -33,6 +33,7 @@ var PaperTable1 = map[string]struct {
 // cheap mixer followed by a PWConv.
 var DefaultOps = []string{"conv", "gconv", "dwconv", "pconv", "pconv_slicing", "pwconv", "gconv+pwconv", "dwconv+pwconv", "pconv+pwconv"}
 
+// Size is one feature map: C channels of H x W pixels.
 type Size struct{ C, H, W int }
 
 func (s Size) String() string { return fmt.Sprintf("%dx%dx%d", s.C, s.H, s.W) }
