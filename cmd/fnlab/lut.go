@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"sort"
 	"strings"
 
@@ -12,8 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fnlab/fnlab/analyze"
-	"github.com/fnlab/fnlab/arch"
-	"github.com/fnlab/fnlab/engine"
 	"github.com/fnlab/fnlab/report"
 	"github.com/fnlab/fnlab/search"
 	"github.com/fnlab/fnlab/search/lut"
@@ -39,83 +36,6 @@ board) and pass it to "fnlab search --lut FILE" anywhere.`,
 	}
 	c.AddCommand(newLUTBuildCmd(), newLUTCheckCmd())
 	return c
-}
-
-// lutModels compiles candidates into named models for measurement.
-func lutModels(sp *search.Space, gs []search.Genome) ([]lut.Model, error) {
-	var out []lut.Model
-	for _, g := range gs {
-		s, err := sp.Spec(g)
-		if err != nil {
-			continue // an invalid candidate has nothing to measure
-		}
-		gr, err := arch.Compile(s)
-		if err != nil {
-			continue
-		}
-		out = append(out, lut.Model{Name: sp.Key(g), Graph: gr})
-	}
-	return out, nil
-}
-
-// buildSet is the cover set of sp plus extra random candidates, plus any
-// sampled candidate whose steps the set would miss.
-func buildSet(sp *search.Space, extra int, seed uint64) []search.Genome {
-	set := sp.Cover()
-	seen := map[string]bool{}
-	for _, g := range set {
-		seen[sp.Key(g)] = true
-	}
-	rng := rand.New(rand.NewPCG(seed, 0x6c7574))
-	for tries := 0; extra > 0 && tries < 100*extra; tries++ {
-		g := sp.Random(rng, nil)
-		if k := sp.Key(g); !seen[k] {
-			seen[k] = true
-			set = append(set, g)
-			extra--
-		}
-	}
-	// Sample the space for keys the set misses (cheap: no weights).
-	keys := map[string]bool{}
-	addKeys := func(g search.Genome) bool {
-		s, err := sp.Spec(g)
-		if err != nil {
-			return false
-		}
-		gr, err := arch.Compile(s)
-		if err != nil {
-			return false
-		}
-		steps, err := engine.PlanSteps(gr)
-		if err != nil {
-			return false
-		}
-		added := false
-		for _, st := range steps {
-			if !keys[st.Key] {
-				keys[st.Key] = true
-				added = true
-			}
-		}
-		return added
-	}
-	for _, g := range set {
-		addKeys(g)
-	}
-	n := min(int64(2000), sp.Size())
-	for i := int64(0); i < n; i++ {
-		var g search.Genome
-		if sp.Size() <= 2000 {
-			g = sp.Decode(i, nil)
-		} else {
-			g = sp.Random(rng, nil)
-		}
-		if k := sp.Key(g); !seen[k] && addKeys(g) {
-			seen[k] = true
-			set = append(set, g)
-		}
-	}
-	return set
 }
 
 func newLUTBuildCmd() *cobra.Command {
@@ -152,7 +72,7 @@ embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
 			if out == "" {
 				out = fmt.Sprintf("%s.lut.json", sp.Name)
 			}
-			models, _ := lutModels(sp, buildSet(sp, extra, seed))
+			models := sp.Models(sp.LUTSet(extra, seed))
 			if len(models) == 0 {
 				return fmt.Errorf("space %s: no valid candidate to measure", sp.File)
 			}
@@ -265,23 +185,7 @@ the machine the table was built on.`,
 			if err != nil {
 				return err
 			}
-			built := map[string]bool{}
-			for _, k := range t.BuiltFrom {
-				built[k] = true
-			}
-			rng := rand.New(rand.NewPCG(seed, 0x636865636b))
-			var models []lut.Model
-			seen := map[string]bool{}
-			for tries := 0; len(models) < samples && tries < 200*samples; tries++ {
-				g := sp.Random(rng, nil)
-				k := sp.Key(g)
-				if built[k] || seen[k] {
-					continue
-				}
-				seen[k] = true
-				ms, _ := lutModels(sp, []search.Genome{g})
-				models = append(models, ms...)
-			}
+			models := sp.Models(sp.HeldOut(t.BuiltFrom, samples, seed))
 			if len(models) == 0 {
 				return fmt.Errorf("space %s: every candidate was used to build %s; nothing is held out", sp.File, lutFile)
 			}
