@@ -52,7 +52,9 @@ analysis' questions with this machine's numbers), results.json and the charts
 (atomically) after every measurement: an interrupted run keeps what it measured
 and --resume continues it, skipping what is done.
 
---quick: fewer timed runs, one seed less and smaller fits (under a minute).`,
+--quick: fewer timed runs, one seed less and smaller fits (T0 in under a
+minute; the fits grow with the cube of the widest stage's channels, so
+T2, 768 channels at 7x7, takes about 5 minutes on 2 cores).`,
 		Example: `  fnlab ablate
   fnlab ablate --quick --out /tmp/ablate
   fnlab ablate t1 --mixers pconv,dwconv --n-div 2,4,8,16 --threads 1
@@ -218,7 +220,7 @@ and --resume continues it, skipping what is done.
 	c.Flags().IntVar(&runs, "runs", 0, "timed runs per variant (default 60, --quick 15)")
 	c.Flags().IntVar(&seeds, "seeds", 0, "fit seeds (default 3, --quick 2)")
 	c.Flags().IntVar(&maxIter, "max-iter", 0, "fit iterations at most (default 20, --quick 8)")
-	c.Flags().BoolVar(&quick, "quick", false, "a fast, rougher run (under a minute)")
+	c.Flags().BoolVar(&quick, "quick", false, "a fast, rougher run (T0 in under a minute)")
 	c.Flags().BoolVar(&resume, "resume", false, "continue the run in --out, skipping what results.json already holds")
 	c.Flags().StringVar(&out, "out", "", "output directory (default ablate_<SPEC>)")
 	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
