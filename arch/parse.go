@@ -11,9 +11,10 @@ import (
 	"strconv"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/fnlab/fnlab/internal/yamlx"
 	"github.com/fnlab/fnlab/specs"
-	"gopkg.in/yaml.v3"
 )
 
 // Limits that keep a spec from asking for absurd sizes before anything is

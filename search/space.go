@@ -13,11 +13,11 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/fnlab/fnlab/internal/yamlx"
-	"github.com/fnlab/fnlab/search/proxy"
 	"gopkg.in/yaml.v3"
 
 	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/internal/yamlx"
+	"github.com/fnlab/fnlab/search/proxy"
 	"github.com/fnlab/fnlab/specs"
 )
 
