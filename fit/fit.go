@@ -202,9 +202,10 @@ func (pr *Problem) moments(d *Data, imgs []int) *moments {
 			}
 			m.mu[f] += s
 		}
-		pr.p.mm(n9, a, k, kernels.PackBT(a, n9, k), m.s, n9, true)
+		pr.p.syrk(n9, a, k, m.s)
 		m.pixels += k
 	}
+	mirrorLower(n9, m.s)
 	inv := 1 / float64(m.pixels)
 	for i := range m.s {
 		m.s[i] = float32(float64(m.s[i]) * inv)

@@ -36,6 +36,45 @@ func (p par) mm(m int, a []float32, lda int, b *kernels.PackedB, c []float32, ld
 	})
 }
 
+// syrkBlock is the row and column block of syrk: a multiple of the GEMM's
+// 32-column panels.
+const syrkBlock = 192
+
+// syrk accumulates C += A A^T for A (n x k, row-major, stride k) and C
+// (n x n), computing only the blocks on and below the diagonal (about
+// half the work); the caller mirrors the lower triangle when it is done
+// accumulating.
+func (p par) syrk(n int, a []float32, k int, c []float32) {
+	nb := (n + syrkBlock - 1) / syrkBlock
+	packs := make([]*kernels.PackedB, nb)
+	for j := range packs {
+		j0, j1 := j*syrkBlock, min(n, (j+1)*syrkBlock)
+		packs[j] = kernels.PackBT(a[j0*k:j1*k], j1-j0, k)
+	}
+	blocks := make([][2]int, 0, nb*(nb+1)/2)
+	for i := 0; i < nb; i++ {
+		for j := 0; j <= i; j++ {
+			blocks = append(blocks, [2]int{i, j})
+		}
+	}
+	p.pool.Run(len(blocks), func(t, _ int) {
+		i, j := blocks[t][0], blocks[t][1]
+		i0, i1, j0 := i*syrkBlock, min(n, (i+1)*syrkBlock), j*syrkBlock
+		off := i0*n + j0
+		kernels.Gemm(i1-i0, a[i0*k:], k, packs[j], c[off:], n, &kernels.Epilogue{Residual: c[off:], LdR: n})
+	})
+}
+
+// mirrorLower copies the strict lower triangle of the n x n matrix c into
+// its upper triangle.
+func mirrorLower(n int, c []float32) {
+	for i := 0; i < n; i++ {
+		for j := 0; j < i; j++ {
+			c[j*n+i] = c[i*n+j]
+		}
+	}
+}
+
 // chol64 factors the symmetric positive definite n x n matrix a (row-major,
 // lower triangle used) in place into L with a = L L^T, and mirrors L^T
 // into the upper triangle so both substitutions read rows.
