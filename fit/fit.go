@@ -401,16 +401,22 @@ func (pr *Problem) newALS(s Student, seed uint64) *als {
 			b.w[i] = rng.NormFloat64() / math.Sqrt(float64(b.len))
 		}
 		b.sbb = make([]float64, b.len*b.len)
-		for i := 0; i < b.len; i++ {
-			for j := 0; j < b.len; j++ {
-				b.sbb[i*b.len+j] = float64(pr.train.s[(b.f0+i)*n9+b.f0+j])
+		fill := func(ridge float64) {
+			for i := 0; i < b.len; i++ {
+				for j := 0; j < b.len; j++ {
+					b.sbb[i*b.len+j] = float64(pr.train.s[(b.f0+i)*n9+b.f0+j])
+				}
 			}
+			addRidge(b.len, b.sbb, ridge)
 		}
-		addRidge(b.len, b.sbb, pr.opt.Ridge)
-		if err := chol64(b.len, b.sbb); err != nil {
-			// Constant features (e.g. an all-zero channel): lean on the ridge harder.
+		fill(pr.opt.Ridge)
+		if err := pr.p.chol64(b.len, b.sbb); err != nil {
+			// Constant features (e.g. an all-zero channel): lean on the ridge
+			// harder, starting again from S (the failed factorisation
+			// overwrote part of it).
+			fill(pr.opt.Ridge)
 			addRidge(b.len, b.sbb, 1e-3)
-			_ = chol64(b.len, b.sbb)
+			_ = pr.p.chol64(b.len, b.sbb)
 		}
 		key := [2]int{b.f0, b.len}
 		if b.rows >= 8 {
@@ -575,7 +581,7 @@ func (a *als) solveW2() (float64, error) {
 			w2[o*c+r] = a.mst[r*c+o]
 		}
 	}
-	if err := spdSolveRows(c, a.msm, pr.opt.Ridge, c, w2); err != nil {
+	if err := pr.p.spdSolveRows(c, a.msm, pr.opt.Ridge, c, w2); err != nil {
 		return 0, err
 	}
 	a.w2 = w2
@@ -610,34 +616,36 @@ func (a *als) stepW1() error {
 	}
 	gm := pr.mm64(c, c, c, w2t, a.w2) // W2^T W2
 	var slope float64
-	acc := make([]float64, n9)
 	for _, b := range a.blocks {
 		b.grad = make([]float64, b.rows*b.len)
-		for r := 0; r < b.rows; r++ {
-			g := acc[:b.len]
-			for k := range g {
-				g[k] = 0
-			}
-			gr := gm[(b.r0+r)*c : (b.r0+r+1)*c]
-			for q, v := range gr {
-				if v == 0 {
-					continue
+		// Rows are independent: spread them over the pool (each row's sums
+		// run in the same order whatever the thread count).
+		tasks := min(b.rows, 4*pr.p.pool.Threads())
+		pr.p.pool.Run(tasks, func(t, _ int) {
+			g := make([]float64, b.len)
+			for r := b.rows * t / tasks; r < b.rows*(t+1)/tasks; r++ {
+				clear(g)
+				gr := gm[(b.r0+r)*c : (b.r0+r+1)*c]
+				for q, v := range gr {
+					if v == 0 {
+						continue
+					}
+					src := a.ms[q*n9+b.f0 : q*n9+b.f0+b.len]
+					for k, m := range src {
+						g[k] += v * float64(m)
+					}
 				}
-				src := a.ms[q*n9+b.f0 : q*n9+b.f0+b.len]
-				for k, m := range src {
-					g[k] += v * float64(m)
+				for k := 0; k < b.len; k++ {
+					st := pr.st[(b.f0+k)*c : (b.f0+k+1)*c]
+					wr := w2t[(b.r0+r)*c : (b.r0+r+1)*c]
+					var s float64
+					for o, v := range st {
+						s += wr[o] * float64(v)
+					}
+					b.grad[r*b.len+k] = (g[k] - s) * 2 / float64(c)
 				}
 			}
-			for k := 0; k < b.len; k++ {
-				st := pr.st[(b.f0+k)*c : (b.f0+k+1)*c]
-				wr := w2t[(b.r0+r)*c : (b.r0+r+1)*c]
-				var s float64
-				for o, v := range st {
-					s += wr[o] * float64(v)
-				}
-				b.grad[r*b.len+k] = (g[k] - s) * 2 / float64(c)
-			}
-		}
+		})
 		// A_b^T A_b (rows x rows).
 		ata := make([]float64, b.rows*b.rows)
 		for o := 0; o < c; o++ {
@@ -655,7 +663,7 @@ func (a *als) stepW1() error {
 				gt[k*b.rows+r] = b.grad[r*b.len+k]
 			}
 		}
-		if err := spdSolveRows(b.rows, ata, pr.opt.Ridge, b.len, gt); err != nil {
+		if err := pr.p.spdSolveRows(b.rows, ata, pr.opt.Ridge, b.len, gt); err != nil {
 			return err
 		}
 		b.dir = make([]float64, b.rows*b.len)
@@ -664,7 +672,10 @@ func (a *als) stepW1() error {
 			for k := range d {
 				d[k] = gt[k*b.rows+r]
 			}
-			cholSolve64(b.len, b.sbb, d)
+		}
+		pr.p.cholSolveRows(b.len, b.sbb, b.rows, b.dir) // the rows are independent
+		for r := 0; r < b.rows; r++ {
+			d := b.dir[r*b.len : (r+1)*b.len]
 			for k := range d {
 				d[k] *= -float64(c) / 2
 			}

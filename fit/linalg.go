@@ -78,8 +78,8 @@ func mirrorLower(n int, c []float32) {
 // chol64 factors the symmetric positive definite n x n matrix a (row-major,
 // lower triangle used) in place into L with a = L L^T, and mirrors L^T
 // into the upper triangle so both substitutions read rows.
-func chol64(n int, a []float64) error {
-	if err := chol64Lower(n, a); err != nil {
+func (p par) chol64(n int, a []float64) error {
+	if err := p.chol64Lower(n, a); err != nil {
 		return err
 	}
 	for i := 0; i < n; i++ {
@@ -90,7 +90,14 @@ func chol64(n int, a []float64) error {
 	return nil
 }
 
-func chol64Lower(n int, a []float64) error {
+// chol64Lower is the column-by-column (left-looking) Cholesky. The
+// entries below each pivot are independent, so long columns are spread
+// over the pool; every entry is computed exactly as on one thread.
+func (p par) chol64Lower(n int, a []float64) error {
+	threads := 1
+	if p.pool != nil {
+		threads = p.pool.Threads()
+	}
 	for j := 0; j < n; j++ {
 		rj := a[j*n : j*n+j]
 		d := a[j*n+j] - dot64(rj, rj)
@@ -99,9 +106,18 @@ func chol64Lower(n int, a []float64) error {
 		}
 		d = math.Sqrt(d)
 		a[j*n+j] = d
-		for i := j + 1; i < n; i++ {
-			a[i*n+j] = (a[i*n+j] - dot64(a[i*n:i*n+j], rj)) / d
+		below := func(i0, i1 int) {
+			for i := i0; i < i1; i++ {
+				a[i*n+j] = (a[i*n+j] - dot64(a[i*n:i*n+j], rj)) / d
+			}
 		}
+		rest := n - j - 1
+		if threads == 1 || rest*j < 1<<16 {
+			below(j+1, n)
+			continue
+		}
+		tasks := 2 * threads
+		p.pool.Run(tasks, func(t, _ int) { below(j+1+rest*t/tasks, j+1+rest*(t+1)/tasks) })
 	}
 	return nil
 }
@@ -135,7 +151,7 @@ func cholSolve64(n int, l []float64, b []float64) {
 // spdSolveRows solves X A = B for X (r x n) with A symmetric positive
 // definite (n x n, not modified) plus ridge*mean(diag(A))*I: each row of B
 // is one right-hand side (A symmetric, so x A = b is A x^T = b^T).
-func spdSolveRows(n int, a []float64, ridge float64, r int, b []float64) error {
+func (p par) spdSolveRows(n int, a []float64, ridge float64, r int, b []float64) error {
 	l := append([]float64(nil), a...)
 	tr := 0.0
 	for i := 0; i < n; i++ {
@@ -148,13 +164,29 @@ func spdSolveRows(n int, a []float64, ridge float64, r int, b []float64) error {
 	for i := 0; i < n; i++ {
 		l[i*n+i] += lam
 	}
-	if err := chol64(n, l); err != nil {
+	if err := p.chol64(n, l); err != nil {
 		return err
 	}
-	for i := 0; i < r; i++ {
-		cholSolve64(n, l, b[i*n:(i+1)*n])
-	}
+	p.cholSolveRows(n, l, r, b)
 	return nil
+}
+
+// cholSolveRows solves L L^T x = b in place for each of the r rows of b
+// (n floats each), rows spread over the pool: each row is solved exactly
+// as cholSolve64 would, so results do not depend on the thread count.
+func (p par) cholSolveRows(n int, l []float64, r int, b []float64) {
+	if p.pool == nil || r < 2 {
+		for i := 0; i < r; i++ {
+			cholSolve64(n, l, b[i*n:(i+1)*n])
+		}
+		return
+	}
+	tasks := min(r, 4*p.pool.Threads())
+	p.pool.Run(tasks, func(t, _ int) {
+		for i := r * t / tasks; i < r*(t+1)/tasks; i++ {
+			cholSolve64(n, l, b[i*n:(i+1)*n])
+		}
+	})
 }
 
 // chol32 factors the symmetric positive definite n x n float32 matrix a
@@ -173,7 +205,7 @@ func (p par) chol32(n int, a []float32) error {
 				blk[i*kb+j] = float64(a[(k0+i)*n+k0+j])
 			}
 		}
-		if err := chol64Lower(kb, blk[:kb*kb]); err != nil {
+		if err := (par{}).chol64Lower(kb, blk[:kb*kb]); err != nil {
 			return fmt.Errorf("fit: Cholesky: %v (block at %d)", err, k0)
 		}
 		for i := 0; i < kb; i++ {
