@@ -54,7 +54,7 @@ and --resume continues it, skipping what is done.
 
 --quick: fewer timed runs, one seed less and smaller fits (T0 in under a
 minute; the fits grow with the cube of the widest stage's channels, so
-T2, 768 channels at 7x7, takes about 5 minutes on 2 cores).`,
+T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 		Example: `  fnlab ablate
   fnlab ablate --quick --out /tmp/ablate
   fnlab ablate t1 --mixers pconv,dwconv --n-div 2,4,8,16 --threads 1
