@@ -3,14 +3,16 @@ package charts
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"math"
-	"os"
 	"path/filepath"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/fnlab/fnlab/internal/atomicfile"
 )
 
 // Palette is the series colours, in order (colour-blind safe, Okabe-Ito).
@@ -358,20 +360,7 @@ func Save(p *plot.Plot, dir, name string) ([]string, error) {
 		if err != nil {
 			return paths, fmt.Errorf("charts: %s: %v", path, err)
 		}
-		tmp := path + ".tmp"
-		f, err := os.Create(tmp)
-		if err != nil {
-			return paths, err
-		}
-		_, err = wt.WriteTo(f)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Rename(tmp, path)
-		}
-		if err != nil {
-			os.Remove(tmp)
+		if err := atomicfile.Write(path, func(w io.Writer) error { _, err := wt.WriteTo(w); return err }); err != nil {
 			return paths, fmt.Errorf("charts: writing %s: %v", path, err)
 		}
 		paths = append(paths, path)

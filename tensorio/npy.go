@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
+
+	"github.com/fnlab/fnlab/internal/atomicfile"
 )
 
 const (
@@ -528,20 +529,20 @@ func WriteNPYFile(path string, t *Tensor) error {
 	if err := t.check(); err != nil {
 		return fileErr(path, "cannot write tensor: %v", err)
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return osErr(path, "cannot create", err)
-	}
-	if err := WriteNPY(f, t); err != nil {
-		f.Close()
+	var werr error // an encoding error, as opposed to a file error
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		werr = WriteNPY(w, t)
+		return werr
+	})
+	if werr != nil {
 		var e *Error
-		if errors.As(err, &e) {
+		if errors.As(werr, &e) {
 			return &Error{Path: path, Msg: strings.TrimPrefix(e.Msg, "npy: "), Err: e.Err}
 		}
-		return withPath(path, err)
+		return withPath(path, werr)
 	}
-	if err := f.Close(); err != nil {
-		return osErr(path, "close", err)
+	if err != nil {
+		return osErr(path, "cannot write", err)
 	}
 	return nil
 }

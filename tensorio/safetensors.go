@@ -1,7 +1,6 @@
 package tensorio
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
@@ -9,11 +8,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/fnlab/fnlab/internal/atomicfile"
 )
 
 // maxSafetensorsHeader is the largest JSON header accepted, the same limit
@@ -309,42 +308,24 @@ func WriteSafetensors(path string, s *State) error {
 		hdr.WriteByte(' ')
 	}
 
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return osErr(path, "cannot create", err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return osErr(path, "cannot create", err)
-	}
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return osErr(path, "write", err)
-	}
-	w := bufio.NewWriterSize(tmp, 1<<16)
-	var lb [8]byte
-	binary.LittleEndian.PutUint64(lb[:], uint64(hdr.Len()))
-	w.Write(lb[:])
-	w.Write(hdr.Bytes())
-	var b [4]byte
-	for _, n := range names {
-		for _, v := range s.Tensors[n].Data {
-			binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
-			w.Write(b[:])
+	err = atomicfile.Write(path, func(w io.Writer) error {
+		var lb [8]byte
+		binary.LittleEndian.PutUint64(lb[:], uint64(hdr.Len()))
+		w.Write(lb[:])
+		w.Write(hdr.Bytes())
+		var b [4]byte
+		for _, n := range names {
+			for _, v := range s.Tensors[n].Data {
+				binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
+				if _, err := w.Write(b[:]); err != nil {
+					return err
+				}
+			}
 		}
-	}
-	if err := w.Flush(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return osErr(path, "write", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return osErr(path, "cannot rename into place", err)
+		return nil
+	})
+	if err != nil {
+		return osErr(path, "cannot write", err)
 	}
 	return nil
 }

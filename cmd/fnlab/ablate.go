@@ -20,6 +20,7 @@ import (
 	"github.com/fnlab/fnlab/ablate"
 	"github.com/fnlab/fnlab/analyze"
 	"github.com/fnlab/fnlab/charts"
+	"github.com/fnlab/fnlab/internal/atomicfile"
 	"github.com/fnlab/fnlab/report"
 )
 
@@ -409,5 +410,8 @@ func writeReport(d *ablate.Doc, dir string, charts []string) error {
 	if math.IsNaN(d.Seconds) {
 		return fmt.Errorf("ablate: bad timing")
 	}
-	return os.WriteFile(filepath.Join(dir, "report.md"), []byte(b.String()), 0o644)
+	return atomicfile.Write(filepath.Join(dir, "report.md"), func(w io.Writer) error {
+		_, err := io.WriteString(w, b.String())
+		return err
+	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/fnlab/fnlab/analyze"
 	"github.com/fnlab/fnlab/charts"
+	"github.com/fnlab/fnlab/internal/atomicfile"
 	"github.com/fnlab/fnlab/optable"
 	"github.com/fnlab/fnlab/report"
 	"gonum.org/v1/plot"
@@ -344,23 +345,10 @@ func cmpF(a, b float64) int {
 	return 0
 }
 
-// writeJSONFile writes v as indented JSON to path atomically (temp file,
-// then rename), so a reader never sees half a file.
+// writeJSONFile writes v as indented JSON to path atomically, so a reader
+// never sees half a file.
 func writeJSONFile(path string, v any) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	err = writeJSON(f, v)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Write(path, func(w io.Writer) error { return writeJSON(w, v) }); err != nil {
 		return fmt.Errorf("writing %s: %v", path, err)
 	}
 	return nil

@@ -3,15 +3,16 @@ package lut
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"time"
 
 	"github.com/fnlab/fnlab/analyze"
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/engine"
+	"github.com/fnlab/fnlab/internal/atomicfile"
 )
 
 // Format and Version identify a latency table file.
@@ -199,23 +200,11 @@ func (t *Table) Save(path string) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".lut-*.json")
+	err = atomicfile.Write(path, func(w io.Writer) error {
+		_, err := w.Write(append(data, '\n'))
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("--out %s: %v", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--out %s: %v", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--out %s: %v", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("--out %s: %v", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("--out %s: %v", path, err)
 	}
 	return nil
