@@ -149,10 +149,7 @@ func Measure(v *Variant, g *arch.Graph, threads, runs int) error {
 		return fmt.Errorf("variant %s: %v", v.Name, err)
 	}
 	defer p.Close()
-	in := make([]float32, g.Shape(g.Input).Numel())
-	for i := range in {
-		in[i] = float32((i*7919)%255)/127.5 - 1
-	}
+	in := analyze.BenchInput(g)
 	r, err := analyze.Bench(p, in, costs, analyze.BenchOptions{Warmup: 5, Runs: runs, PerLayer: true})
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/engine"
 	"github.com/fnlab/fnlab/kernels"
 )
@@ -85,6 +86,17 @@ type BenchResult struct {
 	Machine    Machine    `json:"machine"`
 	Layers     []StepTime `json:"layers,omitempty"`
 	Date       string     `json:"date"`
+}
+
+// BenchInput is the input every latency measurement uses: g's input shape
+// filled with a fixed pattern in [-1, 1] (the values do not change the
+// time; a fixed pattern keeps runs comparable and needs no seed).
+func BenchInput(g *arch.Graph) []float32 {
+	in := make([]float32, g.Shape(g.Input).Numel())
+	for i := range in {
+		in[i] = float32((i*7919)%255)/127.5 - 1
+	}
+	return in
 }
 
 // Bench times p on input in: Warmup untimed passes, then Runs timed ones.

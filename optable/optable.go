@@ -132,10 +132,7 @@ func Measure(id string, sz Size, layers, threads, runs int, budget time.Duration
 		return row, err
 	}
 	defer p.Close()
-	in := make([]float32, g.Shape(g.Input).Numel())
-	for i := range in {
-		in[i] = float32((i*7919)%255)/127.5 - 1
-	}
+	in := analyze.BenchInput(g)
 	tm, err := analyze.TimeSteps(p, in, analyze.TimeOptions{Warmup: 3, MinRuns: min(10, runs), MaxRuns: runs, Budget: budget},
 		func(s string) bool { return !engine.LayoutStep(s) })
 	if err != nil {

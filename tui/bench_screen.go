@@ -40,10 +40,7 @@ func NativeBench(c BenchConfig) BenchFunc {
 			return nil, err
 		}
 		defer p.Close()
-		in := make([]float32, g.Shape(g.Input).Numel())
-		for i := range in {
-			in[i] = float32((i*7919)%255)/127.5 - 1
-		}
+		in := analyze.BenchInput(g)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

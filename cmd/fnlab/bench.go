@@ -50,10 +50,7 @@ The defaults follow the paper: batch 1, 10 warm-up and 200 timed runs.`,
 				return err
 			}
 			defer p.Close()
-			in := make([]float32, g.Shape(g.Input).Numel())
-			for i := range in {
-				in[i] = float32((i*7919)%255)/127.5 - 1
-			}
+			in := analyze.BenchInput(g)
 			opt := analyze.BenchOptions{Warmup: warmup, Runs: runs, PerLayer: perLayer}
 			if isTerminal(cmd.ErrOrStderr()) {
 				bar := progressbar.NewOptions(runs, progressbar.OptionSetWriter(cmd.ErrOrStderr()),

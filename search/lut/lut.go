@@ -254,7 +254,7 @@ func Build(models []Model, o Options) (*Table, error) {
 			return nil, fmt.Errorf("%s: %v", m.Name, err)
 		}
 		t.Threads = p.Threads()
-		in := input(m.Graph)
+		in := analyze.BenchInput(m.Graph)
 		for i := 0; i < o.Warmup; i++ {
 			_ = p.Forward(in)
 		}
@@ -348,7 +348,7 @@ func Measure(g *arch.Graph, o Options) (float64, error) {
 		return 0, err
 	}
 	defer p.Close()
-	in := input(g)
+	in := analyze.BenchInput(g)
 	for i := 0; i < o.Warmup; i++ {
 		_ = p.Forward(in)
 	}
@@ -364,15 +364,6 @@ func Measure(g *arch.Graph, o Options) (float64, error) {
 		o.Statistic = "p10"
 	}
 	return stat(whole, o.Statistic), nil
-}
-
-// input is the deterministic input bench uses.
-func input(g *arch.Graph) []float32 {
-	in := make([]float32, g.Shape(g.Input).Numel())
-	for i := range in {
-		in[i] = float32((i*7919)%255)/127.5 - 1
-	}
-	return in
 }
 
 func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
