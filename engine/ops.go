@@ -50,31 +50,15 @@ func LayoutStep(name string) bool { return name == "to_nhwc" || name == "to_nchw
 // BuildOps compiles an operator-stack graph made by arch.CompileOps with
 // weights w (checked strictly) into a Program. Forward takes and returns
 // NCHW tensors like Build's programs.
-func BuildOps(g *arch.Graph, w Weights, opt Options) (prog *Program, err error) {
-	if err := w.Check(g); err != nil {
-		return nil, err
-	}
+func BuildOps(g *arch.Graph, w Weights, opt Options) (*Program, error) {
 	in := g.Shape(g.Input)
 	if len(in) != 4 {
 		return nil, fmt.Errorf("engine: %s: operator stacks take NCHW input, got %v", g.Spec.Name, []int(in))
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			if prog != nil {
-				prog.Close()
-			}
-			prog, err = nil, fmt.Errorf("engine: %v", r)
-		}
-	}()
-	pool := kernels.NewPool(opt.Threads)
-	p := &Program{Graph: g, pool: pool, inLen: int(in.Numel())}
-	prog = p
-	ob := &opsBuilder{p: p, g: g, w: w, threads: pool.Threads(), n: in[0], c: in[1], h: in[2], wd: in[3]}
-	if err := ob.emit(); err != nil {
-		pool.Close()
-		return nil, err
-	}
-	return p, nil
+	return compile(g, w, opt, func(p *Program) error {
+		ob := &opsBuilder{p: p, g: g, w: w, threads: p.pool.Threads(), n: in[0], c: in[1], h: in[2], wd: in[3]}
+		return ob.emit()
+	})
 }
 
 type opsBuilder struct {

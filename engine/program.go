@@ -110,33 +110,38 @@ type builder struct {
 const mlpTile = 96
 
 // Build compiles g with weights w (checked strictly) into a Program.
-func Build(g *arch.Graph, w Weights, opt Options) (prog *Program, err error) {
+func Build(g *arch.Graph, w Weights, opt Options) (*Program, error) {
+	return compile(g, w, opt, func(p *Program) error {
+		b := &builder{g: g, w: w, p: p, threads: p.pool.Threads(), pending: map[int]*arch.Layer{}}
+		if err := b.plan(); err != nil {
+			return err
+		}
+		return b.attachKeys()
+	})
+}
+
+// compile is what Build and BuildOps share: check the weights, start the
+// worker pool, let emit fill the program's steps, and on any failure
+// (an error, or an internal invariant's panic surfacing at this edge)
+// stop the pool and return the error.
+func compile(g *arch.Graph, w Weights, opt Options, emit func(p *Program) error) (prog *Program, err error) {
 	if err := w.Check(g); err != nil {
 		return nil, err
 	}
+	p := &Program{Graph: g, pool: kernels.NewPool(opt.Threads), inLen: int(g.Shape(g.Input).Numel())}
 	defer func() {
-		// Internal invariant failures surface as errors at this edge.
 		if r := recover(); r != nil {
-			if prog != nil {
-				prog.Close()
-			}
-			prog, err = nil, fmt.Errorf("engine: %v", r)
+			err = fmt.Errorf("engine: %v", r)
+		}
+		if err != nil {
+			p.Close()
+			prog = nil
 		}
 	}()
-	pool := kernels.NewPool(opt.Threads)
-	b := &builder{g: g, w: w, threads: pool.Threads(), pending: map[int]*arch.Layer{}}
-	in := g.Shape(g.Input)
-	b.p = &Program{Graph: g, pool: pool, inLen: int(in.Numel())}
-	prog = b.p
-	if err := b.plan(); err != nil {
-		pool.Close()
+	if err := emit(p); err != nil {
 		return nil, err
 	}
-	if err := b.attachKeys(); err != nil {
-		pool.Close()
-		return nil, err
-	}
-	return b.p, nil
+	return p, nil
 }
 
 // plan sizes the buffers, then emits the steps.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 
@@ -44,7 +45,7 @@ func (w Weights) Check(g *arch.Graph) error {
 			missing = append(missing, p.Name)
 			continue
 		}
-		if !sameShape(t.Shape, p.Shape) {
+		if !slices.Equal(t.Shape, []int(p.Shape)) {
 			misshaped = append(misshaped, fmt.Sprintf("%s: file %v, model %v", p.Name, t.Shape, []int(p.Shape)))
 		}
 	}
@@ -74,18 +75,6 @@ func (w Weights) Check(g *arch.Graph) error {
 	add("unexpected", unexpected)
 	add("mis-shaped", misshaped)
 	return fmt.Errorf("weights do not fit model %s: %s", g.Spec.Name, strings.Join(parts, ", "))
-}
-
-func sameShape(a []int, b arch.Shape) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // RandomWeights initialises every tensor of g from seed, at realistic
