@@ -274,17 +274,25 @@ func (b *builder) produced(v int) {
 	}
 }
 
-// foldBN returns conv weight w scaled per output channel and the bias of
-// the BatchNorm named bn: s = gamma/sqrt(var+eps), w' = w*s, b' = beta - mean*s.
+// foldBN returns conv weight w folded with the BatchNorm named bn (FoldBN).
 func (b *builder) foldBN(w []float32, cout int, bn string) ([]float32, []float32) {
-	const eps = 1e-5
-	gamma, beta := b.w[bn+".weight"].Data, b.w[bn+".bias"].Data
-	mean, vr := b.w[bn+".running_mean"].Data, b.w[bn+".running_var"].Data
+	return FoldBN(w, cout, b.w[bn+".weight"].Data, b.w[bn+".bias"].Data, b.w[bn+".running_mean"].Data, b.w[bn+".running_var"].Data)
+}
+
+// BNEps is the BatchNorm epsilon of the reference (PyTorch's default).
+const BNEps = 1e-5
+
+// FoldBN returns conv weight w (cout rows) scaled per output channel by the
+// inference-form BatchNorm (gamma, beta, mean, var) that follows it, and the
+// bias that replaces it: s = gamma/sqrt(var+eps), w' = w*s,
+// b' = beta - mean*s, in float64. The engine and the ONNX export both fold
+// with it, so an exported model computes what the engine computes.
+func FoldBN(w []float32, cout int, gamma, beta, mean, vr []float32) ([]float32, []float32) {
 	per := len(w) / cout
 	fw := make([]float32, len(w))
 	bias := make([]float32, cout)
 	for o := 0; o < cout; o++ {
-		s := float64(gamma[o]) / math.Sqrt(float64(vr[o])+eps)
+		s := float64(gamma[o]) / math.Sqrt(float64(vr[o])+BNEps)
 		for k := 0; k < per; k++ {
 			fw[o*per+k] = float32(float64(w[o*per+k]) * s)
 		}

@@ -1,43 +1,6 @@
 package search
 
-import (
-	"fmt"
-	"strconv"
-	"strings"
+import "github.com/fnlab/fnlab/arch"
 
-	"github.com/fnlab/fnlab/arch"
-)
-
-// SpecYAML renders s as a complete, self-contained spec file (no extends)
-// that arch.Load reads back to the same model. header lines become
-// comments at the top.
-func SpecYAML(s *arch.Spec, header ...string) []byte {
-	var b strings.Builder
-	for _, h := range header {
-		fmt.Fprintf(&b, "# %s\n", h)
-	}
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-	ints := func(v []int) string {
-		parts := make([]string, len(v))
-		for i, x := range v {
-			parts[i] = strconv.Itoa(x)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	}
-	fmt.Fprintf(&b, "name: %s\n", strconv.Quote(s.Name))
-	fmt.Fprintf(&b, "embed_dim: %d\n", s.EmbedDim)
-	fmt.Fprintf(&b, "depths: %s\n", ints(s.Depths))
-	fmt.Fprintf(&b, "mlp_ratio: %s\n", f(s.MlpRatio))
-	fmt.Fprintf(&b, "n_div: %d\nmixer: %s\ngroups: %d\n", s.NDiv, s.Mixer, s.Groups)
-	fmt.Fprintf(&b, "act_layer: %s\nnorm_layer: %s\nfeature_dim: %d\n", s.Act, s.Norm, s.FeatureDim)
-	fmt.Fprintf(&b, "patch_size: %d\npatch_stride: %d\npatch_size2: %d\npatch_stride2: %d\npatch_norm: %v\n",
-		s.PatchSize, s.PatchStride, s.PatchSize2, s.PatchStride2, s.PatchNorm)
-	fmt.Fprintf(&b, "drop_path_rate: %s\nlayer_scale_init_value: %s\n", f(s.DropPathRate), f(s.LayerScaleInitValue))
-	fmt.Fprintf(&b, "pconv_fw_type: %s\nnum_classes: %d\nfork_feat: %v\n", s.PConvFwType, s.NumClasses, s.ForkFeat)
-	fmt.Fprintf(&b, "input: {channels: %d, height: %d, width: %d, batch: %d}\n", s.Input.Channels, s.Input.Height, s.Input.Width, s.Input.Batch)
-	b.WriteString("stages:\n")
-	for _, st := range s.Stages {
-		fmt.Fprintf(&b, "  - {depth: %d, mixer: %s, n_div: %d, groups: %d}\n", st.Depth, st.Mixer, st.NDiv, st.Groups)
-	}
-	return []byte(b.String())
-}
+// SpecYAML renders s as a complete, self-contained spec file (arch.Marshal).
+func SpecYAML(s *arch.Spec, header ...string) []byte { return arch.Marshal(s, header...) }
