@@ -53,12 +53,12 @@ type exporter struct {
 	w      engine.Weights
 	opt    Options
 	gp     *pb.GraphProto
-	names  map[int]string    // graph value ID -> ONNX value name
-	uses   map[int]int       // graph value ID -> layers reading it
+	names  map[int]string       // graph value ID -> ONNX value name
+	uses   map[int]int          // graph value ID -> layers reading it
 	splits map[[2]int][2]string // (value, first part's channels) -> the two parts' names
-	inits  map[string]bool   // initializer names already written
-	folded map[int]bool      // BatchNorm layers folded into the conv before them
-	outs   map[int]string    // graph value ID -> graph output name
+	inits  map[string]bool      // initializer names already written
+	folded map[int]bool         // BatchNorm layers folded into the conv before them
+	outs   map[int]string       // graph value ID -> graph output name
 }
 
 // Export writes g with weights w (checked strictly, as engine.Build does)
