@@ -3,6 +3,7 @@ package optable
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/fnlab/fnlab/analyze"
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/engine"
+	"github.com/fnlab/fnlab/onnx"
 )
 
 // PaperSizes are the four feature maps of the paper's Table 1.
@@ -119,6 +121,32 @@ func RoundedMillions(macs int64, paper string) string {
 	return strconv.FormatFloat(math.Floor(v*p+1e-9)/p, 'f', dec, 64)
 }
 
+// Weights are the seeded weights Measure times a stack with (and that
+// ExportONNX writes).
+func Weights(g *arch.Graph) engine.Weights { return engine.RandomWeights(g, 1) }
+
+// FileName is the name ExportONNX gives a stack's model: id_CxHxW.onnx.
+func FileName(id string, sz Size) string { return id + "_" + sz.String() + ".onnx" }
+
+// ExportONNX writes the stack Measure times as dir/FileName(id, sz), with
+// the same weights, so the same stack can be timed in another runtime.
+// producer is fnlab's version; an existing file is replaced only if fnlab
+// wrote it.
+func ExportONNX(id string, sz Size, layers int, dir, producer string) (string, error) {
+	_, g, err := Cost(id, sz, layers)
+	if err != nil {
+		return "", err
+	}
+	m, err := onnx.Export(g, Weights(g), onnx.Options{Producer: producer, Metadata: []onnx.Meta{
+		{Key: "fnlab_version", Value: producer}, {Key: "operator", Value: id},
+		{Key: "size", Value: sz.String()}, {Key: "layers", Value: strconv.Itoa(layers)}}})
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, FileName(id, sz))
+	return path, onnx.WriteFile(path, m, false)
+}
+
 // Measure counts and times one stack on fnlab's kernels: 3 warm-up
 // passes, then timed passes until runs or budget (at least 10 or runs),
 // the NCHW<->NHWC conversions at the ends untimed.
@@ -127,7 +155,7 @@ func Measure(id string, sz Size, layers, threads, runs int, budget time.Duration
 	if err != nil {
 		return row, err
 	}
-	p, err := engine.BuildOps(g, engine.RandomWeights(g, 1), engine.Options{Threads: threads})
+	p, err := engine.BuildOps(g, Weights(g), engine.Options{Threads: threads})
 	if err != nil {
 		return row, err
 	}

@@ -31,6 +31,7 @@ type opsDoc struct {
 	Layers   int              `json:"layers"`
 	Rows     []optable.Row    `json:"rows"`
 	Charts   []string         `json:"charts,omitempty"`
+	ONNX     []string         `json:"onnx,omitempty"` // --export-onnx files
 }
 
 func parseSizes(s string) ([]optable.Size, error) {
@@ -56,14 +57,15 @@ func parseSizes(s string) ([]optable.Size, error) {
 
 func newOpsCmd() *cobra.Command {
 	var (
-		sizes   string
-		ops     string
-		layers  int
-		threads int
-		runs    int
-		budget  time.Duration
-		format  string
-		out     string
+		sizes     string
+		ops       string
+		layers    int
+		threads   int
+		runs      int
+		budget    time.Duration
+		format    string
+		out       string
+		exportDir string
 	)
 	c := &cobra.Command{
 		Use:   "ops",
@@ -126,6 +128,21 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 					return fmt.Errorf("--out %s: %v", out, err)
 				}
 			}
+			doc := opsDoc{Layers: layers}
+			if exportDir != "" {
+				if err := os.MkdirAll(exportDir, 0o755); err != nil {
+					return fmt.Errorf("--export-onnx %s: %v", exportDir, err)
+				}
+				for _, id := range ids {
+					for _, sz := range szs {
+						path, err := optable.ExportONNX(id, sz, layers, exportDir, fnlabVersion())
+						if err != nil {
+							return fmt.Errorf("--export-onnx: %v", err)
+						}
+						doc.ONNX = append(doc.ONNX, path)
+					}
+				}
+			}
 			stderr := cmd.ErrOrStderr()
 			var bar *progressbar.ProgressBar
 			if isTerminal(stderr) {
@@ -133,7 +150,6 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 					progressbar.OptionSetDescription("ops"), progressbar.OptionClearOnFinish(), progressbar.OptionShowCount())
 				defer bar.Finish()
 			}
-			doc := opsDoc{Layers: layers}
 			doc.Roofline = analyze.MeasureRoofline(threads, 300*time.Millisecond)
 			doc.Machine = analyze.ThisMachine(doc.Roofline.Threads)
 			if bar != nil {
@@ -180,6 +196,7 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 	c.Flags().IntVar(&runs, "runs", 200, "most timed runs per row (the paper: 200)")
 	c.Flags().DurationVar(&budget, "budget", time.Second, "time budget per row; at least 10 runs are taken")
 	c.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
+	c.Flags().StringVar(&exportDir, "export-onnx", "", "also write each operator stack as DIR/<op>_<CxHxW>.onnx (the weights it is timed with), to time Table 1 in another runtime")
 	c.Flags().StringVar(&out, "out", "", "directory for ops.json and the charts (PNG and SVG)")
 	return c
 }
