@@ -1,6 +1,6 @@
 // Times one ONNX model with ONNX Runtime's CPU provider on a synthetic input
 // and prints one JSON line: {"model", "threads", "runs", "median_ms", "p10_ms", "p90_ms", "min_ms"}.
-// usage: node ort_time.mjs MODEL.onnx --shape 1,3,224,224 [--threads N] [--warmup W] [--runs R]
+// usage: node time.mjs MODEL.onnx --shape 1,3,224,224 [--threads N] [--warmup W] [--runs R]
 import ort from "onnxruntime-node";
 
 const argv = process.argv.slice(2);
