@@ -12,6 +12,7 @@ import (
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/engine"
 	"github.com/fnlab/fnlab/onnx"
+	"github.com/fnlab/fnlab/report"
 )
 
 func init() { extraCommands = append(extraCommands, newExportCmd) }
@@ -152,7 +153,7 @@ func printExport(cmd *cobra.Command, d exportDoc) {
 		bn = "BN kept"
 	}
 	fmt.Fprintf(w, "%s (spec %s) -> %s: %s, opset %d, IR %d, %s, weights %s\n",
-		d.Model, d.SpecHash, d.Path, mib(d.Bytes), s.Opset, s.IRVersion, bn, d.Weights)
+		d.Model, d.SpecHash, d.Path, report.Bytes(int64(d.Bytes)), s.Opset, s.IRVersion, bn, d.Weights)
 	for _, io := range s.Inputs {
 		fmt.Fprintf(w, "  input   %-8s [%s]\n", io.Name, strings.Join(io.Shape, ", "))
 	}
@@ -160,7 +161,6 @@ func printExport(cmd *cobra.Command, d exportDoc) {
 		fmt.Fprintf(w, "  output  %-8s [%s]\n", io.Name, strings.Join(io.Shape, ", "))
 	}
 	fmt.Fprintf(w, "  %d nodes: %s\n", s.Nodes, s.Histogram())
-	fmt.Fprintf(w, "  %d initializers, %d numbers (model parameters: %d)\n", s.Initializers, s.Elements, d.Params)
+	fmt.Fprintf(w, "  %d initializers holding %s numbers (the model has %s parameters; folding BN changes the count)\n",
+		s.Initializers, report.Comma(s.Elements), report.Comma(d.Params))
 }
-
-func mib(n int) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
