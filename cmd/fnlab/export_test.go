@@ -105,3 +105,27 @@ func TestOpsExportONNX(t *testing.T) {
 		t.Errorf("pconv stack: %s", h)
 	}
 }
+
+// TestExportREADME runs the README's export example and compares its
+// output with what the README shows.
+func TestExportREADME(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const cmdLine = "$ fnlab export t0 --out t0.onnx\n"
+	_, after, ok := strings.Cut(string(readme), cmdLine)
+	if !ok {
+		t.Fatalf("README has no %q example", cmdLine)
+	}
+	want, _, _ := strings.Cut(after, "```")
+	dir := t.TempDir()
+	t.Chdir(dir)
+	got, errText, code := run(t, "export", "t0", "--out", "t0.onnx")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errText)
+	}
+	if got != want {
+		t.Errorf("README shows\n%s\nthe command prints\n%s", want, got)
+	}
+}
