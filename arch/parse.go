@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,7 +93,7 @@ func presetFile(name string) string {
 // Load resolves ref (a preset name or a YAML file), applies the --set
 // overrides (each "key.path=yaml value") and returns the validated spec.
 func Load(ref string, sets []string) (*Spec, error) {
-	d, err := loadDoc(ref, "", 0)
+	d, err := loadDoc(ref, "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -107,19 +108,34 @@ func Load(ref string, sets []string) (*Spec, error) {
 // Parse reads one spec from data; file names it in errors and anchors
 // relative `extends` paths.
 func Parse(file string, data []byte) (*Spec, error) {
-	d, err := parseDoc(file, data, "", 0, true)
+	d, err := parseDoc(file, data, "", []string{file}, true)
 	if err != nil {
 		return nil, err
 	}
 	return decode(d, file)
 }
 
-// loadDoc reads ref relative to dir (a directory on disk, or "embed:" for
-// the embedded specs) and resolves its `extends` chain.
-func loadDoc(ref, dir string, depth int) (*doc, error) {
-	if depth > maxExtends {
-		return nil, fmt.Errorf("%s: extends chain deeper than %d (a cycle?)", ref, maxExtends)
+// cycleError is an extends chain that comes back to a file already in it;
+// it is reported once, not wrapped by every file of the loop.
+type cycleError struct{ chain []string }
+
+func (e *cycleError) Error() string { return "extends cycle: " + strings.Join(e.chain, " -> ") }
+
+// inChain returns the error for a chain that reaches file again, or nil.
+func inChain(chain []string, file string) error {
+	if slices.Contains(chain, file) {
+		return &cycleError{append(slices.Clone(chain), file)}
 	}
+	if len(chain) > maxExtends {
+		return fmt.Errorf("%s: extends chain deeper than %d", file, maxExtends)
+	}
+	return nil
+}
+
+// loadDoc reads ref relative to dir (a directory on disk, or "embed:" for
+// the embedded specs) and resolves its `extends` chain; chain lists the
+// files that extend it, outermost first.
+func loadDoc(ref, dir string, chain []string) (*doc, error) {
 	embedded := strings.HasPrefix(dir, "embed:")
 	looksLikePath := strings.ContainsAny(ref, `/\`) || strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml")
 	if !looksLikePath || embedded {
@@ -132,7 +148,10 @@ func loadDoc(ref, dir string, depth int) (*doc, error) {
 			if err != nil {
 				return nil, err
 			}
-			return parseDoc("specs/"+f, data, "embed:", depth, false)
+			if err := inChain(chain, "specs/"+f); err != nil {
+				return nil, err
+			}
+			return parseDoc("specs/"+f, data, "embed:", append(chain, "specs/"+f), false)
 		}
 		if !looksLikePath {
 			if _, err := os.Stat(ref); err != nil {
@@ -144,6 +163,10 @@ func loadDoc(ref, dir string, depth int) (*doc, error) {
 	if dir != "" && !embedded && !filepath.IsAbs(ref) {
 		p = filepath.Join(dir, ref)
 	}
+	if err := inChain(chain, filepath.Clean(p)); err != nil {
+		return nil, err
+	}
+	p = filepath.Clean(p)
 	fi, err := os.Stat(p)
 	if err != nil {
 		return nil, fmt.Errorf("spec %s: %v", p, unwrapPathErr(err))
@@ -162,7 +185,7 @@ func loadDoc(ref, dir string, depth int) (*doc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spec %s: %v", p, unwrapPathErr(err))
 	}
-	return parseDoc(p, data, filepath.Dir(p), depth, false)
+	return parseDoc(p, data, filepath.Dir(p), append(chain, p), false)
 }
 
 func unwrapPathErr(err error) error {
@@ -175,7 +198,7 @@ func unwrapPathErr(err error) error {
 
 // parseDoc parses one YAML document into top-level entries and merges it
 // over its `extends` base.
-func parseDoc(file string, data []byte, dir string, depth int, fromParse bool) (*doc, error) {
+func parseDoc(file string, data []byte, dir string, chain []string, fromParse bool) (*doc, error) {
 	if len(data) > maxSpecSize {
 		return nil, fmt.Errorf("%s: %d bytes, larger than the %d-byte limit for a spec", file, len(data), maxSpecSize)
 	}
@@ -210,7 +233,11 @@ func parseDoc(file string, data []byte, dir string, depth int, fromParse bool) (
 			if fromParse && dir == "" {
 				dir = filepath.Dir(file)
 			}
-			base, err = loadDoc(v.Value, dir, depth+1)
+			base, err = loadDoc(v.Value, dir, chain)
+			var cycle *cycleError
+			if errors.As(err, &cycle) {
+				return nil, err
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%s:%d: extends: %v", file, v.Line, err)
 			}

@@ -280,3 +280,20 @@ func TestExtendsDevice(t *testing.T) {
 		t.Errorf("extends /dev/zero: %v", err)
 	}
 }
+
+func TestExtendsCycle(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	os.WriteFile("a.yaml", []byte("extends: b.yaml\nn_div: 2\n"), 0o644)
+	os.WriteFile("b.yaml", []byte("extends: a.yaml\n"), 0o644)
+	os.WriteFile("self.yaml", []byte("extends: self.yaml\n"), 0o644)
+	for ref, want := range map[string]string{
+		"a.yaml":    "extends cycle: a.yaml -> b.yaml -> a.yaml",
+		"self.yaml": "extends cycle: self.yaml -> self.yaml",
+	} {
+		_, err := arch.Load(ref, nil)
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: error %v, want %q", ref, err, want)
+		}
+	}
+}

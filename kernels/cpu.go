@@ -29,15 +29,29 @@ func (l Level) String() string {
 // best is the highest level this CPU and build support; level is the one in use.
 var best, level Level
 
+// envErr records why FNLAB_SIMD could not be honoured (EnvError).
+var envErr error
+
 func init() {
 	best = detect()
 	level = best
 	if s := os.Getenv("FNLAB_SIMD"); s != "" {
-		if l, err := ParseLevel(s); err == nil && l <= best {
-			level = l
+		l, err := ParseLevel(s)
+		if err == nil && l > best {
+			err = fmt.Errorf("SIMD level %s not supported here (best is %s)", l, best)
 		}
+		if err != nil {
+			envErr = fmt.Errorf("FNLAB_SIMD=%s: %v", s, err)
+			return
+		}
+		level = l
 	}
 }
+
+// EnvError reports a FNLAB_SIMD value that was not honoured (an unknown
+// level, or one this CPU or build lacks); the kernels then run at the best
+// level. Programs should refuse to run rather than measure the wrong kernels.
+func EnvError() error { return envErr }
 
 func detect() Level {
 	if !asmAvailable {

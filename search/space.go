@@ -774,9 +774,12 @@ func parseAmount(s string) (float64, error) {
 }
 
 func (p *spaceParser) objectives(n *yaml.Node, sp *Space) error {
-	const want = "an objective like {min: latency} or {max: naswot}"
 	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
-		return p.Errf(n, "objectives", "expected a non-empty list of %ss, found %s", want, yamlx.Kind(n))
+		found := yamlx.Kind(n)
+		if n.Kind == yaml.SequenceNode {
+			found = "an empty list"
+		}
+		return p.Errf(n, "objectives", "expected a list of one or more objectives such as [{min: latency}, {max: naswot}], found %s", found)
 	}
 	if len(n.Content) > maxObjectives {
 		return p.Errf(n, "objectives", "%d objectives, at most %d", len(n.Content), maxObjectives)
@@ -803,7 +806,7 @@ func (p *spaceParser) objectives(n *yaml.Node, sp *Space) error {
 			}
 			o = Objective{Metric: s, Maximize: dir == "max"}
 		default:
-			return p.Errf(e, kp, "expected %s, found %s", want, yamlx.Kind(e))
+			return p.Errf(e, kp, "expected an objective such as {min: latency} or {max: naswot}, found %s", yamlx.Kind(e))
 		}
 		ok := false
 		for _, m := range metricNames {

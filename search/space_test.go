@@ -121,6 +121,7 @@ func TestParseSpaceErrors(t *testing.T) {
 		{"constraint unknown", "base: t0\nvary: {n_div: [2, 4]}\nconstraints: {speed: 1}\n", "constraints.speed: unknown key"},
 		{"objective metric", "base: t0\nvary: {n_div: [2, 4]}\nobjectives: [{min: accuracy}]\n", "objectives[0]: unknown metric \"accuracy\""},
 		{"objective direction", "base: t0\nvary: {n_div: [2, 4]}\nobjectives: [{lower: latency}]\n", "objectives[0]: expected min or max"},
+		{"no objectives", "base: t0\nvary: {n_div: [2, 4]}\nobjectives: []\n", "objectives: expected a list of one or more objectives such as [{min: latency}, {max: naswot}], found an empty list"},
 		{"objective twice", "base: t0\nvary: {n_div: [2, 4]}\nobjectives: [latency, {max: latency}]\n", "latency is already an objective"},
 		{"too many objectives", "base: t0\nvary: {n_div: [2, 4]}\nobjectives: [latency, params, macs, flops, bytes]\n", "5 objectives, at most 4"},
 		{"proxy batch", "base: t0\nvary: {n_div: [2, 4]}\nproxy: {batch: 1}\n", "proxy.batch: expected an integer from 2 to 256, found 1"},

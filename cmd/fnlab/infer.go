@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/tensorio"
 )
 
@@ -48,13 +49,16 @@ model's batch, channels and size; --set changes the rest of the spec.`,
 			if len(shape) != 4 {
 				return fmt.Errorf("%s: shape %v: expected an NCHW (or CHW) image tensor", input, x.Shape)
 			}
-			sf.sets = append(sf.sets, fmt.Sprintf("input={batch: %d, channels: %d, height: %d, width: %d}", shape[0], shape[1], shape[2], shape[3]))
-			_, g, err := sf.load(args[0])
+			s, err := arch.Load(args[0], sf.sets)
 			if err != nil {
 				return err
 			}
-			if want := g.Shape(g.Input); fmt.Sprint([]int(want)) != fmt.Sprint(shape) {
-				return fmt.Errorf("%s: shape %v does not fit the model's input %v", input, x.Shape, []int(want))
+			if err := s.SetInput(shape[1], shape[2], shape[3], shape[0]); err != nil {
+				return fmt.Errorf("%s: shape %v: %v", input, x.Shape, err)
+			}
+			g, err := arch.Compile(s)
+			if err != nil {
+				return err
 			}
 			p, err := mf.build(g, cmd.ErrOrStderr())
 			if err != nil {

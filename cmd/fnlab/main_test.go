@@ -115,12 +115,17 @@ func TestUserErrors(t *testing.T) {
 		{[]string{"analyze", "t0", "--format", "xml"}, 2, `--format "xml": expected table, json, csv`},
 		{[]string{"analyze", "t0", "--bn", "frozen"}, 2, `--bn "frozen": expected train, eval or fused`},
 		{[]string{"analyze", "t0", "--batch", "x"}, 2, `invalid argument "x" for "--batch" flag`},
-		{[]string{"analyze", "t0", "--batch", "-3"}, 2, `--batch -3: expected a positive batch size`},
-		{[]string{"analyze", "t0", "--input", "3x10x10"}, 1, `input.height: 10 is too small`},
+		{[]string{"analyze", "t0", "--batch", "-3"}, 2, `--batch -3: expected a batch size from 1 to 4096`},
+		{[]string{"analyze", "t0", "--batch", "0"}, 2, `--batch 0: expected a batch size from 1 to 4096`},
+		{[]string{"analyze", "t0", "--batch", "5000"}, 2, `--batch 5000: expected a batch size from 1 to 4096`},
+		{[]string{"analyze", "t0", "--input", "3x10x10"}, 2, `--input 3x10x10: input 10x10 is too small for fasternet_t0: patch embedding (4/4) and 3 merges (2/2) need at least 32x32`},
+		{[]string{"analyze", "t0", "--input", "3x64x"}, 2, `--input "3x64x": expected CxHxW or HxW`},
+		{[]string{"analyze", "t0", "--input", "3x20000x64"}, 2, `--input "3x20000x64": height must be from 1 to 16384`},
 		{[]string{"analyze", "t0", "--set", "mixer=mlp"}, 1, `--set mixer: mixer: expected one of pconv, conv, dwconv, gconv, found "mlp"`},
 		{[]string{"analyze", "t0", "--style", "torch"}, 2, `--style "torch": expected fnlab or fvcore`},
 		{[]string{"analyze", "t0", "--diff", "nosuch.yaml"}, 1, `spec nosuch.yaml: no such file or directory`},
 		{[]string{"analyze", "t0", "--frobnicate"}, 2, `unknown flag: --frobnicate`},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate" for "fnlab"`},
 	}
 	for _, c := range cases {
 		_, errText, code := run(t, c.args...)
@@ -187,7 +192,7 @@ func TestInferErrors(t *testing.T) {
 		{append([]string{"infer", "t0", "--weights", "../../testdata/golden/tiny_conv.safetensors", "--input", in, "--output", filepath.Join(dir, "y.npy")}, tinySets...),
 			"weights do not fit model"},
 		{[]string{"infer", "t0", "--input", "../../testdata/golden/tiny_pconv_logits.npy", "--output", filepath.Join(dir, "y.npy")}, "shape [1 10]: expected an NCHW (or CHW) image tensor"},
-		{[]string{"infer", "t0", "--input", small, "--output", filepath.Join(dir, "y.npy")}, "input.height: 16 is too small"},
+		{[]string{"infer", "t0", "--input", small, "--output", filepath.Join(dir, "y.npy")}, "small.npy: shape [1 3 16 16]: input 16x16 is too small for fasternet_t0"},
 		{[]string{"infer", "t0", "--weights", "nope.pth", "--input", in, "--output", filepath.Join(dir, "y.npy")}, "nope.pth"},
 	}
 	for _, c := range cases {
@@ -218,5 +223,43 @@ func TestBenchJSON(t *testing.T) {
 	}
 	if _, errText, code := run(t, "bench", "t0", "--runs", "0"); code != 2 || !strings.Contains(errText, "--runs 0") {
 		t.Errorf("--runs 0: exit %d %q", code, errText)
+	}
+}
+
+// TestInputAndBatchCombine: --input and --batch combine in any order, with
+// --set, whatever form the spec's own input key has.
+func TestInputAndBatchCombine(t *testing.T) {
+	dir := t.TempDir()
+	scalar := filepath.Join(dir, "scalar.yaml")
+	os.WriteFile(scalar, []byte("extends: t2\ninput: 3x128x128\n"), 0o644)
+	for _, args := range [][]string{
+		{"analyze", "t2", "--input", "3x92x76", "--batch", "2", "--format", "json"},
+		{"analyze", "t2", "--batch", "2", "--input", "3x92x76", "--format", "json"},
+		{"analyze", scalar, "--batch", "2", "--input", "92x76", "--format", "json"},
+		{"analyze", "t2", "--set", "input.batch=5", "--batch", "2", "--input", "3x92x76", "--format", "json"},
+	} {
+		out, errText, code := run(t, args...)
+		if code != 0 {
+			t.Errorf("%v: exit %d %s", args, code, errText)
+			continue
+		}
+		var doc struct {
+			Input []int `json:"input"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(doc.Input) != "[2 3 92 76]" {
+			t.Errorf("%v: input %v, want [2 3 92 76]", args, doc.Input)
+		}
+	}
+}
+
+// TestHelpValueNames: flag value names in --help are words, not command
+// fragments that cobra lifted from backticks in a usage string.
+func TestHelpValueNames(t *testing.T) {
+	out, _, _ := run(t, "search", "--help")
+	if !strings.Contains(out, "--lut FILE") || strings.Contains(out, "--lut fnlab") {
+		t.Errorf("search --help shows --lut as:\n%s", out)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/kernels"
 	"github.com/spf13/cobra"
 )
 
@@ -31,7 +32,7 @@ type usageError struct{ error }
 
 func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) {
+	if errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command ") {
 		return 2
 	}
 	return 1
@@ -51,6 +52,12 @@ SPEC is a preset (` + strings.Join(arch.Presets(), ", ") + `) or a YAML file.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if err := kernels.EnvError(); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%s: %v (see %s --help)", c.CommandPath(), err, c.CommandPath())}
 	})
@@ -67,13 +74,16 @@ var extraCommands []func() *cobra.Command
 
 // specFlags are the flags every command that takes a SPEC shares.
 type specFlags struct {
-	sets  []string
-	input string
-	batch int
+	sets     []string
+	input    string
+	batch    int
+	batchSet bool // --batch was given (so --batch 0 is an error, not "unset")
+	cmd      *cobra.Command
 }
 
 func (f *specFlags) register(c *cobra.Command) {
 	f.registerSets(c)
+	f.cmd = c
 	c.Flags().StringVar(&f.input, "input", "", "input size CxHxW or HxW (default: the spec's, 3x224x224 for presets)")
 	c.Flags().IntVar(&f.batch, "batch", 0, "batch size (default: the spec's, 1 for presets)")
 }
@@ -82,20 +92,35 @@ func (f *specFlags) registerSets(c *cobra.Command) {
 	c.Flags().StringArrayVar(&f.sets, "set", nil, "override a spec key, value in YAML (repeatable): --set n_div=8 --set depths=[1,1,1,1] --set stages.2.mixer=dwconv")
 }
 
-// load resolves a spec with the flags' overrides applied after --set.
+// load resolves a spec, applies --set, then --input and --batch (in any
+// combination, whatever form the spec's own input key has).
 func (f *specFlags) load(ref string) (*arch.Spec, *arch.Graph, error) {
-	sets := append([]string(nil), f.sets...)
+	var c, h, w, batch int
 	if f.input != "" {
-		sets = append(sets, "input="+f.input)
-	}
-	if f.batch != 0 {
-		if f.batch < 0 {
-			return nil, nil, usageError{fmt.Errorf("--batch %d: expected a positive batch size", f.batch)}
+		var err error
+		if c, h, w, err = arch.ParseSize(f.input); err != nil {
+			return nil, nil, usageError{fmt.Errorf("--input %v", err)}
 		}
-		sets = append(sets, fmt.Sprintf("input.batch=%d", f.batch))
 	}
-	s, err := arch.Load(ref, sets)
+	if f.batchSet || f.cmd != nil && f.cmd.Flags().Changed("batch") || f.batch != 0 {
+		if err := arch.CheckBatch(f.batch); err != nil {
+			return nil, nil, usageError{fmt.Errorf("--batch %v", err)}
+		}
+		batch = f.batch
+	}
+	s, err := arch.Load(ref, f.sets)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.SetInput(c, h, w, batch); err != nil {
+		switch {
+		case f.input != "" && batch > 0:
+			return nil, nil, usageError{fmt.Errorf("--input %s --batch %d: %v", f.input, batch, err)}
+		case f.input != "":
+			return nil, nil, usageError{fmt.Errorf("--input %s: %v", f.input, err)}
+		case batch > 0:
+			return nil, nil, usageError{fmt.Errorf("--batch %d: %v", batch, err)}
+		}
 		return nil, nil, err
 	}
 	g, err := arch.Compile(s)

@@ -71,7 +71,7 @@ front member as a spec YAML that analyze and bench accept.`,
 	fl.StringVar(&f.strategy, "strategy", "evolve", "grid, random or evolve (NSGA-II)")
 	fl.IntVar(&f.budget, "budget", 0, "candidates to evaluate, all shards together (default: the whole grid up to 100,000, else 1,000)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the random and evolutionary strategies")
-	fl.StringVar(&f.lutFile, "lut", "", "latency table from `fnlab lut build` (needed when latency is an objective or constraint)")
+	fl.StringVar(&f.lutFile, "lut", "", "latency table `FILE` made by fnlab lut build (needed when latency is an objective or constraint)")
 	fl.IntVar(&f.workers, "workers", 0, "parallel evaluations (default: all cores)")
 	fl.StringVar(&f.journal, "journal", "", "JSONL journal (default OUT/journal.jsonl, OUT/journal-I-of-N.jsonl with --shard)")
 	fl.BoolVar(&f.resume, "resume", false, "continue the search recorded in the journal")
