@@ -249,9 +249,69 @@ func parseDoc(file string, data []byte, dir string, chain []string, fromParse bo
 		return own, nil
 	}
 	for _, e := range own.entries {
+		if old := base.get("stages"); e.key.Value == "stages" && old != nil {
+			e.val = mergeStages(base, *old, e.val)
+		}
 		base.set(e)
 	}
 	return base, nil
+}
+
+// mergeStages merges a child's stages list over its base's entry by entry:
+// the child's entry i over the base's entry i key by key, the base's
+// entries past the child's list kept. Kept base nodes are marked with
+// their own file:line so errors still point at them.
+func mergeStages(base *doc, parent entry, child *yaml.Node) *yaml.Node {
+	pn := parent.val
+	if pn.Kind != yaml.SequenceNode || child.Kind != yaml.SequenceNode {
+		return child
+	}
+	if base.origin == nil {
+		base.origin = map[*yaml.Node]string{}
+	}
+	keep := func(n *yaml.Node) *yaml.Node {
+		if _, ok := base.origin[n]; !ok {
+			markOriginLines(base.origin, n, parent.file)
+		}
+		return n
+	}
+	out := &yaml.Node{Kind: yaml.SequenceNode, Tag: child.Tag, Line: child.Line, Column: child.Column}
+	for i := 0; i < max(len(pn.Content), len(child.Content)); i++ {
+		switch {
+		case i >= len(child.Content):
+			out.Content = append(out.Content, keep(pn.Content[i]))
+		case i >= len(pn.Content) || pn.Content[i].Kind != yaml.MappingNode || child.Content[i].Kind != yaml.MappingNode:
+			out.Content = append(out.Content, child.Content[i])
+		default:
+			c, p := child.Content[i], pn.Content[i]
+			m := &yaml.Node{Kind: yaml.MappingNode, Tag: c.Tag, Line: c.Line, Column: c.Column}
+			for j := 0; j+1 < len(p.Content); j += 2 {
+				if !hasKey(c, p.Content[j].Value) {
+					m.Content = append(m.Content, keep(p.Content[j]), keep(p.Content[j+1]))
+				}
+			}
+			m.Content = append(m.Content, c.Content...)
+			out.Content = append(out.Content, m)
+		}
+	}
+	return out
+}
+
+func hasKey(m *yaml.Node, k string) bool {
+	for j := 0; j+1 < len(m.Content); j += 2 {
+		if m.Content[j].Value == k {
+			return true
+		}
+	}
+	return false
+}
+
+// markOriginLines records file:line as the location of n and its children.
+func markOriginLines(m map[*yaml.Node]string, n *yaml.Node, file string) {
+	m[n] = fmt.Sprintf("%s:%d", file, n.Line)
+	for _, c := range n.Content {
+		markOriginLines(m, c, file)
+	}
 }
 
 func cleanYAMLErr(err error) string {

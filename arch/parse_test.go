@@ -297,3 +297,32 @@ func TestExtendsCycle(t *testing.T) {
 		}
 	}
 }
+
+// TestExtendsMergesStages: a child's stages entries merge over the
+// parent's one by one, key by key; the parent's later entries stay.
+func TestExtendsMergesStages(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	os.WriteFile("parent.yaml", []byte("extends: t0\nstages:\n  - {n_div: 8}\n  - {mixer: dwconv}\n  - {mixer: gconv, groups: 4}\n"), 0o644)
+	os.WriteFile("child.yaml", []byte("extends: parent.yaml\nstages:\n  - {mixer: conv}\n  - {depth: 3}\n"), 0o644)
+	os.WriteFile("bad.yaml", []byte("extends: child.yaml\nstages:\n  - {}\n  - {}\n  - {groups: 7}\n"), 0o644)
+	s, err := arch.Load("child.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []arch.StageSpec{
+		{Depth: 1, Mixer: arch.Conv, NDiv: 8, Groups: 16},   // child's mixer over parent's n_div
+		{Depth: 3, Mixer: arch.DWConv, NDiv: 4, Groups: 16}, // child's depth, parent's mixer
+		{Depth: 8, Mixer: arch.GConv, NDiv: 4, Groups: 4},   // parent's entry kept
+		{Depth: 2, Mixer: arch.PConv, NDiv: 4, Groups: 16},
+	}
+	for i, st := range s.Stages {
+		if st != want[i] {
+			t.Errorf("stage %d: %+v, want %+v", i, st, want[i])
+		}
+	}
+	// An error in a kept entry still names the file it came from.
+	if _, err := arch.Load("bad.yaml", nil); err == nil || !strings.HasPrefix(err.Error(), "bad.yaml:5") {
+		t.Errorf("bad groups: %v", err)
+	}
+}
