@@ -19,6 +19,9 @@ type Variant struct {
 	NDiv     int      `json:"n_div,omitempty"`
 	Groups   int      `json:"groups,omitempty"`
 	Sets     []string `json:"sets"`
+	// Changed says, for a spec whose stages have their own mixers, what the
+	// variant changes stage by stage ("stage 2: gconv groups=4 -> dwconv").
+	Changed []string `json:"changed,omitempty"`
 	Params   int64    `json:"params"`
 	MACs     int64    `json:"macs"`
 	Bytes    int64    `json:"bytes"`
@@ -45,6 +48,7 @@ type Variant struct {
 // measurement, and resumes from it.
 type Doc struct {
 	Spec     string          `json:"spec"`
+	Command  string          `json:"command,omitempty"` // the command line that reproduces the run
 	Quick    bool            `json:"quick"`
 	Machine  analyze.Machine `json:"machine"`
 	Threads  int             `json:"threads"`
@@ -79,20 +83,18 @@ func Variants(s *arch.Spec, mixers []string, ndivs []int) ([]*Variant, error) {
 		}
 	}
 	for _, m := range mixers {
-		v := &Variant{Mixer: m, Sets: []string{"mixer=" + m}}
+		v := &Variant{Mixer: m}
 		switch m {
 		case "pconv":
 			v.NDiv = s.NDiv
 			v.Name = fmt.Sprintf("pconv n_div=%d", s.NDiv)
-			v.Sets = append(v.Sets, fmt.Sprintf("n_div=%d", s.NDiv))
 		case "gconv":
 			v.Groups = groups
 			v.Name = fmt.Sprintf("gconv groups=%d", groups)
-			v.Sets = append(v.Sets, fmt.Sprintf("groups=%d", groups))
 		default:
 			v.Name = m
 		}
-		add(v)
+		add(v.withSets(s))
 	}
 	for _, n := range ndivs {
 		for i := range s.Depths {
@@ -100,9 +102,52 @@ func Variants(s *arch.Spec, mixers []string, ndivs []int) ([]*Variant, error) {
 				return nil, fmt.Errorf("n_div %d is larger than stage %d's %d channels", n, i, s.StageDim(i))
 			}
 		}
-		add(&Variant{Mixer: "pconv", NDiv: n, Name: fmt.Sprintf("pconv n_div=%d", n), Sets: []string{"mixer=pconv", fmt.Sprintf("n_div=%d", n)}})
+		add((&Variant{Mixer: "pconv", NDiv: n, Name: fmt.Sprintf("pconv n_div=%d", n)}).withSets(s))
 	}
 	return out, nil
+}
+
+// withSets fills v.Sets so that the variant's mixer (with its n_div or
+// groups) is every stage's, per-stage overrides of the spec included, and
+// v.Changed with what that changes.
+func (v *Variant) withSets(s *arch.Spec) *Variant {
+	v.Sets = []string{"mixer=" + v.Mixer}
+	if v.NDiv > 0 {
+		v.Sets = append(v.Sets, fmt.Sprintf("n_div=%d", v.NDiv))
+	}
+	if v.Groups > 0 {
+		v.Sets = append(v.Sets, fmt.Sprintf("groups=%d", v.Groups))
+	}
+	uniform := true
+	for _, st := range s.Stages {
+		uniform = uniform && st.Mixer == s.Mixer && st.NDiv == s.NDiv && st.Groups == s.Groups
+	}
+	for i, st := range s.Stages {
+		if !uniform {
+			v.Sets = append(v.Sets, fmt.Sprintf("stages.%d.mixer=%s", i, v.Mixer))
+			if v.NDiv > 0 {
+				v.Sets = append(v.Sets, fmt.Sprintf("stages.%d.n_div=%d", i, v.NDiv))
+			}
+			if v.Groups > 0 {
+				v.Sets = append(v.Sets, fmt.Sprintf("stages.%d.groups=%d", i, v.Groups))
+			}
+		}
+		if was, now := mixerLabel(st.Mixer, st.NDiv, st.Groups), mixerLabel(arch.Mixer(v.Mixer), v.NDiv, v.Groups); !uniform && was != now && st.Depth > 0 {
+			v.Changed = append(v.Changed, fmt.Sprintf("stage %d: %s -> %s", i, was, now))
+		}
+	}
+	return v
+}
+
+// mixerLabel names a stage's mixer with the setting that matters for it.
+func mixerLabel(m arch.Mixer, ndiv, groups int) string {
+	switch m {
+	case arch.PConv:
+		return fmt.Sprintf("pconv n_div=%d", ndiv)
+	case arch.GConv:
+		return fmt.Sprintf("gconv groups=%d", groups)
+	}
+	return string(m)
 }
 
 // Merge keeps the results of a resumed run (old) for the variants of a resumed run (old) for the variants

@@ -111,3 +111,34 @@ func TestMeasureAndFit(t *testing.T) {
 		}
 	}
 }
+
+// TestVariantsOverridePerStageMixers: on a spec whose stages have their own
+// mixers, a mixer variant sets every stage's mixer and says what it changed.
+func TestVariantsOverridePerStageMixers(t *testing.T) {
+	s := tinySpec(t, "stages.1.mixer=dwconv", "stages.2.mixer=gconv", "stages.2.groups=4")
+	vs, err := Variants(s, []string{"pconv", "dwconv"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		got, err := arch.Load("t0", append([]string{"depths=[1,1,1,1]", "input=3x32x32", "embed_dim=12", "num_classes=10",
+			"stages.1.mixer=dwconv", "stages.2.mixer=gconv", "stages.2.groups=4"}, v.Sets...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, st := range got.Stages {
+			if string(st.Mixer) != v.Mixer || v.NDiv > 0 && st.NDiv != v.NDiv {
+				t.Errorf("%s: stage %d runs %s n_div %d", v.Name, i, st.Mixer, st.NDiv)
+			}
+		}
+	}
+	want := map[string][]string{
+		"pconv n_div=4": {"stage 1: dwconv -> pconv n_div=4", "stage 2: gconv groups=4 -> pconv n_div=4"},
+		"dwconv":        {"stage 0: pconv n_div=4 -> dwconv", "stage 2: gconv groups=4 -> dwconv", "stage 3: pconv n_div=4 -> dwconv"},
+	}
+	for _, v := range vs {
+		if !reflect.DeepEqual(v.Changed, want[v.Name]) {
+			t.Errorf("%s changed %q, want %q", v.Name, v.Changed, want[v.Name])
+		}
+	}
+}

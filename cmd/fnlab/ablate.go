@@ -127,7 +127,7 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 				return fmt.Errorf("--out %s: %v", out, err)
 			}
 			resPath := filepath.Join(out, "results.json")
-			doc := &ablate.Doc{Spec: s.Name, Quick: quick, Seeds: seeds}
+			doc := &ablate.Doc{Spec: s.Name, Quick: quick, Seeds: seeds, Command: commandLine(cmd, args, "resume", "format")}
 			if resume {
 				old, err := readAblate(resPath)
 				if err != nil {
@@ -356,8 +356,12 @@ func findVariant(d *ablate.Doc, pred func(*ablate.Variant) bool) *ablate.Variant
 func writeReport(d *ablate.Doc, dir string, charts []string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# fnlab ablate: %s\n\n", d.Spec)
-	fmt.Fprintf(&b, "Machine: %s. %s run, %.0f s in total. Regenerate with `fnlab ablate %s%s`.\n\n", d.Machine,
-		map[bool]string{true: "Quick", false: "Full"}[d.Quick], d.Seconds, d.Spec, map[bool]string{true: " --quick", false: ""}[d.Quick])
+	regen := d.Command
+	if regen == "" {
+		regen = "fnlab ablate " + d.Spec + map[bool]string{true: " --quick", false: ""}[d.Quick]
+	}
+	fmt.Fprintf(&b, "Machine: %s. %s run, %.0f s in total. Regenerate with `%s`.\n\n", d.Machine,
+		map[bool]string{true: "Quick", false: "Full"}[d.Quick], d.Seconds, regen)
 	b.WriteString("Latency: batch 1, median of the timed runs with p10-p90; GFLOPS = 2 x MACs / median. Loss: normalised test MSE of the variant's mixer + a 1x1 conv fitted to a random 3x3 conv on generated features at the spec's stage shapes " +
 		strings.Join(d.Stages, ", ") + fmt.Sprintf(", mean over stages ± mean std over %d seeds (`fnlab fit` method).\n\n", d.Seeds))
 	b.WriteString("| variant | params | MACs | bytes | median ms | p10-p90 ms | GFLOPS | loss |\n|---|---|---|---|---|---|---|---|\n")
@@ -365,7 +369,12 @@ func writeReport(d *ablate.Doc, dir string, charts []string) error {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %.3f | %.3f-%.3f | %.1f | %.4f ± %.4f |\n", v.Name, report.SI(v.Params), report.SI(v.MACs),
 			report.Bytes(v.Bytes), v.MedianMS, v.P10MS, v.P90MS, v.GFLOPS, v.LossMean, v.LossStd)
 	}
-	b.WriteString("\n## The seed's questions, with this machine's numbers\n\n")
+	for _, v := range sortedVariants(d) {
+		if len(v.Changed) > 0 {
+			fmt.Fprintf(&b, "\n%s changes the spec's own stage mixers: %s.", v.Name, strings.Join(v.Changed, "; "))
+		}
+	}
+	b.WriteString("\n\n## The seed's questions, with this machine's numbers\n\n")
 	pc := findVariant(d, func(v *ablate.Variant) bool { return v.Mixer == "pconv" && v.NDiv == 4 })
 	if pc == nil {
 		pc = findVariant(d, func(v *ablate.Variant) bool { return v.Mixer == "pconv" })

@@ -50,7 +50,10 @@ func TestAblateRunAndResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Would DWConv beat PConv", "patch embedding", "memory access", "![ablate_latency](ablate_latency.png)", "ablate_fit_loss.png"} {
+	// Flags in name order, values quoted for a shell.
+	regen := "Regenerate with `fnlab ablate t0 --max-iter 3 --mixers pconv,dwconv,conv --n-div 2 --out " + dir +
+		" --quick --runs 2 --seeds 2 --set 'depths=[1,1,1,1]' --set input=3x32x32 --set embed_dim=16 --threads 1`"
+	for _, want := range []string{regen, "Would DWConv beat PConv", "patch embedding", "memory access", "![ablate_latency](ablate_latency.png)", "ablate_fit_loss.png"} {
 		if !strings.Contains(string(rep), want) {
 			t.Errorf("report.md lacks %q", want)
 		}
