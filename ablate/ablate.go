@@ -14,14 +14,14 @@ import (
 
 // Variant is one mixer / n_div variant of the spec, with what was measured of it.
 type Variant struct {
-	Name     string   `json:"name"` // e.g. "pconv n_div=4", "dwconv"
-	Mixer    string   `json:"mixer"`
-	NDiv     int      `json:"n_div,omitempty"`
-	Groups   int      `json:"groups,omitempty"`
-	Sets     []string `json:"sets"`
+	Name   string   `json:"name"` // e.g. "pconv n_div=4", "dwconv"
+	Mixer  string   `json:"mixer"`
+	NDiv   int      `json:"n_div,omitempty"`
+	Groups int      `json:"groups,omitempty"`
+	Sets   []string `json:"sets"`
 	// Changed says, for a spec whose stages have their own mixers, what the
 	// variant changes stage by stage ("stage 2: gconv groups=4 -> dwconv").
-	Changed []string `json:"changed,omitempty"`
+	Changed  []string `json:"changed,omitempty"`
 	Params   int64    `json:"params"`
 	MACs     int64    `json:"macs"`
 	Bytes    int64    `json:"bytes"`
