@@ -27,11 +27,11 @@ type Data struct {
 
 // GenOptions configures Generate (see the package doc for the model).
 type GenOptions struct {
-	Redundancy float64 // in [0, 1): channels are mixtures of round(C*(1-Redundancy)) latent maps
-	CorrLen    float64 // spatial correlation length of the latent maps, pixels
-	Noise      float64 // independent per-channel noise before the ReLU
-	Samples    float64 // training pixels per input dimension (9C)
-	Seed       uint64
+	Redundancy float64 `json:"redundancy"` // in [0, 1): channels are mixtures of round(C*(1-Redundancy)) latent maps
+	CorrLen    float64 `json:"corr_len"`   // spatial correlation length of the latent maps, pixels
+	Noise      float64 `json:"noise"`      // independent per-channel noise before the ReLU
+	Samples    float64 `json:"samples"`    // training pixels per input dimension (9C)
+	Seed       uint64  `json:"seed"`
 }
 
 // DefaultGen is the default generator setting.

@@ -38,6 +38,9 @@ func TestAblateRunAndResume(t *testing.T) {
 		t.Errorf("summary:\n%s", out)
 	}
 	d := readDoc(t, filepath.Join(dir, "results.json"))
+	if b, err := os.ReadFile(filepath.Join(dir, "results.json")); err == nil {
+		checkSnakeKeys(t, string(b))
+	}
 	if !d.Complete || len(d.Variants) != 4 {
 		t.Fatalf("complete %v, %d variants", d.Complete, len(d.Variants))
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,7 +30,48 @@ func run(t *testing.T, args ...string) (string, string, int) {
 	if err != nil {
 		return out.String(), err.Error(), exitCode(err)
 	}
+	if slices.Contains(args, "json") && slices.Contains(args, "--format") {
+		checkSnakeKeys(t, out.String())
+	}
 	return out.String(), "", 0
+}
+
+var snakeKey = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+
+// dataKeyed are the objects whose keys are data (stage shapes such as
+// "16x6x6"), not field names.
+var dataKeyed = map[string]bool{"$.rankings": true, "$.pixels": true, "$.fit.rankings": true, "$.fit.pixels": true}
+
+// checkSnakeKeys fails t if a JSON document (or a JSON Lines stream) has
+// an object key that is not snake_case. Every command's --format json
+// output passes through it (see run).
+func checkSnakeKeys(t *testing.T, text string) {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(text))
+	for dec.More() {
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			t.Errorf("JSON output does not parse: %v", err)
+			return
+		}
+		var walk func(path string, v any)
+		walk = func(path string, v any) {
+			switch x := v.(type) {
+			case map[string]any:
+				for k, c := range x {
+					if !snakeKey.MatchString(k) && !dataKeyed[path] {
+						t.Errorf("JSON key %q at %s is not snake_case", k, path)
+					}
+					walk(path+"."+k, c)
+				}
+			case []any:
+				for i, c := range x {
+					walk(fmt.Sprintf("%s[%d]", path, i), c)
+				}
+			}
+		}
+		walk("$", v)
+	}
 }
 
 func golden(t *testing.T, name, got string) {
@@ -261,5 +304,22 @@ func TestHelpValueNames(t *testing.T) {
 	out, _, _ := run(t, "search", "--help")
 	if !strings.Contains(out, "--lut FILE") || strings.Contains(out, "--lut fnlab") {
 		t.Errorf("search --help shows --lut as:\n%s", out)
+	}
+}
+
+// TestJSONOfTheRest runs the commands no other test runs with --format json,
+// so that run checks their keys too.
+func TestJSONOfTheRest(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"specs", "--format", "json"},
+		{"infer", "t0", "--input", "../../testdata/golden/tiny_input.npy", "--output", filepath.Join(dir, "y.npy"), "--set", "embed_dim=16",
+			"--set", "depths=[1,2,1,1]", "--set", "feature_dim=32", "--set", "num_classes=10", "--format", "json"},
+		{"infer", "t0", "--input", "../../testdata/golden/tiny_input.npy", "--output", filepath.Join(dir, "f.npy"), "--set", "embed_dim=16",
+			"--set", "depths=[1,2,1,1]", "--set", "fork_feat=true", "--format", "json"},
+	} {
+		if _, errText, code := run(t, args...); code != 0 {
+			t.Errorf("%v: exit %d %s", args, code, errText)
+		}
 	}
 }
