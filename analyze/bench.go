@@ -71,6 +71,7 @@ type StepTime struct {
 // BenchResult is a latency measurement of one program.
 type BenchResult struct {
 	Model      string     `json:"model"`
+	Spec       arch.Ref   `json:"spec"` // Sets filled by callers that know the overrides
 	Batch      int        `json:"batch"`
 	Threads    int        `json:"threads"`
 	Warmup     int        `json:"warmup"`
@@ -136,7 +137,7 @@ func Bench(p *engine.Program, in []float32, costs *Report, o BenchOptions) (*Ben
 	}
 	g := p.Graph
 	batch := g.Shape(g.Input)[0]
-	r := &BenchResult{Model: g.Spec.Name, Batch: batch, Threads: p.Threads(), Warmup: o.Warmup, Runs: o.Runs,
+	r := &BenchResult{Model: g.Spec.Name, Spec: arch.NewRef(g.Spec, nil), Batch: batch, Threads: p.Threads(), Warmup: o.Warmup, Runs: o.Runs,
 		MACs: costs.Totals.MACs, Machine: ThisMachine(p.Threads()), Date: time.Now().UTC().Format("2006-01-02")}
 	sorted := append([]float64(nil), times...)
 	sort.Float64s(sorted)

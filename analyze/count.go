@@ -51,6 +51,7 @@ type LayerCost struct {
 // Report is the cost analysis of a graph.
 type Report struct {
 	Model   string      `json:"model"`
+	Spec    arch.Ref    `json:"spec"` // Count leaves Sets empty; callers that know the overrides fill them
 	Input   arch.Shape  `json:"input"`
 	BN      BNMode      `json:"bn"`
 	Totals  Cost        `json:"totals"`
@@ -67,7 +68,7 @@ func (r *Report) Module(path string) Cost { return r.modules[path] }
 
 // Count analyses every layer of g.
 func Count(g *arch.Graph, bn BNMode) *Report {
-	r := &Report{Model: g.Spec.Name, Input: g.Shape(g.Input), BN: bn, graph: g, modules: map[string]Cost{}}
+	r := &Report{Model: g.Spec.Name, Spec: arch.NewRef(g.Spec, nil), Input: g.Shape(g.Input), BN: bn, graph: g, modules: map[string]Cost{}}
 	fusedInto := map[int]bool{} // conv layers that absorb a following BN
 	if bn == BNFused {
 		for i := range g.Layers {

@@ -49,3 +49,25 @@ func Hash(s *Spec) string {
 	sum := sha256.Sum256(Marshal(s))
 	return hex.EncodeToString(sum[:6])
 }
+
+// Ref identifies a resolved spec in a result: its name, what it was
+// loaded from, the overrides applied to it and the hash of the outcome.
+type Ref struct {
+	Name   string   `json:"name"`
+	Source string   `json:"source"`
+	Sets   []string `json:"sets"`
+	Hash   string   `json:"hash"`
+}
+
+// NewRef is the Ref of s, resolved with sets.
+func NewRef(s *Spec, sets []string) Ref {
+	return Ref{Name: s.Name, Source: s.Source, Sets: append([]string{}, sets...), Hash: Hash(s)}
+}
+
+// String is "name (spec HASH)" or "name (spec HASH, n_div=8, ...)".
+func (r Ref) String() string {
+	if len(r.Sets) == 0 {
+		return fmt.Sprintf("%s (spec %s)", r.Name, r.Hash)
+	}
+	return fmt.Sprintf("%s (spec %s, %s)", r.Name, r.Hash, strings.Join(r.Sets, ", "))
+}

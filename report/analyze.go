@@ -31,6 +31,7 @@ func TreeDepth(path string) int {
 // AnalysisDoc is the JSON document of `fnlab analyze`.
 type AnalysisDoc struct {
 	Model   string               `json:"model"`
+	Spec    arch.Ref             `json:"spec"`
 	Input   arch.Shape           `json:"input"`
 	BN      analyze.BNMode       `json:"bn"`
 	Totals  TotalsDoc            `json:"totals"`
@@ -46,7 +47,7 @@ type TotalsDoc struct {
 
 // NewAnalysisDoc builds the JSON document of a report.
 func NewAnalysisDoc(r *analyze.Report) AnalysisDoc {
-	return AnalysisDoc{Model: r.Model, Input: r.Input, BN: r.BN,
+	return AnalysisDoc{Model: r.Model, Spec: r.Spec, Input: r.Input, BN: r.BN,
 		Totals:  TotalsDoc{Cost: r.Totals, ArithmeticIntensity: r.Totals.Intensity()},
 		Modules: r.Modules(-1), Layers: r.Layers}
 }
@@ -90,7 +91,7 @@ func AnalysisTable(w io.Writer, r *analyze.Report, depth int) error {
 		t.Add(name, m.Type, shapeStr(shapes[m.Path]), SI(m.Params), SI(m.MACs), SI(m.FLOPs), SI(m.FvcoreFLOPs),
 			SI(m.Activations), Bytes(m.BytesRead), Bytes(m.BytesWritten), fmt.Sprintf("%.2f", m.Cost.Intensity()), share)
 	}
-	fmt.Fprintf(w, "%s  input %s  BN %s\n", r.Model, shapeStr(r.Input), r.BN)
+	fmt.Fprintf(w, "%s  input %s  BN %s\n", r.Spec, shapeStr(r.Input), r.BN)
 	if err := t.Write(w); err != nil {
 		return err
 	}

@@ -296,6 +296,8 @@ func (b benchScreen) view() string {
 		if b.model.Label != "" && b.model.Label != name {
 			name += " (" + b.model.Label + ")"
 		}
+		// The hash tells an edited model from the one it was loaded as.
+		name += " · spec " + arch.Hash(b.model.Spec)
 	}
 	add(" " + stTitle.Render("Bench "+name) + " · " + b.config)
 

@@ -52,6 +52,7 @@ held against a PyTorch table. --diff B compares SPEC with B layer by layer.`,
 				return err
 			}
 			r := analyze.Count(g, mode)
+			r.Spec.Sets = sf.sets
 			out := cmd.OutOrStdout()
 			if diff != "" {
 				_, gb, err := sf.load(diff)

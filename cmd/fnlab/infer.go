@@ -93,11 +93,11 @@ model's batch, channels and size; --set changes the rest of the spec.`,
 				outs = append(outs, d)
 			}
 			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"model": g.Spec.Name, "forward_ms": ms, "threads": p.Threads(),
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"model": g.Spec.Name, "spec": arch.NewRef(s, sf.sets), "forward_ms": ms, "threads": p.Threads(),
 					"weights": weightsName(mf), "outputs": outs})
 			}
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "%s: forward pass %.2f ms on %d thread(s), weights %s\n", g.Spec.Name, ms, p.Threads(), weightsName(mf))
+			fmt.Fprintf(w, "%s: forward pass %.2f ms on %d thread(s), weights %s\n", arch.NewRef(s, sf.sets), ms, p.Threads(), weightsName(mf))
 			for _, o := range outs {
 				fmt.Fprintf(w, "wrote %s %v", o.Path, o.Shape)
 				if o.Top5 != nil {
