@@ -202,7 +202,7 @@ the machine the table was built on.`,
 			for i, m := range models {
 				pred, err := t.Predict(m.Graph)
 				if err != nil {
-					return fmt.Errorf("--lut %s: %v; rebuild it with `fnlab lut build %s`", lutFile, err, sp.File)
+					return fmt.Errorf("--lut %s: %v; rebuild it with `fnlab lut build %s`", lutFile, err, spaceRef(sp))
 				}
 				meas, err := lut.Measure(m.Graph, lut.Options{Threads: t.Threads, Warmup: warmup, Runs: runs, Statistic: t.Statistic})
 				if err != nil {

@@ -99,10 +99,23 @@ func checkSearchFlags(f *searchFlags) error {
 	return nil
 }
 
+// spaceRef names a space so that a command using it works anywhere: an
+// embedded space by its name, a file by the path it was given as.
+func spaceRef(sp *search.Space) string {
+	if name, ok := strings.CutPrefix(sp.File, "specs/"); ok && strings.HasPrefix(name, "search_") {
+		for _, e := range search.EmbeddedSpaces() {
+			if e == strings.TrimSuffix(name, ".yaml") || "search_"+e == strings.TrimSuffix(name, ".yaml") {
+				return e
+			}
+		}
+	}
+	return sp.File
+}
+
 func loadLUT(sp *search.Space, file string) (*lut.Table, string, error) {
 	if file == "" {
 		if sp.Uses("latency") {
-			return nil, "", usageError{fmt.Errorf("--lut: space %s uses latency (objective or constraint); build a table with `fnlab lut build %s --out FILE` and pass --lut FILE", sp.Name, sp.File)}
+			return nil, "", usageError{fmt.Errorf("--lut: space %s uses latency (objective or constraint); build a table with `fnlab lut build %s --out FILE` and pass --lut FILE", sp.Name, spaceRef(sp))}
 		}
 		return nil, "", nil
 	}

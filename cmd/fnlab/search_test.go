@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fnlab/fnlab/search"
 )
 
 const tinySpace = "../../search/testdata/tiny.yaml"
@@ -114,5 +116,19 @@ func TestSearchErrors(t *testing.T) {
 		if code != c.code || !strings.Contains(errText, c.want) {
 			t.Errorf("%v: exit %d %q; want exit %d and %q", c.args, code, errText, c.code, c.want)
 		}
+	}
+}
+
+// TestLUTHintWorksAnywhere: the hint for a missing latency table names the
+// space so that the command it suggests runs outside a checkout too.
+func TestLUTHintWorksAnywhere(t *testing.T) {
+	t.Chdir(t.TempDir())
+	_, errText, code := run(t, "search", "search_t0_mixer", "--out", "out")
+	want := "build a table with `fnlab lut build search_t0_mixer --out FILE`"
+	if code != 2 || !strings.Contains(errText, want) {
+		t.Fatalf("exit %d %q, want %q", code, errText, want)
+	}
+	if _, err := search.LoadSpace("search_t0_mixer"); err != nil {
+		t.Errorf("the suggested space does not load here: %v", err)
 	}
 }
