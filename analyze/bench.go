@@ -87,6 +87,24 @@ type BenchResult struct {
 	Machine    Machine    `json:"machine"`
 	Layers     []StepTime `json:"layers,omitempty"`
 	Date       string     `json:"date"`
+	Warnings   []string   `json:"warnings,omitempty"` // Bench fills them (Warnings)
+}
+
+// WideSpread is the p90/median ratio above which a measurement is flagged
+// as taken on a busy machine.
+const WideSpread = 1.3
+
+// warnings says what makes r doubtful: a p90 over WideSpread times the
+// median (the machine was busy), more threads than cores.
+func (r *BenchResult) warnings() []string {
+	var w []string
+	if r.MedianMS > 0 && r.P90MS > WideSpread*r.MedianMS {
+		w = append(w, fmt.Sprintf("wide spread: p90 %.3f ms is %.2fx the median %.3f ms; the machine is busy, rerun", r.P90MS, r.P90MS/r.MedianMS, r.MedianMS))
+	}
+	if r.Machine.Cores > 0 && r.Threads > r.Machine.Cores {
+		w = append(w, fmt.Sprintf("%d threads on %d cores: threads share cores, latency is not what %d cores give", r.Threads, r.Machine.Cores, r.Threads))
+	}
+	return w
 }
 
 // BenchInput is the input every latency measurement uses: g's input shape
@@ -177,6 +195,7 @@ func Bench(p *engine.Program, in []float32, costs *Report, o BenchOptions) (*Ben
 			r.Layers[i].Share = r.Layers[i].MedianMS / total
 		}
 	}
+	r.Warnings = r.warnings()
 	return r, nil
 }
 

@@ -64,6 +64,9 @@ The defaults follow the paper: batch 1, 10 warm-up and 200 timed runs.`,
 				return err
 			}
 			r.Spec.Sets = sf.sets
+			for _, w := range r.Warnings {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning: "+w)
+			}
 			if format == "json" {
 				return writeJSON(cmd.OutOrStdout(), r)
 			}
