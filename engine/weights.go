@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -74,7 +75,11 @@ func (w Weights) Check(g *arch.Graph) error {
 	add("missing", missing)
 	add("unexpected", unexpected)
 	add("mis-shaped", misshaped)
-	return fmt.Errorf("weights do not fit model %s: %s", g.Spec.Name, strings.Join(parts, ", "))
+	msg := fmt.Sprintf("weights do not fit model %s: %s", g.Spec.Name, strings.Join(parts, ", "))
+	if hint := fitHint(g.Spec, w); hint != "" {
+		msg += "; the weights' shapes say " + hint
+	}
+	return errors.New(msg)
 }
 
 // RandomWeights initialises every tensor of g from seed, at realistic

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/engine"
 	"github.com/fnlab/fnlab/tensorio"
 )
 
@@ -49,9 +50,27 @@ model's batch, channels and size; --set changes the rest of the spec.`,
 			if len(shape) != 4 {
 				return fmt.Errorf("%s: shape %v: expected an NCHW (or CHW) image tensor", input, x.Shape)
 			}
-			s, err := arch.Load(args[0], sf.sets)
+			// Without --set, the spec's keys that the weights' shapes
+			// imply are read from them (embed_dim, depths, mixers, ...).
+			var inferred []string
+			if mf.weights != "" && len(sf.sets) == 0 {
+				st, err := tensorio.Load(mf.weights)
+				if err != nil {
+					return err
+				}
+				mf.loaded = engine.WeightsOf(st)
+				if inferred, err = engine.SpecSets(mf.loaded.Shapes()); err != nil {
+					return fmt.Errorf("%s: %v", mf.weights, err)
+				}
+				base, err := arch.Load(args[0], nil)
+				if err != nil {
+					return err
+				}
+				inferred = engine.Changing(base, inferred)
+			}
+			s, err := arch.Load(args[0], append(append([]string(nil), sf.sets...), inferred...))
 			if err != nil {
-				return err
+				return fmt.Errorf("%s: the spec its shapes imply: %v", mf.weights, err)
 			}
 			if err := s.SetInput(shape[1], shape[2], shape[3], shape[0]); err != nil {
 				return fmt.Errorf("%s: shape %v: %v", input, x.Shape, err)
@@ -93,10 +112,13 @@ model's batch, channels and size; --set changes the rest of the spec.`,
 				outs = append(outs, d)
 			}
 			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"model": g.Spec.Name, "spec": arch.NewRef(s, sf.sets), "forward_ms": ms, "threads": p.Threads(),
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"model": g.Spec.Name, "spec": arch.NewRef(s, sf.sets), "sets_from_weights": inferred, "forward_ms": ms, "threads": p.Threads(),
 					"weights": weightsName(mf), "outputs": outs})
 			}
 			w := cmd.OutOrStdout()
+			if len(inferred) > 0 {
+				fmt.Fprintf(w, "spec from the weights' shapes: %s\n", strings.Join(inferred, " "))
+			}
 			fmt.Fprintf(w, "%s: forward pass %.2f ms on %d thread(s), weights %s\n", arch.NewRef(s, sf.sets), ms, p.Threads(), weightsName(mf))
 			for _, o := range outs {
 				fmt.Fprintf(w, "wrote %s %v", o.Path, o.Shape)

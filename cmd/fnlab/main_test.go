@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -321,5 +322,66 @@ func TestJSONOfTheRest(t *testing.T) {
 		if _, errText, code := run(t, args...); code != 0 {
 			t.Errorf("%v: exit %d %s", args, code, errText)
 		}
+	}
+}
+
+// checkClose compares two .npy files within 1e-4 of the reference's magnitude.
+func checkClose(t *testing.T, what, gotPath, wantPath string) {
+	t.Helper()
+	got, err := tensorio.ReadNPYFile(gotPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := tensorio.ReadNPYFile(wantPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d, m float64
+	for i := range want.Data {
+		d = max(d, math.Abs(float64(got.Data[i]-want.Data[i])))
+		m = max(m, math.Abs(float64(want.Data[i])))
+	}
+	if len(got.Data) != len(want.Data) || d > 1e-4*m {
+		t.Errorf("%s: %d values, max error %.2e of %.2e", what, len(got.Data), d, m)
+	}
+}
+
+// TestInferSpecFromWeights: without --set, infer reads the spec's keys from
+// the checkpoint's shapes (every golden model) and reproduces PyTorch's
+// outputs. The activation leaves no trace in a state dict: the ReLU model
+// runs on t2, whose activation is ReLU.
+func TestInferSpecFromWeights(t *testing.T) {
+	dir := t.TempDir()
+	const g = "../../testdata/golden/"
+	for _, c := range []struct{ model, input, want string }{
+		{"tiny_pconv.pth", "tiny_input.npy", "tiny_pconv_logits.npy"},
+		{"tiny_conv.safetensors", "tiny_input.npy", "tiny_conv_logits.npy"},
+		{"tiny_dwconv.safetensors", "tiny_input.npy", "tiny_dwconv_logits.npy"},
+		{"tiny_gconv.pth", "tiny_input.npy", "tiny_gconv_logits.npy"},
+		{"tiny_features.safetensors", "tiny_input.npy", "tiny_features_out3.npy"},
+	} {
+		out := filepath.Join(dir, c.model+".npy")
+		stdout, errText, code := run(t, "infer", "t0", "--weights", g+c.model, "--input", g+c.input, "--output", out, "--format", "json")
+		if code != 0 {
+			t.Fatalf("%s: exit %d %s", c.model, code, errText)
+		}
+		if !strings.Contains(stdout, `"sets_from_weights": [`) {
+			t.Errorf("no sets_from_weights in %s", stdout)
+		}
+		if strings.Contains(c.want, "_out3") {
+			out = strings.TrimSuffix(out, ".npy") + "_out3.npy"
+		}
+		checkClose(t, c.model, out, g+c.want)
+	}
+	// With a batch-2 ReLU model on t2 (ReLU, like the checkpoint).
+	out := filepath.Join(dir, "r.npy")
+	if _, errText, code := run(t, "infer", "t2", "--weights", g+"tiny_relu_batch2.pth", "--input", g+"tiny_batch2_input.npy", "--output", out); code != 0 {
+		t.Fatal(errText)
+	}
+	checkClose(t, "relu batch 2", out, g+"tiny_relu_batch2_logits.npy")
+	// A checkpoint that does not fit a spec given with --set says what would fit.
+	_, errText, _ := run(t, "infer", "t0", "--set", "n_div=4", "--weights", g+"tiny_pconv.pth", "--input", g+"tiny_input.npy", "--output", out)
+	if !strings.Contains(errText, "the weights' shapes say embed_dim 16 (the spec has 40), depths [1,2,1,1] (the spec has [1,2,8,2])") {
+		t.Errorf("mismatch error: %s", errText)
 	}
 }

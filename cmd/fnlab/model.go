@@ -19,6 +19,7 @@ type modelFlags struct {
 	seed    uint64
 	threads int
 	simd    string
+	loaded  engine.Weights // weights already read (infer reads them to infer the spec)
 }
 
 func (f *modelFlags) register(c *cobra.Command) {
@@ -42,8 +43,12 @@ func (f *modelFlags) build(g *arch.Graph, stderr io.Writer) (*engine.Program, er
 			return nil, err
 		}
 	}
-	var w engine.Weights
-	if f.weights != "" {
+	w := f.loaded
+	if w != nil {
+		if err := w.Check(g); err != nil {
+			return nil, fmt.Errorf("%s: %v", f.weights, err)
+		}
+	} else if f.weights != "" {
 		var err error
 		if w, err = engine.LoadWeights(f.weights, g); err != nil {
 			return nil, err
