@@ -24,6 +24,9 @@ func newSpecsCmd() *cobra.Command {
 			type row struct {
 				Name     string `json:"name"`
 				Mixer    string `json:"mixer"`
+				NDiv     int    `json:"n_div,omitempty"`  // pconv only
+				Groups   int    `json:"groups,omitempty"` // gconv only
+				Forward  string `json:"pconv_fw_type,omitempty"`
 				EmbedDim int    `json:"embed_dim"`
 				Depths   []int  `json:"depths"`
 				Act      string `json:"act_layer"`
@@ -41,15 +44,29 @@ func newSpecsCmd() *cobra.Command {
 					return err
 				}
 				r := analyze.Count(g, analyze.BNFused)
-				rows = append(rows, row{p, string(s.Mixer), s.EmbedDim, s.Depths, string(s.Act), r.Totals.Params, r.Totals.MACs})
+				rw := row{Name: p, Mixer: string(s.Mixer), EmbedDim: s.EmbedDim, Depths: s.Depths, Act: string(s.Act), Params: r.Totals.Params, MACs: r.Totals.MACs}
+				switch s.Mixer {
+				case arch.PConv:
+					rw.NDiv, rw.Forward = s.NDiv, string(s.PConvFwType)
+				case arch.GConv:
+					rw.Groups = s.Groups
+				}
+				rows = append(rows, rw)
 			}
 			if format == "json" {
 				return writeJSON(cmd.OutOrStdout(), rows)
 			}
-			t := &report.Table{Header: []string{"spec", "mixer", "embed_dim", "depths", "act", "params", "MACs"},
-				Right: []bool{false, false, true, false, false, true, true}}
+			t := &report.Table{Header: []string{"spec", "mixer", "setting", "embed_dim", "depths", "act", "params", "MACs"},
+				Right: []bool{false, false, false, true, false, false, true, true}}
 			for _, r := range rows {
-				t.Add(r.Name, r.Mixer, fmt.Sprint(r.EmbedDim), fmt.Sprint(r.Depths), r.Act, report.SI(r.Params), report.SI(r.MACs))
+				setting := "-"
+				switch {
+				case r.NDiv > 0:
+					setting = fmt.Sprintf("n_div=%d %s", r.NDiv, r.Forward)
+				case r.Groups > 0:
+					setting = fmt.Sprintf("groups=%d", r.Groups)
+				}
+				t.Add(r.Name, r.Mixer, setting, fmt.Sprint(r.EmbedDim), fmt.Sprint(r.Depths), r.Act, report.SI(r.Params), report.SI(r.MACs))
 			}
 			return t.Write(cmd.OutOrStdout())
 		},
