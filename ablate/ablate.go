@@ -227,6 +227,9 @@ func StepGroup(name string) string {
 type FitOptions struct {
 	Seeds, MaxIter, Threads int
 	Quick                   bool // a rougher fit (1.5 training pixels per input dimension)
+	// Step, when set, follows the whole fit phase: called before each fit
+	// with the work done and to do over every stage (fit.Work units).
+	Step func(fit.FitStep)
 }
 
 // Fit fits each variant's mixer + PWConv at the spec's stage widths and
@@ -271,18 +274,32 @@ func Fit(doc *Doc, s *arch.Spec, o FitOptions, step func(string), save func() er
 	}
 	// One stage at a time, saved after each: an interrupted fit phase
 	// keeps the stages it finished, and --resume fits only what is missing.
-	for _, st := range stages {
-		var missing []fit.Student
+	missing := make([][]fit.Student, len(stages))
+	var total, base float64
+	for i, st := range stages {
 		for _, stu := range students {
 			if RowOf(doc.Fit, stu.Name(), st) == nil {
-				missing = append(missing, stu)
+				missing[i] = append(missing[i], stu)
+				total += float64(seeds) * fit.Work(stu, st)
 			}
 		}
-		if len(missing) == 0 {
+	}
+	for i, st := range stages {
+		if len(missing[i]) == 0 {
 			continue
 		}
-		e := &fit.Experiment{Stages: []fit.Stage{st}, Students: missing, Seeds: seeds, Redundancy: []float64{gen.Redundancy}, Gen: gen,
+		e := &fit.Experiment{Stages: []fit.Stage{st}, Students: missing[i], Seeds: seeds, Redundancy: []float64{gen.Redundancy}, Gen: gen,
 			Options: fit.Options{Threads: threads, MaxIter: maxIter}}
+		if o.Step != nil {
+			at := base
+			e.Step = func(s fit.FitStep) {
+				s.Done, s.Total = at+s.Done, total
+				o.Step(s)
+			}
+		}
+		for _, stu := range missing[i] {
+			base += float64(seeds) * fit.Work(stu, st)
+		}
 		fd, err := e.Run()
 		if err != nil {
 			return err

@@ -26,9 +26,24 @@ func TestExperiment(t *testing.T) {
 		Options:    fit.Options{Threads: 1, MaxIter: 5},
 		Progress:   func() { calls++ },
 	}
+	var steps []fit.FitStep
+	e.Step = func(s fit.FitStep) { steps = append(steps, s) }
 	rep, err := e.Run()
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Step: once before each fit, then once at the end; work only grows, and
+	// a wide stage weighs more than a narrow one.
+	if len(steps) != 2*2*3*4+1 || steps[len(steps)-1].Done != steps[0].Total {
+		t.Fatalf("%d steps, last %+v", len(steps), steps[len(steps)-1])
+	}
+	for i := 1; i < len(steps); i++ {
+		if steps[i].Done <= steps[i-1].Done {
+			t.Fatalf("step %d: done %g after %g", i, steps[i].Done, steps[i-1].Done)
+		}
+	}
+	if a, b := fit.Work(students[1], fit.Stage{C: 320}), fit.Work(students[1], fit.Stage{C: 160}); a < 5*b {
+		t.Errorf("a 320-channel fit weighs %g, a 160-channel one %g", a, b)
 	}
 	if want := 2 * 2 * 3 * 4; calls != want {
 		t.Errorf("progress called %d times, want %d", calls, want)

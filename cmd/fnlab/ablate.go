@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fnlab/fnlab/ablate"
+	"github.com/fnlab/fnlab/fit"
 	"github.com/fnlab/fnlab/analyze"
 	"github.com/fnlab/fnlab/charts"
 	"github.com/fnlab/fnlab/internal/atomicfile"
@@ -156,7 +157,7 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 			stderr := cmd.ErrOrStderr()
 			var bar *progressbar.ProgressBar
 			if isTerminal(stderr) {
-				bar = progressbar.NewOptions(2*len(doc.Variants), progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("ablate"),
+				bar = progressbar.NewOptions(len(doc.Variants), progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("ablate"),
 					progressbar.OptionClearOnFinish(), progressbar.OptionShowCount())
 				defer bar.Finish()
 			}
@@ -188,8 +189,24 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 				}
 				step(v.Name)
 			}
-			// Phase 2: reconstruction loss at the spec's stage widths.
-			if err := ablate.Fit(doc, s, ablate.FitOptions{Seeds: seeds, MaxIter: maxIter, Threads: threads, Quick: quick}, step, save); err != nil {
+			// Phase 2: reconstruction loss at the spec's stage widths, with a
+			// bar that follows the fits' estimated work (fit.Work).
+			fo := ablate.FitOptions{Seeds: seeds, MaxIter: maxIter, Threads: threads, Quick: quick}
+			if bar != nil {
+				_ = bar.Finish()
+				fbar := progressbar.NewOptions(1000, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("ablate fit"),
+					progressbar.OptionClearOnFinish(), progressbar.OptionSetPredictTime(true))
+				defer fbar.Finish()
+				fo.Step = func(st fit.FitStep) {
+					if st.Total > 0 {
+						_ = fbar.Set(int(1000 * st.Done / st.Total))
+					}
+					if st.Student != "" {
+						fbar.Describe(fmt.Sprintf("ablate fit: stage %s %s seed %d", st.Stage, st.Student, st.Seed))
+					}
+				}
+			}
+			if err := ablate.Fit(doc, s, fo, func(string) {}, save); err != nil {
 				return err
 			}
 			doc.Complete = true

@@ -31,7 +31,7 @@ type fitConfig struct {
 	teacher     string // FILE:KEY or ""
 	features    string // .npy or ""
 	threads     int
-	progress    func()
+	progress    func(fit.FitStep)
 	teacherData []float32
 	featureData *fit.Data
 }
@@ -143,7 +143,7 @@ func (c *fitConfig) loadRealData() error {
 func (c *fitConfig) experiment(opt fit.Options) *fit.Experiment {
 	return &fit.Experiment{Stages: c.stages, Students: c.students, Seeds: c.seeds, Redundancy: c.redundancy, Gen: c.gen,
 		Features: c.featureData, FeaturesName: c.features, Teacher: c.teacherData, TeacherName: c.teacher,
-		Options: opt, Progress: c.progress}
+		Options: opt, Step: c.progress}
 }
 
 // runFit runs the experiment cfg describes.
@@ -231,10 +231,18 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 				}
 			}
 			if isTerminal(cmd.ErrOrStderr()) {
-				n := len(cfg.stages) * len(cfg.students) * seeds * len(cfg.redundancy)
-				bar := progressbar.NewOptions(n, progressbar.OptionSetWriter(cmd.ErrOrStderr()), progressbar.OptionSetDescription("fit"),
-					progressbar.OptionClearOnFinish(), progressbar.OptionShowCount())
-				cfg.progress = func() { _ = bar.Add(1) }
+				// The bar follows fit.Work, not the count of fits: a 320-channel
+				// stage takes about six times a 160-channel one.
+				bar := progressbar.NewOptions(1000, progressbar.OptionSetWriter(cmd.ErrOrStderr()), progressbar.OptionSetDescription("fit"),
+					progressbar.OptionClearOnFinish(), progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionSetPredictTime(true))
+				cfg.progress = func(s fit.FitStep) {
+					if s.Total > 0 {
+						_ = bar.Set(int(1000 * s.Done / s.Total))
+					}
+					if s.Student != "" {
+						bar.Describe(fmt.Sprintf("fit stage %s %s seed %d", s.Stage, s.Student, s.Seed))
+					}
+				}
 				defer bar.Finish()
 			}
 			doc, err := runFit(cfg, fit.Options{Threads: threads, MaxIter: iters})
