@@ -18,9 +18,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fnlab/fnlab/ablate"
-	"github.com/fnlab/fnlab/fit"
 	"github.com/fnlab/fnlab/analyze"
 	"github.com/fnlab/fnlab/charts"
+	"github.com/fnlab/fnlab/fit"
 	"github.com/fnlab/fnlab/internal/atomicfile"
 	"github.com/fnlab/fnlab/report"
 )
