@@ -276,7 +276,7 @@ func FuzzParse(f *testing.F) {
 // Found by fuzzing: extends naming a device must not block or read forever.
 func TestExtendsDevice(t *testing.T) {
 	_, err := arch.Parse("fuzz.yaml", []byte("extends: /dev/zero\n"))
-	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+	if err == nil || !strings.Contains(err.Error(), "expected a regular file, found a character device") {
 		t.Errorf("extends /dev/zero: %v", err)
 	}
 }

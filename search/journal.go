@@ -10,6 +10,8 @@ import (
 	"os"
 	"sort"
 	"time"
+
+	"github.com/fnlab/fnlab/internal/inputfile"
 )
 
 // JournalFormat identifies a search journal's header line.
@@ -123,14 +125,13 @@ func ReadJournal(path string) (Header, []Record, error) {
 
 func readJournal(path string) (Header, []Record, int64, error) {
 	var h Header
-	f, err := os.Open(path)
+	f, _, err := inputfile.Open(path)
 	if err != nil {
-		return h, nil, 0, fmt.Errorf("--journal %s: %w", path, unwrapPath(err))
+		var e *inputfile.Error
+		errors.As(err, &e)
+		return h, nil, 0, &causeError{fmt.Sprintf("--journal %s: %s (a JSONL journal written by fnlab search)", path, inputfile.Reason(err)), e.Err}
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return h, nil, 0, fmt.Errorf("--journal %s: expected a regular file (a JSONL journal written by fnlab search)", path)
-	}
 	rd := bufio.NewReaderSize(f, 1<<16)
 	var recs []Record
 	var good int64
@@ -163,6 +164,16 @@ func readJournal(path string) (Header, []Record, int64, error) {
 	}
 	return h, recs, good, nil
 }
+
+// causeError is a message that unwraps to the operating system's error, so
+// that callers can test errors.Is(err, fs.ErrNotExist).
+type causeError struct {
+	msg   string
+	cause error
+}
+
+func (e *causeError) Error() string { return e.msg }
+func (e *causeError) Unwrap() error { return e.cause }
 
 func (j *Journal) writeLine(v any) error {
 	j.buf.Reset()

@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/internal/inputfile"
 	"github.com/fnlab/fnlab/internal/yamlx"
 	"github.com/fnlab/fnlab/search/proxy"
 	"github.com/fnlab/fnlab/specs"
@@ -141,19 +142,9 @@ func LoadSpace(ref string) (*Space, error) {
 			return ParseSpace("specs/"+name+".yaml", data)
 		}
 	}
-	fi, err := os.Stat(ref)
+	data, err := inputfile.ReadFile(ref, maxSpaceBytes, "a search space")
 	if err != nil {
-		return nil, fmt.Errorf("space %s: %v", ref, unwrapPath(err))
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("space %s: not a regular file, expected a YAML file", ref)
-	}
-	if fi.Size() > maxSpaceBytes {
-		return nil, fmt.Errorf("space %s: %d bytes, larger than the %d-byte limit", ref, fi.Size(), maxSpaceBytes)
-	}
-	data, err := os.ReadFile(ref)
-	if err != nil {
-		return nil, fmt.Errorf("space %s: %v", ref, unwrapPath(err))
+		return nil, fmt.Errorf("space %s: %s (a YAML search space)", ref, inputfile.Reason(err))
 	}
 	return ParseSpace(ref, data)
 }
@@ -827,7 +818,7 @@ func (sp *Space) hash() string {
 	h := sha256.New()
 	fmt.Fprintf(h, "base=%s\n", sp.Base)
 	if looksLikePath(sp.Base) {
-		if b, err := os.ReadFile(sp.Base); err == nil {
+		if b, err := inputfile.ReadFile(sp.Base, maxSpaceBytes, "a spec"); err == nil {
 			h.Write(b)
 		}
 	}

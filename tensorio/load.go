@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/fnlab/fnlab/internal/inputfile"
 )
 
 // Load reads a weights file, choosing the format by extension:
@@ -78,18 +80,15 @@ func ReadNPZ(path string) (*State, error) {
 // regular file (a directory, a device, a pipe) is refused, so that a reader
 // never blocks or reads without end.
 func openRegular(path string) (*os.File, int64, error) {
-	f, err := os.Open(path)
+	f, size, err := inputfile.Open(path)
 	if err != nil {
-		return nil, 0, osErr(path, "cannot open", err)
+		var e *inputfile.Error
+		errors.As(err, &e)
+		msg := inputfile.Reason(err)
+		if e.Err != nil {
+			msg = "cannot open: " + msg
+		}
+		return nil, 0, &Error{Path: path, Msg: msg, Err: e.Err}
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, osErr(path, "cannot stat", err)
-	}
-	if !st.Mode().IsRegular() {
-		f.Close()
-		return nil, 0, fileErr(path, "expected a regular file, found %s", describeMode(st.Mode()))
-	}
-	return f, st.Size(), nil
+	return f, size, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/fnlab/fnlab/analyze"
 	"github.com/fnlab/fnlab/charts"
 	"github.com/fnlab/fnlab/internal/atomicfile"
+	"github.com/fnlab/fnlab/internal/inputfile"
 	"github.com/fnlab/fnlab/report"
 )
 
@@ -235,8 +236,12 @@ func threadsOf(t int) int {
 	return analyze.ThisMachine(0).Cores
 }
 
+// maxResultsBytes bounds a results.json read by --resume (a full ablation
+// is a few hundred kilobytes).
+const maxResultsBytes = 64 << 20
+
 func readAblate(path string) (*ablate.Doc, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.ReadFile(path, maxResultsBytes, "an ablate results file")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

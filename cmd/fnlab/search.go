@@ -110,8 +110,7 @@ func loadLUT(sp *search.Space, file string) (*lut.Table, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	data, _ := os.ReadFile(file)
-	return t, fmt.Sprintf("%x", sha256sum(data))[:16], nil
+	return t, t.Hash(), nil
 }
 
 func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {

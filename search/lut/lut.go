@@ -1,11 +1,11 @@
 package lut
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 	"time"
 
@@ -13,6 +13,7 @@ import (
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/engine"
 	"github.com/fnlab/fnlab/internal/atomicfile"
+	"github.com/fnlab/fnlab/internal/inputfile"
 )
 
 // Format and Version identify a latency table file.
@@ -20,6 +21,10 @@ const (
 	Format  = "fnlab-lut"
 	Version = 1
 )
+
+// maxTableBytes bounds a latency table file (a table has a few thousand
+// entries of about 100 bytes).
+const maxTableBytes = 64 << 20
 
 // Entry is the measured time of one step configuration.
 type Entry struct {
@@ -89,7 +94,12 @@ type Table struct {
 	Entries           []Entry  `json:"entries"`
 
 	byKey map[string]*Entry
+	hash  string // of the bytes Load read, so a journal names this exact file
 }
+
+// Hash identifies the file a table was loaded from (the first 16 hex
+// digits of its SHA-256), or "" for a table that was not loaded.
+func (t *Table) Hash() string { return t.hash }
 
 func (t *Table) index() {
 	t.byKey = make(map[string]*Entry, len(t.Entries))
@@ -142,14 +152,12 @@ func (t *Table) PredictSteps(steps []engine.StepInfo) (float64, error) {
 
 // Load reads a table written by Save (by `fnlab lut build`).
 func Load(path string) (*Table, error) {
-	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("--lut %s: expected a regular file (a table written by `fnlab lut build`)", path)
-	}
-	data, err := os.ReadFile(path)
+	data, err := inputfile.ReadFile(path, maxTableBytes, "a latency table")
 	if err != nil {
-		return nil, fmt.Errorf("--lut %s: %v", path, err)
+		return nil, fmt.Errorf("--lut %s: %s (a table written by `fnlab lut build`)", path, inputfile.Reason(err))
 	}
 	var t Table
+	t.hash = fmt.Sprintf("%x", sha256.Sum256(data))[:16]
 	if err := json.Unmarshal(data, &t); err != nil {
 		return nil, fmt.Errorf("--lut %s: not a latency table (%v); build one with `fnlab lut build SPACE --out %s`", path, err, path)
 	}
