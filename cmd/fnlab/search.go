@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -167,7 +166,7 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 		j, err = search.CreateJournal(jpath, h)
 	}
 	if err != nil {
-		return err
+		return journalFlagErr(err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -256,10 +255,11 @@ OUT/journal.jsonl and reports the front as "fnlab search" does.`,
 			}
 			h.Shard = "merged"
 			jpath := filepath.Join(out, "journal.jsonl")
-			if err := os.Remove(jpath); err != nil && !os.IsNotExist(err) {
-				return err
-			}
 			if err := search.WriteJournal(jpath, h, recs); err != nil {
+				var je *search.JournalError
+				if errors.As(err, &je) {
+					return fmt.Errorf("--out %s: %s: %s; choose another --out", out, je.Path, je.Msg)
+				}
 				return err
 			}
 			var table *lut.Table
@@ -641,4 +641,21 @@ func axisLabel(sp *search.Space, m string) string {
 	return metricLabel(m) + dir
 }
 
-func sha256sum(b []byte) [32]byte { return sha256.Sum256(b) }
+// journalFlagErr names the --journal flag in a journal error and says
+// what to do about it.
+func journalFlagErr(err error) error {
+	var je *search.JournalError
+	if !errors.As(err, &je) {
+		return err
+	}
+	msg := fmt.Sprintf("--journal %s: %s", je.Path, je.Msg)
+	switch {
+	case errors.Is(err, search.ErrJournalExists):
+		msg += "; pass --resume to continue it, or choose another --journal"
+	case errors.Is(err, search.ErrJournalOther):
+		msg += "; drop --resume and use a new --journal"
+	case errors.Is(err, search.ErrJournalBusy):
+		msg += "; wait for it to finish"
+	}
+	return errors.New(msg)
+}
