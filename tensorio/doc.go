@@ -66,7 +66,22 @@
 // byte-swapped. The legacy pre-1.6 format and TorchScript archives are
 // rejected with a message saying so.
 //
-// [Load] picks the reader from the file extension.
+// [Load] picks the reader from the file extension. [LoadExpect] also
+// checks every tensor's name and shape with an [Expect] before any tensor
+// data is read (all of them before the first tensor's data), so a file
+// that does not fit the model costs nothing to refuse; [ExpectShapes] reads
+// only the tensors a model needs (engine.LoadWeights uses it).
+//
+// # Compressed members
+//
+// Zip members (.npz members, .pth records) are checked before they are
+// decompressed: a stored member must occupy exactly its declared size; a
+// deflated one may expand at most 256:1 beyond its first 64 MiB (PyTorch
+// stores its records, and trained weights deflate by 1.1 to 2, so honest
+// files never meet this); and no member is read past the size its zip
+// header declares (an .npz member must end exactly there, which also makes
+// the zip reader verify its CRC). A .npz is read in two passes: every
+// member's .npy header first, then the data.
 //
 // # Conversions
 //

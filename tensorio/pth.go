@@ -34,12 +34,16 @@ var stateDictKeys = []string{"state_dict", "model_state_dict", "model", "module"
 // No code from the file is executed: classes named in the pickle are
 // resolved to a fixed set of tensor constructors or to inert placeholders.
 func ReadPTH(path string) (*State, error) {
+	return readPTHFile(path, nil)
+}
+
+func readPTHFile(path string, expect Expect) (*State, error) {
 	f, size, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	s, err := readPTH(f, size)
+	s, err := readPTHExpect(f, size, expect)
 	if err != nil {
 		return nil, withPath(path, err)
 	}
@@ -52,6 +56,10 @@ func pthErr(format string, args ...any) error {
 
 // readPTH reads a zip checkpoint image of the given size.
 func readPTH(r io.ReaderAt, size int64) (*State, error) {
+	return readPTHExpect(r, size, nil)
+}
+
+func readPTHExpect(r io.ReaderAt, size int64, expect Expect) (*State, error) {
 	var head [512]byte
 	n, _ := r.ReadAt(head[:], 0)
 	if err := sniffPTH(head[:n]); err != nil {
@@ -105,7 +113,7 @@ func readPTH(r io.ReaderAt, size int64) (*State, error) {
 	if err != nil {
 		return nil, pthErr("record %s: %v", pkl[0].Name, err)
 	}
-	return ck.state(obj)
+	return ck.state(obj, expect)
 }
 
 // sniffPTH recognises formats that are not zip checkpoints, to give a
@@ -144,6 +152,9 @@ func listNames(files []*zip.File) string {
 func readRecord(f *zip.File, max int64) ([]byte, error) {
 	if f.UncompressedSize64 > uint64(max) {
 		return nil, fmt.Errorf("record is %d bytes, more than the %d-byte limit", f.UncompressedSize64, max)
+	}
+	if err := checkExpansion(f); err != nil {
+		return nil, err
 	}
 	rc, err := f.Open()
 	if err != nil {
@@ -401,7 +412,7 @@ func findStateDict(obj any, depth int) ([]entry, error) {
 }
 
 // state turns the unpickled object into a State.
-func (ck *checkpoint) state(obj any) (*State, error) {
+func (ck *checkpoint) state(obj any, expect Expect) (*State, error) {
 	es, err := findStateDict(obj, 0)
 	if err != nil {
 		return nil, pthErr("%v", err)
@@ -419,10 +430,38 @@ func (ck *checkpoint) state(obj any) (*State, error) {
 			break
 		}
 	}
+	shapeOnly := map[string][]int{}
+	if expect != nil {
+		// Every name and shape is checked before any storage is read.
+		all := kept
+		kept = kept[:0:0]
+		for _, e := range all {
+			name := e.key
+			if strip {
+				name = strings.TrimPrefix(name, "module.")
+			}
+			shape, err := intsOf(e.val.(*ptTensor).size, "size")
+			if err != nil {
+				return nil, pthErr("tensor %s: %v", quoteName(e.key), err)
+			}
+			err = expect(name, shape)
+			switch {
+			case err == ErrSkip:
+				continue
+			case err == ErrShapeOnly:
+				shapeOnly[e.key] = shape
+			case err != nil:
+				return nil, pthErr("tensor %s: %v", quoteName(e.key), err)
+			}
+			kept = append(kept, e)
+		}
+	}
 	s := &State{Names: make([]string, 0, len(kept)), Tensors: make(map[string]*Tensor, len(kept))}
 	for _, e := range kept {
-		t, err := ck.materialize(e.val.(*ptTensor))
-		if err != nil {
+		var t *Tensor
+		if shape, ok := shapeOnly[e.key]; ok {
+			t = &Tensor{Shape: shape}
+		} else if t, err = ck.materialize(e.val.(*ptTensor)); err != nil {
 			return nil, pthErr("tensor %s: %v", quoteName(e.key), err)
 		}
 		name := e.key
@@ -485,9 +524,8 @@ func (ck *checkpoint) materialize(t *ptTensor) (*Tensor, error) {
 	if int64(numel) > st.numel && numel > maxBroadcastElements {
 		return nil, fmt.Errorf("view (size %s, stride %v) expands %d storage elements to %d; refusing broadcast views of more than %d elements", shapeString(shape), stride, st.numel, numel, maxBroadcastElements)
 	}
-	out := &Tensor{Shape: shape, Data: make([]float32, numel)}
 	if numel == 0 {
-		return out, nil
+		return &Tensor{Shape: shape, Data: []float32{}}, nil
 	}
 	// The last element touched is offset + sum((size-1)*stride); it must
 	// lie inside the storage. Each term is checked before adding so the sum
@@ -505,10 +543,12 @@ func (ck *checkpoint) materialize(t *ptTensor) (*Tensor, error) {
 			return nil, fmt.Errorf("view (offset %d, size %s, stride %v) reaches past the %d elements of storage %q", offset, shapeString(shape), stride, st.numel, st.key)
 		}
 	}
+	// The storage is read (and checked) before the output is allocated.
 	raw, err := ck.storageBytes(st)
 	if err != nil {
 		return nil, err
 	}
+	out := &Tensor{Shape: shape, Data: make([]float32, numel)}
 	es := st.dt.size()
 	if isContiguous(shape, stride) {
 		st.dt.decode(out.Data, raw[offset*es:], ck.order)
@@ -553,6 +593,9 @@ func (ck *checkpoint) storageBytes(st *ptStorage) ([]byte, error) {
 	want := int64(st.rec.UncompressedSize64)
 	if want > maxTensorBytes {
 		return nil, fmt.Errorf("storage %q is %d bytes, more than the %d-byte limit", st.key, want, int64(maxTensorBytes))
+	}
+	if err := checkExpansion(st.rec); err != nil {
+		return nil, fmt.Errorf("storage %q: record %s: %v", st.key, st.rec.Name, err)
 	}
 	rc, err := st.rec.Open()
 	if err != nil {

@@ -109,13 +109,21 @@ func (c *fitConfig) loadRealData() error {
 		if !ok || file == "" || key == "" {
 			return usageError{fmt.Errorf("--teacher %q: expected FILE:KEY, e.g. resnet50.pth:layer1.0.conv2.weight", c.teacher)}
 		}
-		st, err := tensorio.Load(file)
+		// Only the teacher tensor is read; the others' names are kept
+		// for the message if it is missing.
+		var names []string
+		st, err := tensorio.LoadExpect(file, func(name string, _ []int) error {
+			if name == key {
+				return nil
+			}
+			names = append(names, name)
+			return tensorio.ErrSkip
+		})
 		if err != nil {
 			return fmt.Errorf("--teacher: %v", err)
 		}
 		t, ok := st.Tensors[key]
 		if !ok {
-			names := st.Names
 			if len(names) > 5 {
 				names = append(names[:5:5], "...")
 			}
