@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/internal/outdir"
 	"github.com/fnlab/fnlab/report"
 	"github.com/fnlab/fnlab/search"
 	"github.com/fnlab/fnlab/search/lut"
@@ -29,7 +30,7 @@ type searchFlags struct {
 	strategy, lutFile, journal, shard, format, out string
 	budget, workers, population                    int
 	seed                                           uint64
-	resume, proxy, measure                         bool
+	resume, proxy, measure, force                  bool
 	measureRuns                                    int
 }
 
@@ -74,6 +75,7 @@ front member as a spec YAML that analyze and bench accept.`,
 	fl.IntVar(&f.workers, "workers", 0, "parallel evaluations (default: all cores)")
 	fl.StringVar(&f.journal, "journal", "", "JSONL journal (default OUT/journal.jsonl, OUT/journal-I-of-N.jsonl with --shard)")
 	fl.BoolVar(&f.resume, "resume", false, "continue the search recorded in the journal")
+	fl.BoolVar(&f.force, "force", false, "replace front specs and charts in --out that fnlab did not write")
 	fl.StringVar(&f.shard, "shard", "", "evaluate part i of n of a grid or random search (e.g. 0/4)")
 	fl.StringVar(&f.format, "format", "table", "output format: table or json")
 	fl.StringVar(&f.out, "out", "", "output directory for journal, charts and front specs (default search_SPACE_NAME)")
@@ -276,6 +278,7 @@ OUT/journal.jsonl and reports the front as "fnlab search" does.`,
 	c.Flags().StringVar(&f.format, "format", "table", "output format: table or json")
 	c.Flags().StringVar(&f.lutFile, "lut", "", "latency table, for --measure-front's thread count")
 	c.Flags().BoolVar(&f.measure, "measure-front", false, "re-measure the front's latency with real benchmarks")
+	c.Flags().BoolVar(&f.force, "force", false, "replace front specs and charts in --out that fnlab did not write")
 	c.Flags().IntVar(&f.measureRuns, "measure-runs", 30, "timed passes per front member with --measure-front")
 	return c
 }
@@ -330,14 +333,14 @@ func searchReport(w io.Writer, sp *search.Space, recs []search.Record, h search.
 		}
 	}
 	front := sp.Front(recs)
-	specDir := filepath.Join(out, "front")
-	if err := os.MkdirAll(specDir, 0o755); err != nil {
-		return err
+	// Shards of one search may finish together: their reports take the
+	// directory in turn. Only front specs fnlab wrote are ever replaced.
+	od, err := outdir.OpenWait(out, f.force)
+	if err != nil {
+		return fmt.Errorf("--out %s: %v", out, err)
 	}
-	old, _ := filepath.Glob(filepath.Join(specDir, "*.yaml"))
-	for _, p := range old {
-		os.Remove(p)
-	}
+	defer od.Close()
+	wrote := map[string]bool{}
 	for i, r := range front {
 		g, err := sp.ParseKey(r.Key)
 		if err != nil {
@@ -347,12 +350,14 @@ func searchReport(w io.Writer, sp *search.Space, recs []search.Record, h search.
 		if err != nil {
 			return err
 		}
-		p := filepath.Join(specDir, fmt.Sprintf("%02d_%s.yaml", i+1, sp.ShortName(g)))
+		name := filepath.Join("front", fmt.Sprintf("%02d_%s.yaml", i+1, search.FileLabel(sp.ShortName(g))))
+		p := od.Join(name)
 		hdr := []string{fmt.Sprintf("Pareto front member %d of search %s (space %s, %s, seed %d).", i+1, sp.Name, sp.File, h.Strategy, h.Seed),
 			"candidate: " + r.Key}
-		if err := os.WriteFile(p, search.SpecYAML(s, hdr...), 0o644); err != nil {
-			return err
+		if err := od.Write(name, func(w io.Writer) error { _, err := w.Write(search.SpecYAML(s, hdr...)); return err }); err != nil {
+			return outFileErr(err)
 		}
+		wrote[name] = true
 		m := frontMember{Rank: i + 1, Name: sp.ShortName(g), Candidate: r.Key, Spec: p, Metrics: r.Metrics}
 		if f.measure {
 			threads := 1
@@ -371,10 +376,23 @@ func searchReport(w io.Writer, sp *search.Space, recs []search.Record, h search.
 		}
 		doc.Front = append(doc.Front, m)
 	}
+	// The front specs of an earlier report that are not on this front.
+	for _, n := range od.Names("front") {
+		if !wrote[n] {
+			if err := od.Remove(n); err != nil {
+				return err
+			}
+		}
+	}
 	doc.Best = bestUnderConstraints(sp, recs)
 	doc.Hypervolume = sp.HypervolumeCurve(recs, 100)
-	doc.FrontChart = filepath.Join(out, "front.png")
-	doc.HVChart = filepath.Join(out, "hypervolume.png")
+	doc.FrontChart = od.Join("front.png")
+	doc.HVChart = od.Join("hypervolume.png")
+	for _, n := range []string{"front.png", "hypervolume.png"} {
+		if err := od.Claim(n); err != nil {
+			return outFileErr(err)
+		}
+	}
 	if err := frontChart(doc.FrontChart, sp, recs, front); err != nil {
 		return err
 	}

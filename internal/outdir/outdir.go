@@ -55,11 +55,17 @@ type manifest struct {
 // Open creates path if needed, takes its lock (refusing with a
 // *runlock.BusyError if another process holds it), reads its manifest and
 // removes the leftover temporary files of the files it lists.
-func Open(path string, force bool) (*Dir, error) {
+func Open(path string, force bool) (*Dir, error) { return open(path, force, runlock.Acquire) }
+
+// OpenWait is Open that waits for another holder of the lock instead of
+// refusing.
+func OpenWait(path string, force bool) (*Dir, error) { return open(path, force, runlock.AcquireWait) }
+
+func open(path string, force bool, acquire func(string) (*runlock.Lock, error)) (*Dir, error) {
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return nil, err
 	}
-	l, err := runlock.Acquire(filepath.Join(path, LockName))
+	l, err := acquire(filepath.Join(path, LockName))
 	if err != nil {
 		return nil, err
 	}

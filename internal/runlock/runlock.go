@@ -45,7 +45,14 @@ func (e *BusyError) Error() string {
 
 // Acquire takes the lock file at path, refusing with a *BusyError if
 // another process holds it.
-func Acquire(path string) (*Lock, error) {
+func Acquire(path string) (*Lock, error) { return acquire(path, false) }
+
+// AcquireWait takes the lock file at path, waiting while another process
+// holds it (shards of one search that finish together write their reports
+// into one directory in turn).
+func AcquireWait(path string) (*Lock, error) { return acquire(path, true) }
+
+func acquire(path string, wait bool) (*Lock, error) {
 	for attempt := 0; ; attempt++ {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
 		if err != nil {
@@ -56,7 +63,11 @@ func Acquire(path string) (*Lock, error) {
 			f.Close()
 			return nil, fmt.Errorf("lock %s: exists and is not an fnlab lock file (a PID); remove it if no fnlab run uses it", path)
 		}
-		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		how := unix.LOCK_EX | unix.LOCK_NB
+		if wait {
+			how = unix.LOCK_EX
+		}
+		if err := unix.Flock(int(f.Fd()), how); err != nil {
 			f.Close()
 			if errors.Is(err, unix.EWOULDBLOCK) {
 				return nil, &BusyError{Path: path, PID: readPID(path)}
