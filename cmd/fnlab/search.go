@@ -109,7 +109,7 @@ func loadLUT(sp *search.Space, file string) (*lut.Table, string, error) {
 	}
 	t, err := lut.Load(file)
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("--lut %v", err)
 	}
 	return t, t.Hash(), nil
 }
