@@ -130,6 +130,12 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 				return err
 			}
 			defer od.Close()
+			// Refuse a user's results.json or report.md before any work.
+			for _, n := range []string{"results.json", "report.md"} {
+				if err := od.Claim(n); err != nil {
+					return outFileErr(err)
+				}
+			}
 			resPath := od.Join("results.json")
 			cfg := ablate.Config{"spec": specHash(s), "runs": strconv.Itoa(runs), "max-iter": strconv.Itoa(maxIter), "seeds": strconv.Itoa(seeds),
 				"quick": strconv.FormatBool(quick), "mixers": strings.Join(mix, ","), "n-div": joinInts(nd), "threads": strconv.Itoa(threadsOf(threads))}

@@ -31,7 +31,7 @@ type usageError struct{ error }
 
 func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) {
+	if errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command ") {
 		return 2
 	}
 	return 1
@@ -96,6 +96,15 @@ func (f *specFlags) load(ref string) (*arch.Spec, *arch.Graph, error) {
 	}
 	s, err := arch.Load(ref, sets)
 	if err != nil {
+		// A bad --set (or --input, given to arch as --set input=...) is a
+		// bad invocation, exit status 2; errors in spec files are not.
+		msg := err.Error()
+		if rest, ok := strings.CutPrefix(msg, "--set input"); ok && f.input != "" {
+			return nil, nil, usageError{fmt.Errorf("--input %s%s", f.input, rest)}
+		}
+		if strings.HasPrefix(msg, "--set ") || strings.HasPrefix(msg, "--set:") {
+			return nil, nil, usageError{err}
+		}
 		return nil, nil, err
 	}
 	g, err := arch.Compile(s)
