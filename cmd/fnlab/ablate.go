@@ -132,7 +132,7 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 			defer od.Close()
 			// Refuse a user's results.json or report.md before any work.
 			for _, n := range []string{"results.json", "report.md"} {
-				if err := od.Claim(n); err != nil {
+				if err := od.Check(n); err != nil {
 					return outFileErr(err)
 				}
 			}

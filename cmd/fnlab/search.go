@@ -668,8 +668,10 @@ func journalFlagErr(err error) error {
 	}
 	msg := fmt.Sprintf("--journal %s: %s", je.Path, je.Msg)
 	switch {
-	case errors.Is(err, search.ErrJournalExists):
+	case errors.Is(err, search.ErrJournalExists) && strings.HasPrefix(je.Msg, "already"):
 		msg += "; pass --resume to continue it, or choose another --journal"
+	case errors.Is(err, search.ErrJournalExists):
+		msg += "; choose another --journal"
 	case errors.Is(err, search.ErrJournalOther):
 		msg += "; drop --resume and use a new --journal"
 	case errors.Is(err, search.ErrJournalBusy):

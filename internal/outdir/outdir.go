@@ -158,6 +158,24 @@ func (d *Dir) Names(prefix string) []string {
 // that the manifest does not list, Claim refuses (unless the directory was
 // opened with force) and leaves it alone.
 func (d *Dir) Claim(name string) error {
+	if err := d.Check(name); err != nil {
+		return err
+	}
+	c, _ := cleanName(name)
+	if d.names[c] {
+		return nil
+	}
+	p := d.Join(c)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	d.names[c] = true
+	return d.save()
+}
+
+// Check is Claim without recording anything: it refuses name if a file
+// fnlab did not write is there, so that a run can refuse before it starts.
+func (d *Dir) Check(name string) error {
 	c, ok := cleanName(name)
 	if !ok {
 		return fmt.Errorf("%s: not a name inside %s", name, d.path)
@@ -169,11 +187,7 @@ func (d *Dir) Claim(name string) error {
 	if _, err := os.Lstat(p); err == nil && !d.force {
 		return &ForeignError{Path: p, Manifest: d.Join(ManifestName)}
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	d.names[c] = true
-	return d.save()
+	return nil
 }
 
 // ForeignError is Claim's refusal of a file fnlab did not write.
