@@ -280,3 +280,26 @@ func TestExtendsDevice(t *testing.T) {
 		t.Errorf("extends /dev/zero: %v", err)
 	}
 }
+
+// FuzzSetFlags fuzzes --set and --input values (fnlab passes --input as
+// --set input=...): never a panic, a one-line error.
+func FuzzSetFlags(f *testing.F) {
+	for _, s := range []string{"n_div=8", "depths=[1,1,1,1]", "stages.2.mixer=dwconv", "input=3x224x224", "input={height: 64, width: 48}",
+		"foo", "=3", "stages..x=1", "extends=t1", "input.batch=4", "groups=0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, sets := range [][]string{{s}, {"input=" + s}} {
+			spec, err := arch.Load("t0", sets)
+			if err != nil {
+				if strings.Contains(err.Error(), "\n") {
+					t.Errorf("multi-line error: %q", err)
+				}
+				continue
+			}
+			if _, err := arch.Compile(spec); err != nil && strings.Contains(err.Error(), "\n") {
+				t.Errorf("multi-line error: %q", err)
+			}
+		}
+	})
+}

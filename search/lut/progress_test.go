@@ -119,3 +119,27 @@ func TestProgressHostileFiles(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseProgress: any progress file gives models or a one-line error.
+func FuzzParseProgress(f *testing.F) {
+	h := ProgressHeader{Format: ProgressFormat, SpaceHash: "x", Threads: 1, Runs: 2}
+	f.Add([]byte(`{"format":"fnlab-lut-progress","space_hash":"x","threads":1,"runs":2}` + "\n" + `{"name":"a","threads":1,"keys":["k"],"samples_ms":[[0.1,0.2]],"whole_ms":0.3}` + "\n"))
+	f.Add([]byte("{}\n{"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		done, good, err := parseProgress("p.partial", data, h)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("multi-line error %q", err)
+			}
+			return
+		}
+		if good > int64(len(data)) {
+			t.Fatalf("good length %d past the %d bytes", good, len(data))
+		}
+		for n, r := range done {
+			if n == "" || len(r.Keys) != len(r.Samples) {
+				t.Fatalf("inconsistent model %q", n)
+			}
+		}
+	})
+}
