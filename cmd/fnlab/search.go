@@ -122,7 +122,7 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 	if f.shard != "" {
 		var err error
 		if shard, err = search.ParseShard(f.shard); err != nil {
-			return usageError{err}
+			return usageError{fmt.Errorf("--%v", err)}
 		}
 		if f.strategy == "evolve" {
 			return usageError{fmt.Errorf("--shard: splits grid and random searches; evolve is sequential (use --strategy grid or random)")}
