@@ -235,10 +235,13 @@ func readJournal(path string) (Header, []Record, int64, error) {
 	var good int64
 	line := 0
 	for {
-		b, err := rd.ReadBytes('\n')
+		b, err := readLine(rd, maxJournalLine)
 		if err == io.EOF {
 			// A last line without its newline was cut short: ignore it.
 			break
+		}
+		if err == errLongLine {
+			return h, nil, 0, fmt.Errorf("%s:%d: a line of more than %d bytes, not a journal record", path, line+1, maxJournalLine)
 		}
 		if err != nil {
 			return h, nil, 0, jerr(path, err, "%v", err)
@@ -261,6 +264,29 @@ func readJournal(path string) (Header, []Record, int64, error) {
 		return h, nil, 0, fmt.Errorf("%s: empty journal (no header line)", path)
 	}
 	return h, recs, good, nil
+}
+
+// maxJournalLine bounds one line of a journal (a record is a few hundred
+// bytes), so that a huge file without newlines cannot fill memory.
+const maxJournalLine = 1 << 20
+
+var errLongLine = errors.New("line too long")
+
+// readLine reads one line, newline included, of at most max bytes; a last
+// line without a newline gives io.EOF, as ReadBytes does.
+func readLine(rd *bufio.Reader, max int) ([]byte, error) {
+	var line []byte
+	for {
+		frag, err := rd.ReadSlice('\n')
+		if len(line)+len(frag) > max {
+			return nil, errLongLine
+		}
+		line = append(line, frag...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		return line, err
+	}
 }
 
 func (j *Journal) writeLine(v any) error {

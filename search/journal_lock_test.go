@@ -108,3 +108,12 @@ func TestWriteJournalKeepsForeignFiles(t *testing.T) {
 		t.Error("another search's journal changed")
 	}
 }
+
+// A journal of one enormous line is refused without reading it whole.
+func TestJournalLongLine(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "j.jsonl")
+	os.WriteFile(p, []byte(strings.Repeat("x", 3<<20)+"\n"), 0o644)
+	if _, _, err := ReadJournal(p); err == nil || !strings.Contains(err.Error(), "j.jsonl:1: a line of more than 1048576 bytes") {
+		t.Fatalf("err = %v", err)
+	}
+}
