@@ -47,17 +47,20 @@ type Variant struct {
 // Doc is a run: fnlab ablate writes it as results.json after every
 // measurement, and resumes from it.
 type Doc struct {
-	Spec     string          `json:"spec"`
-	Command  string          `json:"command,omitempty"` // the command line that reproduces the run
-	Quick    bool            `json:"quick"`
-	Machine  analyze.Machine `json:"machine"`
-	Threads  int             `json:"threads"`
-	Seeds    int             `json:"seeds"`
-	Stages   []string        `json:"stages"`
-	Variants []*Variant      `json:"variants"`
-	Fit      *fit.Report     `json:"fit,omitempty"`
-	Seconds  float64         `json:"seconds"`
-	Complete bool            `json:"complete"`
+	Format     string          `json:"format"` // Format
+	Config     Config          `json:"config"`
+	ConfigHash string          `json:"config_hash"`
+	Spec       string          `json:"spec"`
+	Command    string          `json:"command,omitempty"` // the command line that reproduces the run
+	Quick      bool            `json:"quick"`
+	Machine    analyze.Machine `json:"machine"`
+	Threads    int             `json:"threads"`
+	Seeds      int             `json:"seeds"`
+	Stages     []string        `json:"stages"`
+	Variants   []*Variant      `json:"variants"`
+	Fit        *fit.Report     `json:"fit,omitempty"`
+	Seconds    float64         `json:"seconds"`
+	Complete   bool            `json:"complete"`
 }
 
 // Variants lists the variants: every mixer (pconv at the spec's

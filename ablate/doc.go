@@ -18,4 +18,12 @@
 // with the mean over stages of its standard deviation over seeds. Doc is
 // a run as results.json holds it; Merge and the per-stage rows of
 // Doc.Fit let an interrupted run resume without redoing anything.
+//
+// A Doc records its Config: a hash of the resolved spec and every option
+// that changes a result (runs, max_iter, seeds, quick, mixers, n_div,
+// threads), with a hash of the config itself. ParseDoc reads results.json
+// as strictly as search reads a journal (format marker, config hash, no
+// null or repeated variants, finite measurements), so that a resume never
+// mixes rows of two experiments and a hostile file is refused, naming the
+// field.
 package ablate

@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/fnlab/fnlab/internal/inputfile"
 	"github.com/fnlab/fnlab/internal/yamlx"
 	"github.com/fnlab/fnlab/specs"
 )
@@ -167,33 +168,12 @@ func loadDoc(ref, dir string, chain []string) (*doc, error) {
 		return nil, err
 	}
 	p = filepath.Clean(p)
-	fi, err := os.Stat(p)
+	// Devices and pipes could block or never end: inputfile refuses them.
+	data, err := inputfile.ReadFile(p, maxSpecSize, "a spec")
 	if err != nil {
-		return nil, fmt.Errorf("spec %s: %v", p, unwrapPathErr(err))
-	}
-	if fi.IsDir() {
-		return nil, fmt.Errorf("spec %s: is a directory, expected a YAML file", p)
-	}
-	if !fi.Mode().IsRegular() {
-		// Devices and pipes could block or never end.
-		return nil, fmt.Errorf("spec %s: not a regular file, expected a YAML file", p)
-	}
-	if fi.Size() > maxSpecSize {
-		return nil, fmt.Errorf("spec %s: %d bytes, larger than the %d-byte limit for a spec", p, fi.Size(), maxSpecSize)
-	}
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return nil, fmt.Errorf("spec %s: %v", p, unwrapPathErr(err))
+		return nil, fmt.Errorf("spec %s: %s (a YAML spec)", p, inputfile.Reason(err))
 	}
 	return parseDoc(p, data, filepath.Dir(p), append(chain, p), false)
-}
-
-func unwrapPathErr(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // parseDoc parses one YAML document into top-level entries and merges it

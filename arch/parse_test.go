@@ -276,7 +276,7 @@ func FuzzParse(f *testing.F) {
 // Found by fuzzing: extends naming a device must not block or read forever.
 func TestExtendsDevice(t *testing.T) {
 	_, err := arch.Parse("fuzz.yaml", []byte("extends: /dev/zero\n"))
-	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+	if err == nil || !strings.Contains(err.Error(), "expected a regular file, found a character device") {
 		t.Errorf("extends /dev/zero: %v", err)
 	}
 }
@@ -325,4 +325,27 @@ func TestExtendsMergesStages(t *testing.T) {
 	if _, err := arch.Load("bad.yaml", nil); err == nil || !strings.HasPrefix(err.Error(), "bad.yaml:5") {
 		t.Errorf("bad groups: %v", err)
 	}
+}
+
+// FuzzSetFlags fuzzes --set and --input values (fnlab passes --input as
+// --set input=...): never a panic, a one-line error.
+func FuzzSetFlags(f *testing.F) {
+	for _, s := range []string{"n_div=8", "depths=[1,1,1,1]", "stages.2.mixer=dwconv", "input=3x224x224", "input={height: 64, width: 48}",
+		"foo", "=3", "stages..x=1", "extends=t1", "input.batch=4", "groups=0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, sets := range [][]string{{s}, {"input=" + s}} {
+			spec, err := arch.Load("t0", sets)
+			if err != nil {
+				if strings.Contains(err.Error(), "\n") {
+					t.Errorf("multi-line error: %q", err)
+				}
+				continue
+			}
+			if _, err := arch.Compile(spec); err != nil && strings.Contains(err.Error(), "\n") {
+				t.Errorf("multi-line error: %q", err)
+			}
+		}
+	})
 }

@@ -20,7 +20,11 @@ type Weights map[string]*tensorio.Tensor
 // strictly against g: every tensor of the ledger present with its shape,
 // nothing unexpected (BatchNorm's num_batches_tracked is ignored).
 func LoadWeights(path string, g *arch.Graph) (Weights, error) {
-	st, err := tensorio.Load(path)
+	want := map[string][]int{}
+	for _, p := range g.Params() {
+		want[p.Name] = p.Shape
+	}
+	st, err := tensorio.LoadExpect(path, tensorio.ExpectShapes(want)) // shapes checked before any data is read
 	if err != nil {
 		return nil, err
 	}

@@ -7,9 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
+	"syscall"
 	"time"
+
+	"github.com/fnlab/fnlab/internal/atomicfile"
+	"github.com/fnlab/fnlab/internal/inputfile"
+	"github.com/fnlab/fnlab/internal/runlock"
 )
 
 // JournalFormat identifies a search journal's header line.
@@ -59,10 +65,13 @@ func (h Header) compatible(o Header) string {
 
 // Journal appends records to a JSONL file, one line per write, so a killed
 // process loses nothing it wrote; the file is fsynced at most every
-// SyncEvery and on Close, bounding what a power loss can take.
+// SyncEvery and on Close, bounding what a power loss can take. A Journal
+// holds the journal's run lock (internal/runlock) until Close: one writer
+// per journal.
 type Journal struct {
 	f        *os.File
 	path     string
+	lock     *runlock.Lock
 	lastSync time.Time
 	buf      bytes.Buffer
 }
@@ -70,17 +79,78 @@ type Journal struct {
 // SyncEvery is how often Append fsyncs the journal.
 var SyncEvery = 200 * time.Millisecond
 
-// CreateJournal starts a new journal at path with header h. It refuses to
-// overwrite a journal that has records.
-func CreateJournal(path string, h Header) (*Journal, error) {
-	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
-		return nil, fmt.Errorf("--journal %s: already holds a search; pass --resume to continue it, or choose another --journal", path)
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o644)
+// ErrJournalExists is wrapped by the error CreateJournal returns for a path
+// that already exists; ErrJournalBusy by the error for a journal that
+// another process is writing.
+var (
+	ErrJournalExists = errors.New("journal exists")
+	ErrJournalBusy   = errors.New("journal busy")
+	// ErrJournalOther: resuming a journal written by a different search.
+	ErrJournalOther = errors.New("journal of another search")
+)
+
+// JournalError is an error about one journal. Error() is "journal PATH:
+// MSG"; the command line names the flag instead (Msg alone).
+type JournalError struct {
+	Path string
+	Msg  string
+	Err  error
+}
+
+func (e *JournalError) Error() string { return "journal " + e.Path + ": " + e.Msg }
+func (e *JournalError) Unwrap() error { return e.Err }
+
+func jerr(path string, err error, format string, args ...any) error {
+	return &JournalError{Path: path, Msg: fmt.Sprintf(format, args...), Err: err}
+}
+
+// LockPath is the lock file that guards journal path.
+func LockPath(path string) string { return path + ".lock" }
+
+func lockJournal(path string) (*runlock.Lock, error) {
+	l, err := runlock.Acquire(LockPath(path))
 	if err != nil {
-		return nil, fmt.Errorf("--journal %s: %v", path, unwrapPath(err))
+		var busy *runlock.BusyError
+		if errors.As(err, &busy) {
+			return nil, jerr(path, ErrJournalBusy, "%v; a journal has one writer at a time", err)
+		}
+		return nil, jerr(path, err, "%v", err)
 	}
-	j := &Journal{f: f, path: path}
+	return l, nil
+}
+
+// CreateJournal starts a new journal at path with header h. The file is
+// created with O_EXCL under the journal's lock, so of two searches started
+// together on one new journal exactly one gets it; an existing path
+// (journal or not) is never replaced.
+func CreateJournal(path string, h Header) (*Journal, error) {
+	l, err := lockJournal(path)
+	if err != nil {
+		return nil, err
+	}
+	j, err := createLocked(path, h, l)
+	if err != nil {
+		l.Release()
+	}
+	return j, err
+}
+
+func createLocked(path string, h Header, l *runlock.Lock) (*Journal, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND|syscall.O_NONBLOCK, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		fi, _ := os.Lstat(path)
+		switch {
+		case fi != nil && fi.Mode().IsRegular() && fi.Size() > 0:
+			return nil, jerr(path, ErrJournalExists, "already holds a search")
+		case fi != nil && !fi.Mode().IsRegular():
+			return nil, jerr(path, ErrJournalExists, "exists and is %s, not a journal", inputfile.Describe(fi.Mode()))
+		}
+		return nil, jerr(path, ErrJournalExists, "already exists (empty)")
+	}
+	if err != nil {
+		return nil, jerr(path, err, "%v", unwrapPath(err))
+	}
+	j := &Journal{f: f, path: path, lock: l}
 	if err := j.writeLine(h); err != nil {
 		f.Close()
 		return nil, err
@@ -88,30 +158,60 @@ func CreateJournal(path string, h Header) (*Journal, error) {
 	return j, j.sync()
 }
 
-// ResumeJournal opens an existing journal, checks that h matches its
-// header, drops a torn last line (a write cut by a kill) and returns the
-// records it holds.
+// ResumeJournal opens an existing journal under its lock, checks that h
+// matches its header, drops a torn last line (a write cut by a kill) and
+// returns the records it holds. A missing journal is created; an empty one
+// (a run killed before its header was written) is started afresh.
 func ResumeJournal(path string, h Header) (*Journal, []Record, error) {
-	old, recs, goodLen, err := readJournal(path)
-	if errors.Is(err, os.ErrNotExist) {
-		j, err := CreateJournal(path, h)
+	l, err := lockJournal(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	j, recs, err := resumeLocked(path, h, l)
+	if err != nil {
+		l.Release()
+	}
+	return j, recs, err
+}
+
+func resumeLocked(path string, h Header, l *runlock.Lock) (*Journal, []Record, error) {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		j, err := createLocked(path, h, l)
 		return j, nil, err
 	}
+	if err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, nil, jerr(path, err, "%v", unwrapPath(err))
+		}
+		j := &Journal{f: f, path: path, lock: l}
+		if err := j.writeLine(h); err != nil {
+			f.Close()
+			return nil, nil, err
+		}
+		return j, nil, j.sync()
+	}
+	old, recs, goodLen, err := readJournal(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	if d := h.compatible(old); d != "" {
-		return nil, nil, fmt.Errorf("--journal %s: written by another search (%s); drop --resume and use a new --journal", path, d)
+		return nil, nil, jerr(path, ErrJournalOther, "written by another search (%s)", d)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|syscall.O_NONBLOCK, 0o644)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--journal %s: %v", path, unwrapPath(err))
+		return nil, nil, jerr(path, err, "%v", unwrapPath(err))
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, jerr(path, nil, "expected a regular file")
 	}
 	if err := f.Truncate(goodLen); err != nil {
 		f.Close()
-		return nil, nil, fmt.Errorf("--journal %s: %v", path, err)
+		return nil, nil, jerr(path, err, "%v", err)
 	}
-	return &Journal{f: f, path: path, lastSync: time.Now()}, recs, nil
+	return &Journal{f: f, path: path, lock: l, lastSync: time.Now()}, recs, nil
 }
 
 // ReadJournal reads a journal's header and records (a torn last line is
@@ -123,26 +223,28 @@ func ReadJournal(path string) (Header, []Record, error) {
 
 func readJournal(path string) (Header, []Record, int64, error) {
 	var h Header
-	f, err := os.Open(path)
+	f, _, err := inputfile.Open(path)
 	if err != nil {
-		return h, nil, 0, fmt.Errorf("--journal %s: %w", path, unwrapPath(err))
+		var e *inputfile.Error
+		errors.As(err, &e)
+		return h, nil, 0, jerr(path, e.Err, "%s (a JSONL journal written by fnlab search)", inputfile.Reason(err))
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return h, nil, 0, fmt.Errorf("--journal %s: expected a regular file (a JSONL journal written by fnlab search)", path)
-	}
 	rd := bufio.NewReaderSize(f, 1<<16)
 	var recs []Record
 	var good int64
 	line := 0
 	for {
-		b, err := rd.ReadBytes('\n')
+		b, err := readLine(rd, maxJournalLine)
 		if err == io.EOF {
 			// A last line without its newline was cut short: ignore it.
 			break
 		}
+		if err == errLongLine {
+			return h, nil, 0, fmt.Errorf("%s:%d: a line of more than %d bytes, not a journal record", path, line+1, maxJournalLine)
+		}
 		if err != nil {
-			return h, nil, 0, fmt.Errorf("--journal %s: %v", path, err)
+			return h, nil, 0, jerr(path, err, "%v", err)
 		}
 		line++
 		if line == 1 {
@@ -164,6 +266,29 @@ func readJournal(path string) (Header, []Record, int64, error) {
 	return h, recs, good, nil
 }
 
+// maxJournalLine bounds one line of a journal (a record is a few hundred
+// bytes), so that a huge file without newlines cannot fill memory.
+const maxJournalLine = 1 << 20
+
+var errLongLine = errors.New("line too long")
+
+// readLine reads one line, newline included, of at most max bytes; a last
+// line without a newline gives io.EOF, as ReadBytes does.
+func readLine(rd *bufio.Reader, max int) ([]byte, error) {
+	var line []byte
+	for {
+		frag, err := rd.ReadSlice('\n')
+		if len(line)+len(frag) > max {
+			return nil, errLongLine
+		}
+		line = append(line, frag...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		return line, err
+	}
+}
+
 func (j *Journal) writeLine(v any) error {
 	j.buf.Reset()
 	enc := json.NewEncoder(&j.buf)
@@ -171,7 +296,7 @@ func (j *Journal) writeLine(v any) error {
 		return err
 	}
 	if _, err := j.f.Write(j.buf.Bytes()); err != nil {
-		return fmt.Errorf("--journal %s: %v", j.path, err)
+		return jerr(j.path, err, "%v", err)
 	}
 	return nil
 }
@@ -190,16 +315,19 @@ func (j *Journal) Append(r *Record) error {
 func (j *Journal) sync() error {
 	j.lastSync = time.Now()
 	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("--journal %s: %v", j.path, err)
+		return jerr(j.path, err, "%v", err)
 	}
 	return nil
 }
 
-// Close syncs and closes the journal.
+// Close syncs and closes the journal and releases its lock.
 func (j *Journal) Close() error {
 	err := j.sync()
 	if cerr := j.f.Close(); err == nil {
 		err = cerr
+	}
+	if lerr := j.lock.Release(); err == nil && lerr != nil {
+		err = jerr(j.path, lerr, "releasing the lock: %v", lerr)
 	}
 	return err
 }
@@ -229,17 +357,37 @@ func MergeRecords(sets ...[]Record) []Record {
 	return out
 }
 
-// WriteJournal writes a complete journal (header and records) to path.
+// WriteJournal writes a complete journal (header and records) to path, as
+// one atomic replacement, under the journal's lock. An existing file is
+// replaced only if it is a merged journal of the same space (what an earlier
+// WriteJournal wrote); anything else at path is left alone and refused.
 func WriteJournal(path string, h Header, recs []Record) error {
-	j, err := CreateJournal(path, h)
+	l, err := lockJournal(path)
 	if err != nil {
 		return err
 	}
-	for i := range recs {
-		if err := j.writeLine(&recs[i]); err != nil {
-			j.f.Close()
-			return err
+	defer l.Release()
+	if fi, err := os.Lstat(path); err == nil {
+		old, _, _, rerr := readJournal(path)
+		switch {
+		case !fi.Mode().IsRegular():
+			return jerr(path, ErrJournalExists, "exists and is %s, not a journal", inputfile.Describe(fi.Mode()))
+		case rerr != nil:
+			return jerr(path, ErrJournalExists, "exists and is not a search journal; it is left as it is")
+		case old.Shard != "merged" || old.SpaceHash != h.SpaceHash:
+			return jerr(path, ErrJournalExists, "already holds another search (space %s, shard %s); it is left as it is", old.Space, old.Shard)
 		}
 	}
-	return j.Close()
+	return atomicfile.Write(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		if err := enc.Encode(h); err != nil {
+			return err
+		}
+		for i := range recs {
+			if err := enc.Encode(&recs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

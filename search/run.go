@@ -31,7 +31,7 @@ func ParseShard(s string) (Shard, error) {
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return Shard{}, fmt.Errorf("--shard %q: expected i/n with 0 <= i < n, e.g. 0/4 (for an Indexed Job: $JOB_COMPLETION_INDEX/4)", s)
+		return Shard{}, fmt.Errorf("shard %q: expected i/n with 0 <= i < n, e.g. 0/4 (for an Indexed Job: $JOB_COMPLETION_INDEX/4)", s)
 	}
 	return Shard{I: i, N: n}, nil
 }
@@ -122,7 +122,7 @@ func Run(ctx context.Context, ev *Evaluator, o Options) ([]Record, error) {
 		})
 	case "evolve":
 		if o.Shard.N != 1 {
-			return nil, fmt.Errorf("--shard: splits grid and random searches; an evolutionary search is sequential (run it unsharded)")
+			return nil, fmt.Errorf("shards split grid and random searches; an evolutionary search is sequential (run it unsharded)")
 		}
 		if int64(o.Budget) > sp.Size() {
 			o.Budget = int(sp.Size())
@@ -131,7 +131,7 @@ func Run(ctx context.Context, ev *Evaluator, o Options) ([]Record, error) {
 		r.total = o.Budget
 		err = r.evolve()
 	default:
-		return nil, fmt.Errorf("--strategy %q: expected %s", o.Strategy, strings.Join(Strategies, ", "))
+		return nil, fmt.Errorf("strategy %q: expected %s", o.Strategy, strings.Join(Strategies, ", "))
 	}
 	recs := make([]Record, len(r.done))
 	for i, p := range r.done {

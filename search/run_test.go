@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -194,7 +195,7 @@ func TestResumeInProcess(t *testing.T) {
 	if _, _, err := ResumeJournal(part, h2); err == nil || !strings.Contains(err.Error(), "seed 5, this search uses 6") {
 		t.Errorf("resume with another seed: %v", err)
 	}
-	if _, err := CreateJournal(part, h); err == nil || !strings.Contains(err.Error(), "--resume") {
+	if _, err := CreateJournal(part, h); !errors.Is(err, ErrJournalExists) || !strings.Contains(err.Error(), "already holds a search") {
 		t.Errorf("overwriting a journal: %v", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/internal/inputfile"
 	"github.com/fnlab/fnlab/internal/yamlx"
 	"github.com/fnlab/fnlab/search/proxy"
 	"github.com/fnlab/fnlab/specs"
@@ -141,19 +142,9 @@ func LoadSpace(ref string) (*Space, error) {
 			return ParseSpace("specs/"+name+".yaml", data)
 		}
 	}
-	fi, err := os.Stat(ref)
+	data, err := inputfile.ReadFile(ref, maxSpaceBytes, "a search space")
 	if err != nil {
-		return nil, fmt.Errorf("space %s: %v", ref, unwrapPath(err))
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("space %s: not a regular file, expected a YAML file", ref)
-	}
-	if fi.Size() > maxSpaceBytes {
-		return nil, fmt.Errorf("space %s: %d bytes, larger than the %d-byte limit", ref, fi.Size(), maxSpaceBytes)
-	}
-	data, err := os.ReadFile(ref)
-	if err != nil {
-		return nil, fmt.Errorf("space %s: %v", ref, unwrapPath(err))
+		return nil, fmt.Errorf("space %s: %s (a YAML search space)", ref, inputfile.Reason(err))
 	}
 	return ParseSpace(ref, data)
 }
@@ -230,7 +221,7 @@ func ParseSpace(file string, data []byte) (*Space, error) {
 	}
 	p := &spaceParser{yamlx.Decoder{File: file}}
 	top := root.Content[0]
-	sp := &Space{File: file, Name: strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)),
+	sp := &Space{File: file, Name: FileLabel(strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))),
 		Proxy: ProxyConfig{Batch: 16, Resolution: 64, Seed: 1}, Recon: ReconConfig{Method: "capacity"}}
 	var varyNode, baseNode *yaml.Node
 	var objNode, conNode *yaml.Node
@@ -238,7 +229,9 @@ func ParseSpace(file string, data []byte) (*Space, error) {
 		var err error
 		switch k {
 		case "name":
-			sp.Name, err = p.Scalar(v, k, "a name")
+			if sp.Name, err = p.Scalar(v, k, "a name"); err == nil && !SafeName(sp.Name) {
+				err = p.Errf(v, k, "%q: expected letters, digits, '_', '.' and '-' only (the name forms default output paths such as search_NAME and NAME.lut.json)", sp.Name)
+			}
 		case "base":
 			baseNode = v
 			sp.Base, err = p.Scalar(v, k, "a preset name or a spec file path")
@@ -300,6 +293,34 @@ func ParseSpace(file string, data []byte) (*Space, error) {
 	}
 	sp.Hash = sp.hash()
 	return sp, nil
+}
+
+// SafeName reports whether name may form a file name in the working
+// directory: [A-Za-z0-9_.-] only, at most 128 bytes, not only dots. A
+// space named ../../x or /tmp/x would otherwise make search and lut build
+// write outside it.
+func SafeName(name string) bool {
+	if name == "" || len(name) > 128 || strings.Trim(name, ".") == "" {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// FileLabel makes a label safe for a file name: characters outside
+// [A-Za-z0-9_.-] become '_'.
+func FileLabel(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }
 
 func looksLikePath(s string) bool {
@@ -830,7 +851,7 @@ func (sp *Space) hash() string {
 	h := sha256.New()
 	fmt.Fprintf(h, "base=%s\n", sp.Base)
 	if looksLikePath(sp.Base) {
-		if b, err := os.ReadFile(sp.Base); err == nil {
+		if b, err := inputfile.ReadFile(sp.Base, maxSpaceBytes, "a spec"); err == nil {
 			h.Write(b)
 		}
 	}

@@ -3,12 +3,17 @@ package searchplot
 import (
 	"fmt"
 	"image/color"
+	"io"
+	"path/filepath"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/fnlab/fnlab/internal/atomicfile"
 )
 
 // Point is one evaluated candidate on the front chart.
@@ -90,7 +95,18 @@ func Front(path, title, xLabel, yLabel string, pts []Point) error {
 		p.Legend.Add("front: "+m, s)
 	}
 	p.Legend.Top = false // bottom right: fronts rise to the top left or right
-	if err := p.Save(6*vg.Inch, 4*vg.Inch, path); err != nil {
+	return save(p, 6*vg.Inch, 4*vg.Inch, path)
+}
+
+// save writes the plot atomically (internal/atomicfile), in the format of
+// path's extension, so that a kill never leaves a half-written chart.
+func save(p *plot.Plot, w, h vg.Length, path string) error {
+	ext := strings.TrimPrefix(filepath.Ext(path), ".")
+	wt, err := p.WriterTo(w, h, ext)
+	if err != nil {
+		return fmt.Errorf("searchplot: %s: %v", path, err)
+	}
+	if err := atomicfile.Write(path, func(out io.Writer) error { _, err := wt.WriteTo(out); return err }); err != nil {
 		return fmt.Errorf("searchplot: %s: %v", path, err)
 	}
 	return nil
@@ -119,8 +135,5 @@ func Hypervolume(path, title string, evals []int, hv []float64) error {
 		l.LineStyle.Width = vg.Points(1.5)
 		p.Add(l)
 	}
-	if err := p.Save(6*vg.Inch, 3.5*vg.Inch, path); err != nil {
-		return fmt.Errorf("searchplot: %s: %v", path, err)
-	}
-	return nil
+	return save(p, 6*vg.Inch, 3.5*vg.Inch, path)
 }

@@ -40,15 +40,23 @@
 // PyTorch .pth / .pt / .bin / .tar / .ckpt ([ReadPTH]): the zip-based
 // torch.save format used by torch >= 1.6 (a data.pkl pickle plus one record
 // per storage under <archive>/data/, an optional byteorder record). The
-// pickle is decoded with github.com/nlpodyssey/gopickle; nothing in it is
-// executed: torch._utils._rebuild_tensor_v2 (and _rebuild_tensor,
-// _rebuild_parameter, _rebuild_parameter_with_state,
-// torch._tensor._rebuild_from_type_v2) and the torch.*Storage classes are
-// recognised, and every other class (argparse.Namespace, numpy scalars,
-// optimizer state, ...) becomes an inert placeholder. The top-level object
-// may be a state dict or a dict that holds one under "state_dict",
-// "model_state_dict", "model" or "module" (checked in that order, one more
-// level of wrapping allowed). Entries whose key ends in "_extra_state" are
+// pickle is decoded by a restricted unpickler of this package that executes
+// nothing and accepts what torch.load(weights_only=True) accepts:
+// torch._utils._rebuild_tensor_v2 (and _rebuild_tensor, _rebuild_parameter,
+// _rebuild_parameter_with_state, torch._tensor._rebuild_from_type_v2), the
+// torch.*Storage classes, collections.OrderedDict, torch.Size, torch dtypes
+// and devices, and plain containers and scalars. Any other name (os.system,
+// builtins.eval, subprocess.Popen, argparse.Namespace, numpy scalars, ...)
+// anywhere in the file makes the load fail with the key path where it sits,
+// e.g. ["optimizer"]["hook"]; torch.load(weights_only=True) refuses the same
+// files. The unpickler's work is bounded by the pickle's size: at most
+// 4 steps per byte (one per opcode and one per item moved), 1<<20 stack
+// items, 64 open MARKs, 1<<22 memo entries and containers nested 64 deep,
+// each checked as the opcodes run; the graph it builds is walked once per
+// object, so shared and cyclic structures cost their size, not their paths.
+// The top-level object may be a state dict or a dict that holds one under
+// "state_dict", "model_state_dict", "model" or "module" (checked in that
+// order, one more level of wrapping allowed). Entries whose key ends in "_extra_state" are
 // skipped. If every key starts with "module." (nn.DataParallel) the prefix
 // is stripped. Tensors may be views: the storage offset and strides are
 // honoured and each tensor is copied out as its own contiguous array, so
@@ -58,7 +66,22 @@
 // byte-swapped. The legacy pre-1.6 format and TorchScript archives are
 // rejected with a message saying so.
 //
-// [Load] picks the reader from the file extension.
+// [Load] picks the reader from the file extension. [LoadExpect] also
+// checks every tensor's name and shape with an [Expect] before any tensor
+// data is read (all of them before the first tensor's data), so a file
+// that does not fit the model costs nothing to refuse; [ExpectShapes] reads
+// only the tensors a model needs (engine.LoadWeights uses it).
+//
+// # Compressed members
+//
+// Zip members (.npz members, .pth records) are checked before they are
+// decompressed: a stored member must occupy exactly its declared size; a
+// deflated one may expand at most 256:1 beyond its first 64 MiB (PyTorch
+// stores its records, and trained weights deflate by 1.1 to 2, so honest
+// files never meet this); and no member is read past the size its zip
+// header declares (an .npz member must end exactly there, which also makes
+// the zip reader verify its CRC). A .npz is read in two passes: every
+// member's .npy header first, then the data.
 //
 // # Conversions
 //
@@ -82,9 +105,7 @@
 // A .npy stream whose size is unknown is read in bounded chunks so that a
 // truncated stream fails before a large buffer is allocated. The pickle
 // opcode stream is checked (every length-prefixed argument must fit in the
-// remaining bytes) before gopickle runs, since gopickle allocates what the
-// stream claims; gopickle may still panic on some malformed pickles, and
-// that one call is wrapped in a recover that turns the panic into an error.
+// remaining bytes) before the unpickler runs.
 //
 // Every error returned by the readers and writers is a single line that starts with the file path (or "npy:"
 // for [ReadNPY] on a plain reader) and says what was expected and what was

@@ -63,6 +63,13 @@ func npyErr(format string, args ...any) error {
 // the input (file size), or -1 if unknown; when known the data must end
 // exactly at the end of the input.
 func readNPY(r io.Reader, size int64) (*Tensor, error) {
+	return readNPYChecked(r, size, nil)
+}
+
+// readNPYChecked is readNPY with a check of the shape, called after the
+// header is parsed and validated and before any data is read; its error is
+// returned as is.
+func readNPYChecked(r io.Reader, size int64, check func(shape []int) error) (*Tensor, error) {
 	var pre [10]byte
 	n, err := io.ReadFull(r, pre[:8])
 	if err != nil {
@@ -125,6 +132,11 @@ func readNPY(r io.Reader, size int64) (*Tensor, error) {
 		}
 		if have > need {
 			return nil, npyErr("%d unexpected trailing bytes after the %d bytes of data for shape %s %s", have-need, need, shapeString(h.shape), h.descr)
+		}
+	}
+	if check != nil {
+		if err := check(h.shape); err != nil {
+			return nil, err
 		}
 	}
 	// Read in bounded chunks so that a header claiming a huge array does

@@ -9,9 +9,6 @@ import (
 	"io"
 	"path"
 	"strings"
-
-	"github.com/nlpodyssey/gopickle/pickle"
-	"github.com/nlpodyssey/gopickle/types"
 )
 
 // maxPickleBytes bounds the size of the data.pkl record of a checkpoint.
@@ -37,12 +34,16 @@ var stateDictKeys = []string{"state_dict", "model_state_dict", "model", "module"
 // No code from the file is executed: classes named in the pickle are
 // resolved to a fixed set of tensor constructors or to inert placeholders.
 func ReadPTH(path string) (*State, error) {
+	return readPTHFile(path, nil)
+}
+
+func readPTHFile(path string, expect Expect) (*State, error) {
 	f, size, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	s, err := readPTH(f, size)
+	s, err := readPTHExpect(f, size, expect)
 	if err != nil {
 		return nil, withPath(path, err)
 	}
@@ -55,6 +56,10 @@ func pthErr(format string, args ...any) error {
 
 // readPTH reads a zip checkpoint image of the given size.
 func readPTH(r io.ReaderAt, size int64) (*State, error) {
+	return readPTHExpect(r, size, nil)
+}
+
+func readPTHExpect(r io.ReaderAt, size int64, expect Expect) (*State, error) {
 	var head [512]byte
 	n, _ := r.ReadAt(head[:], 0)
 	if err := sniffPTH(head[:n]); err != nil {
@@ -108,7 +113,7 @@ func readPTH(r io.ReaderAt, size int64) (*State, error) {
 	if err != nil {
 		return nil, pthErr("record %s: %v", pkl[0].Name, err)
 	}
-	return ck.state(obj)
+	return ck.state(obj, expect)
 }
 
 // sniffPTH recognises formats that are not zip checkpoints, to give a
@@ -147,6 +152,9 @@ func listNames(files []*zip.File) string {
 func readRecord(f *zip.File, max int64) ([]byte, error) {
 	if f.UncompressedSize64 > uint64(max) {
 		return nil, fmt.Errorf("record is %d bytes, more than the %d-byte limit", f.UncompressedSize64, max)
+	}
+	if err := checkExpansion(f); err != nil {
+		return nil, err
 	}
 	rc, err := f.Open()
 	if err != nil {
@@ -193,29 +201,8 @@ type ptTensor struct {
 	offset  any
 	size    any
 	stride  any
+	state   any // BUILD state of a Parameter; ignored
 }
-
-// pyObject stands for any class, function or instance other than the
-// tensor machinery. It accepts construction and state so that checkpoints
-// holding e.g. argparse.Namespace or numpy scalars can still be parsed.
-type pyObject struct {
-	module, name string
-	instance     bool
-}
-
-func (o *pyObject) Call(args ...any) (any, error) {
-	return &pyObject{module: o.module, name: o.name, instance: true}, nil
-}
-func (o *pyObject) PyNew(args ...any) (any, error)        { return o.Call(args...) }
-func (o *pyObject) PySetState(state any) error            { return nil }
-func (o *pyObject) PyDictSet(key, value any) error        { return nil }
-func (o *pyObject) PySetAttr(key string, value any) error { return nil }
-func (o *pyObject) String() string                        { return o.module + "." + o.name }
-
-// callable adapts a Go function to the unpickler's Callable interface.
-type callable func(args ...any) (any, error)
-
-func (c callable) Call(args ...any) (any, error) { return c(args...) }
 
 var storageClasses = map[string]dtype{
 	"FloatStorage":    dtF32,
@@ -230,37 +217,7 @@ var storageClasses = map[string]dtype{
 	"BoolStorage":     dtBool,
 }
 
-func (ck *checkpoint) findClass(module, name string) (any, error) {
-	switch module + "." + name {
-	case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor":
-		return callable(rebuildTensor), nil
-	case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state":
-		return callable(func(args ...any) (any, error) {
-			if len(args) < 1 {
-				return nil, errors.New("_rebuild_parameter: missing data argument")
-			}
-			return args[0], nil
-		}), nil
-	case "torch._tensor._rebuild_from_type_v2":
-		return callable(func(args ...any) (any, error) {
-			if len(args) < 3 {
-				return nil, errors.New("_rebuild_from_type_v2: expected at least 3 arguments")
-			}
-			fn, ok1 := args[0].(types.Callable)
-			fargs, ok2 := args[2].(*types.Tuple)
-			if !ok1 || !ok2 {
-				return nil, errors.New("_rebuild_from_type_v2: unexpected argument types")
-			}
-			return fn.Call(*fargs...)
-		}), nil
-	}
-	if module == "torch" && strings.HasSuffix(name, "Storage") {
-		return &storageClass{name: "torch." + name, dt: storageClasses[name]}, nil
-	}
-	return &pyObject{module: module, name: name}, nil
-}
-
-func rebuildTensor(args ...any) (any, error) {
+func rebuildTensor(args []any) (any, error) {
 	if len(args) < 4 {
 		return nil, fmt.Errorf("_rebuild_tensor_v2: expected at least 4 arguments, found %d", len(args))
 	}
@@ -273,18 +230,19 @@ func rebuildTensor(args ...any) (any, error) {
 
 // persistentLoad resolves ('storage', StorageClass, key, location, numel).
 func (ck *checkpoint) persistentLoad(pid any) (any, error) {
-	t, ok := pid.(*types.Tuple)
-	if !ok || t.Len() < 5 {
+	pt, ok := pid.(*pkTuple)
+	if !ok || len(pt.items) < 5 {
 		return nil, fmt.Errorf("persistent id is %s, expected ('storage', class, key, location, numel)", describe(pid))
 	}
-	if s, _ := t.Get(0).(string); s != "storage" {
-		return nil, fmt.Errorf("persistent id of type %s, expected 'storage'", describe(t.Get(0)))
+	t := pt.items
+	if s, _ := t[0].(string); s != "storage" {
+		return nil, fmt.Errorf("persistent id of type %s, expected 'storage'", describe(t[0]))
 	}
-	cls, ok1 := t.Get(1).(*storageClass)
-	key, ok2 := t.Get(2).(string)
-	numel, ok3 := t.Get(4).(int)
+	cls, ok1 := t[1].(*storageClass)
+	key, ok2 := t[2].(string)
+	numel, ok3 := t[4].(int)
 	if !ok1 || !ok2 || !ok3 {
-		return nil, fmt.Errorf("storage persistent id has types (%s, %s, %s), expected (torch.*Storage, str, int)", describe(t.Get(1)), describe(t.Get(2)), describe(t.Get(4)))
+		return nil, fmt.Errorf("storage persistent id has types (%s, %s, %s), expected (torch.*Storage, str, int)", describe(t[1]), describe(t[2]), describe(t[4]))
 	}
 	if cls.dt == dtInvalid {
 		return nil, fmt.Errorf("storage %q has unsupported type %s (expected Float, Half, BFloat16, Double, Long, Int, Short, Char, Byte or Bool storage)", key, cls.name)
@@ -300,24 +258,19 @@ func (ck *checkpoint) persistentLoad(pid any) (any, error) {
 	return &ptStorage{key: key, rec: rec, dt: cls.dt, numel: int64(numel)}, nil
 }
 
-// unpickle runs the unpickler on data.pkl. gopickle may panic on some
-// malformed inputs, so this is the one place where a panic is recovered and
-// turned into an error.
-func (ck *checkpoint) unpickle(data []byte) (obj any, err error) {
+// unpickle runs the restricted unpickler on data.pkl and checks that the
+// result holds nothing but what torch.load(weights_only=True) accepts.
+func (ck *checkpoint) unpickle(data []byte) (any, error) {
 	if err := scanPickle(data); err != nil {
 		return nil, err
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			obj, err = nil, fmt.Errorf("malformed pickle: %v", p)
-		}
-	}()
-	u := pickle.NewUnpickler(bytes.NewReader(data))
-	u.FindClass = ck.findClass
-	u.PersistentLoad = ck.persistentLoad
-	obj, err = u.Load()
+	u := &unpickler{p: data, memo: map[int]any{}, ck: ck, budget: pickleWorkBase + pickleWorkPerByte*len(data)}
+	obj, err := u.run()
 	if err != nil {
-		return nil, fmt.Errorf("malformed pickle: %v", err)
+		return nil, err
+	}
+	if err := walkPickle(obj, u.firstForbidden); err != nil {
+		return nil, err
 	}
 	return obj, nil
 }
@@ -328,38 +281,21 @@ type entry struct {
 }
 
 // dictEntries returns the entries of a pickled dict in insertion order
-// (for a plain dict with repeated keys the last value wins, as in Python).
+// (a repeated key has replaced the value in place, as in Python).
 func dictEntries(obj any) ([]entry, bool) {
-	switch d := obj.(type) {
-	case *types.OrderedDict:
-		var out []entry
-		for e := d.List.Front(); e != nil; e = e.Next() {
-			oe := e.Value.(*types.OrderedDictEntry)
-			k, ok := oe.Key.(string)
-			if !ok {
-				k = "\x00" + describe(oe.Key)
-			}
-			out = append(out, entry{k, oe.Value})
-		}
-		return out, true
-	case *types.Dict:
-		var out []entry
-		pos := map[string]int{}
-		for _, de := range *d {
-			k, ok := de.Key.(string)
-			if !ok {
-				k = "\x00" + describe(de.Key)
-			}
-			if i, dup := pos[k]; dup {
-				out[i].val = de.Value
-				continue
-			}
-			pos[k] = len(out)
-			out = append(out, entry{k, de.Value})
-		}
-		return out, true
+	d, ok := obj.(*pkDict)
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	out := make([]entry, len(d.keys))
+	for i, k := range d.keys {
+		ks, ok := k.(string)
+		if !ok {
+			ks = "\x00" + describe(k)
+		}
+		out[i] = entry{ks, d.vals[i]}
+	}
+	return out, true
 }
 
 // describe names the Python type of a decoded pickle value, for errors.
@@ -381,17 +317,30 @@ func describe(v any) string {
 		return "a storage"
 	case *storageClass:
 		return x.name
-	case *types.OrderedDict, *types.Dict:
-		return "a dict"
-	case *types.List:
-		return "a list"
-	case *types.Tuple:
-		return "a tuple"
-	case *pyObject:
-		if x.instance {
-			return "a " + x.String() + " object"
+	case []byte:
+		return "a bytes"
+	case *pkDict:
+		if x.ordered {
+			return "an OrderedDict"
 		}
-		return x.String()
+		return "a dict"
+	case *pkList:
+		return "a list"
+	case *pkTuple:
+		return "a tuple"
+	case *pkSet:
+		return "a set"
+	case *pkGlobal:
+		return x.name
+	case *pkValue:
+		return "a " + x.name + " object"
+	case *pickleFunc:
+		return x.name
+	case *forbiddenGlobal:
+		if x.instance {
+			return "an instance of " + x.name
+		}
+		return x.name
 	}
 	return fmt.Sprintf("a %T", v)
 }
@@ -463,7 +412,7 @@ func findStateDict(obj any, depth int) ([]entry, error) {
 }
 
 // state turns the unpickled object into a State.
-func (ck *checkpoint) state(obj any) (*State, error) {
+func (ck *checkpoint) state(obj any, expect Expect) (*State, error) {
 	es, err := findStateDict(obj, 0)
 	if err != nil {
 		return nil, pthErr("%v", err)
@@ -481,10 +430,38 @@ func (ck *checkpoint) state(obj any) (*State, error) {
 			break
 		}
 	}
+	shapeOnly := map[string][]int{}
+	if expect != nil {
+		// Every name and shape is checked before any storage is read.
+		all := kept
+		kept = kept[:0:0]
+		for _, e := range all {
+			name := e.key
+			if strip {
+				name = strings.TrimPrefix(name, "module.")
+			}
+			shape, err := intsOf(e.val.(*ptTensor).size, "size")
+			if err != nil {
+				return nil, pthErr("tensor %s: %v", quoteName(e.key), err)
+			}
+			err = expect(name, shape)
+			switch {
+			case err == ErrSkip:
+				continue
+			case err == ErrShapeOnly:
+				shapeOnly[e.key] = shape
+			case err != nil:
+				return nil, pthErr("tensor %s: %v", quoteName(e.key), err)
+			}
+			kept = append(kept, e)
+		}
+	}
 	s := &State{Names: make([]string, 0, len(kept)), Tensors: make(map[string]*Tensor, len(kept))}
 	for _, e := range kept {
-		t, err := ck.materialize(e.val.(*ptTensor))
-		if err != nil {
+		var t *Tensor
+		if shape, ok := shapeOnly[e.key]; ok {
+			t = &Tensor{Shape: shape}
+		} else if t, err = ck.materialize(e.val.(*ptTensor)); err != nil {
 			return nil, pthErr("tensor %s: %v", quoteName(e.key), err)
 		}
 		name := e.key
@@ -500,10 +477,10 @@ func (ck *checkpoint) state(obj any) (*State, error) {
 func intsOf(v any, what string) ([]int, error) {
 	var vals []any
 	switch x := v.(type) {
-	case *types.Tuple:
-		vals = *x
-	case *types.List:
-		vals = *x
+	case *pkTuple:
+		vals = x.items
+	case *pkList:
+		vals = x.items
 	default:
 		return nil, fmt.Errorf("%s is %s, expected a tuple of ints", what, describe(v))
 	}
@@ -547,9 +524,8 @@ func (ck *checkpoint) materialize(t *ptTensor) (*Tensor, error) {
 	if int64(numel) > st.numel && numel > maxBroadcastElements {
 		return nil, fmt.Errorf("view (size %s, stride %v) expands %d storage elements to %d; refusing broadcast views of more than %d elements", shapeString(shape), stride, st.numel, numel, maxBroadcastElements)
 	}
-	out := &Tensor{Shape: shape, Data: make([]float32, numel)}
 	if numel == 0 {
-		return out, nil
+		return &Tensor{Shape: shape, Data: []float32{}}, nil
 	}
 	// The last element touched is offset + sum((size-1)*stride); it must
 	// lie inside the storage. Each term is checked before adding so the sum
@@ -567,10 +543,12 @@ func (ck *checkpoint) materialize(t *ptTensor) (*Tensor, error) {
 			return nil, fmt.Errorf("view (offset %d, size %s, stride %v) reaches past the %d elements of storage %q", offset, shapeString(shape), stride, st.numel, st.key)
 		}
 	}
+	// The storage is read (and checked) before the output is allocated.
 	raw, err := ck.storageBytes(st)
 	if err != nil {
 		return nil, err
 	}
+	out := &Tensor{Shape: shape, Data: make([]float32, numel)}
 	es := st.dt.size()
 	if isContiguous(shape, stride) {
 		st.dt.decode(out.Data, raw[offset*es:], ck.order)
@@ -615,6 +593,9 @@ func (ck *checkpoint) storageBytes(st *ptStorage) ([]byte, error) {
 	want := int64(st.rec.UncompressedSize64)
 	if want > maxTensorBytes {
 		return nil, fmt.Errorf("storage %q is %d bytes, more than the %d-byte limit", st.key, want, int64(maxTensorBytes))
+	}
+	if err := checkExpansion(st.rec); err != nil {
+		return nil, fmt.Errorf("storage %q: record %s: %v", st.key, st.rec.Name, err)
 	}
 	rc, err := st.rec.Open()
 	if err != nil {

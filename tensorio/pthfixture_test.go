@@ -112,7 +112,7 @@ func f64le(vs ...float64) []byte {
 
 // wrappedCheckpoint builds
 //
-//	{'epoch': 7, 'args': argparse.Namespace(...), 'state_dict': OrderedDict(
+//	{'epoch': 7, 'args': {'lr': 0.1}, 'state_dict': OrderedDict(
 //	    'module.conv.weight':   float32 (2, 3, 4) over storage 0
 //	    'module.conv.weight_t': the transpose (4, 3, 2), strides (1, 4, 12)
 //	    'module.fc.bias':       storage 0 from offset 6, size (3,), stride (2,)
@@ -128,10 +128,10 @@ func wrappedCheckpoint(t testing.TB, path, wrapKey string) {
 	var p pickler
 	p.proto().op('}').mark()
 	p.str("epoch").int(7)
-	// argparse.Namespace(lr=0.1) the way pickle writes it: NEWOBJ + BUILD.
-	p.str("args").global("argparse", "Namespace").op(')', 0x81).op('}').str("lr").op('G')
+	// vars(args), as scripts that load with weights_only=True save it.
+	p.str("args").op('}').str("lr").op('G')
 	binary.Write(&p, binary.BigEndian, math.Float64bits(0.1))
-	p.op('s', 'b')
+	p.op('s')
 	p.str(wrapKey).orderedDict().mark()
 	p.str("module.conv.weight").tensor("FloatStorage", "0", 24, 0, []int{2, 3, 4}, []int{12, 4, 1})
 	p.str("module.conv.weight_t").tensor("FloatStorage", "0", 24, 0, []int{4, 3, 2}, []int{1, 4, 12})

@@ -38,12 +38,16 @@ var safetensorsDtypes = map[string]dtype{
 // ReadSafetensors reads a .safetensors file. Every tensor is converted to
 // float32; State.Names lists the tensors in the order of the JSON header.
 func ReadSafetensors(path string) (*State, error) {
+	return readSafetensorsFile(path, nil)
+}
+
+func readSafetensorsFile(path string, expect Expect) (*State, error) {
 	f, size, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	s, err := readSafetensors(f, size)
+	s, err := readSafetensorsExpect(f, size, expect)
 	if err != nil {
 		return nil, withPath(path, err)
 	}
@@ -61,6 +65,10 @@ type stEntry struct {
 // readSafetensors parses and validates a safetensors image of the given
 // size. Errors carry no path; the caller adds it.
 func readSafetensors(r io.ReaderAt, size int64) (*State, error) {
+	return readSafetensorsExpect(r, size, nil)
+}
+
+func readSafetensorsExpect(r io.ReaderAt, size int64, expect Expect) (*State, error) {
 	errf := func(format string, args ...any) error {
 		return &Error{Msg: oneLine(fmt.Sprintf(format, args...))}
 	}
@@ -95,9 +103,31 @@ func readSafetensors(r io.ReaderAt, size int64) (*State, error) {
 		return nil, &Error{Msg: oneLine(err.Error())}
 	}
 
+	shapeOnly := map[string]bool{}
+	if expect != nil {
+		kept := entries[:0:0]
+		for _, e := range entries {
+			err := expect(e.name, e.shape)
+			switch {
+			case err == ErrSkip:
+				continue
+			case err == ErrShapeOnly:
+				shapeOnly[e.name] = true
+			case err != nil:
+				return nil, errf("tensor %s: %v", quoteName(e.name), err)
+			}
+			kept = append(kept, e)
+		}
+		entries = kept
+	}
 	s := &State{Names: make([]string, 0, len(entries)), Tensors: make(map[string]*Tensor, len(entries)), Metadata: meta}
 	var buf []byte
 	for _, e := range entries {
+		if shapeOnly[e.name] {
+			s.Names = append(s.Names, e.name)
+			s.Tensors[e.name] = &Tensor{Shape: e.shape}
+			continue
+		}
 		n := int(e.end - e.begin)
 		if cap(buf) < n {
 			buf = make([]byte, n)

@@ -259,18 +259,3 @@ func halfToFloat32(h uint16) float32 {
 func bf16ToFloat32(b uint16) float32 {
 	return math.Float32frombits(uint32(b) << 16)
 }
-
-// describeMode names a non-regular file type for errors.
-func describeMode(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file (" + m.String() + ")"
-}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +21,8 @@ import (
 	"github.com/fnlab/fnlab/charts"
 	"github.com/fnlab/fnlab/fit"
 	"github.com/fnlab/fnlab/internal/atomicfile"
+	"github.com/fnlab/fnlab/internal/inputfile"
+	"github.com/fnlab/fnlab/internal/outdir"
 	"github.com/fnlab/fnlab/report"
 )
 
@@ -34,6 +35,7 @@ func newAblateCmd() *cobra.Command {
 		threads, runs int
 		seeds         int
 		quick, resume bool
+		force         bool
 		out, format   string
 		maxIter       int
 	)
@@ -124,23 +126,39 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 					maxIter = 8
 				}
 			}
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return fmt.Errorf("--out %s: %v", out, err)
+			od, err := openOutDir(out, force)
+			if err != nil {
+				return err
 			}
-			resPath := filepath.Join(out, "results.json")
-			doc := &ablate.Doc{Spec: s.Name, Quick: quick, Seeds: seeds, Command: commandLine(cmd, args, "resume", "format")}
+			defer od.Close()
+			// Refuse a user's results.json or report.md before any work.
+			for _, n := range []string{"results.json", "report.md"} {
+				if err := od.Check(n); err != nil {
+					return outFileErr(err)
+				}
+			}
+			resPath := od.Join("results.json")
+			cfg := ablate.Config{"spec": specHash(s), "runs": strconv.Itoa(runs), "max_iter": strconv.Itoa(maxIter), "seeds": strconv.Itoa(seeds),
+				"quick": strconv.FormatBool(quick), "mixers": strings.Join(mix, ","), "n_div": joinInts(nd), "threads": strconv.Itoa(threadsOf(threads))}
+			doc := &ablate.Doc{Format: ablate.Format, Config: cfg, ConfigHash: cfg.Hash(), Spec: s.Name, Quick: quick, Seeds: seeds, Command: commandLine(cmd, args, "resume", "format")}
 			if resume {
 				old, err := readAblate(resPath)
 				if err != nil {
 					return err
 				}
 				if old != nil {
-					if old.Spec != s.Name || old.Quick != quick || old.Seeds != seeds {
-						return usageError{fmt.Errorf("--resume: %s holds a run of %s (quick %v, %d seeds), not %s (quick %v, %d seeds); use another --out", resPath, old.Spec, old.Quick, old.Seeds, s.Name, quick, seeds)}
+					if was, now := old.Config["spec"], cfg["spec"]; was != now {
+						return usageError{fmt.Errorf("--resume: %s holds a run of another spec or other --set values (%s, spec hash %s; this run has %s, hash %s); use the same SPEC and --set, or another --out", resPath, old.Spec, was, s.Name, now)}
+					}
+					if k, was, now := old.Config.Diff(cfg); k != "" {
+						flag := strings.ReplaceAll(k, "_", "-") // config keys are the flags' names in snake_case
+						return usageError{fmt.Errorf("--resume: %s was made with --%s %s, this run has --%s %s; use the same options or another --out", resPath, flag, was, flag, now)}
 					}
 					doc = old
+				} else {
+					return usageError{fmt.Errorf("--resume: nothing to resume in %s (no results.json); run without --resume to start", out)}
 				}
-			} else if _, err := os.Stat(resPath); err == nil {
+			} else if _, err := os.Lstat(resPath); err == nil {
 				return usageError{fmt.Errorf("--out %s already holds results.json: pass --resume to continue it or choose another --out", out)}
 			}
 			vars, err := ablate.Variants(s, mix, nd)
@@ -152,6 +170,9 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 			prev := doc.Seconds
 			save := func() error {
 				doc.Seconds = prev + time.Since(start).Seconds()
+				if err := od.Claim("results.json"); err != nil {
+					return outFileErr(err)
+				}
 				return writeJSONFile(resPath, doc)
 			}
 			stderr := cmd.ErrOrStderr()
@@ -213,9 +234,12 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 			if err := save(); err != nil {
 				return err
 			}
-			paths, err := ablateCharts(doc, out)
+			paths, err := ablateCharts(doc, od)
 			if err != nil {
-				return err
+				return outFileErr(err)
+			}
+			if err := od.Claim("report.md"); err != nil {
+				return outFileErr(err)
 			}
 			if err := writeReport(doc, out, paths); err != nil {
 				return err
@@ -241,6 +265,7 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 	c.Flags().BoolVar(&quick, "quick", false, "a fast, rougher run (T0 in under a minute)")
 	c.Flags().BoolVar(&resume, "resume", false, "continue the run in --out, skipping what results.json already holds")
 	c.Flags().StringVar(&out, "out", "", "output directory (default ablate_<SPEC>)")
+	c.Flags().BoolVar(&force, "force", false, "replace files in --out that fnlab did not write")
 	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	return c
 }
@@ -252,19 +277,23 @@ func threadsOf(t int) int {
 	return analyze.ThisMachine(0).Cores
 }
 
+// maxResultsBytes bounds a results.json read by --resume (a full ablation
+// is a few hundred kilobytes).
+const maxResultsBytes = 64 << 20
+
 func readAblate(path string) (*ablate.Doc, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.ReadFile(path, maxResultsBytes, "an ablate results file")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("--resume: %v", err)
 	}
-	var d ablate.Doc
-	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("--resume: %s is not an ablate results file: %v", path, err)
+	d, err := ablate.ParseDoc(path, data)
+	if err != nil {
+		return nil, fmt.Errorf("--resume: %v", err)
 	}
-	return &d, nil
+	return d, nil
 }
 
 func ablateTable(w io.Writer, d *ablate.Doc) error {
@@ -285,13 +314,16 @@ func sortedVariants(d *ablate.Doc) []*ablate.Variant {
 	return vs
 }
 
-func ablateCharts(d *ablate.Doc, dir string) ([]string, error) {
+func ablateCharts(d *ablate.Doc, od *outdir.Dir) ([]string, error) {
 	var paths []string
 	save := func(p chartPlot, err error, name string) error {
 		if err != nil {
 			return err
 		}
-		ps, err := charts.Save(p, dir, name)
+		if err := claimChart(od, name); err != nil {
+			return err
+		}
+		ps, err := charts.Save(p, od.Path(), name)
 		paths = append(paths, ps...)
 		return err
 	}
@@ -350,7 +382,7 @@ func ablateCharts(d *ablate.Doc, dir string) ([]string, error) {
 		}
 	}
 	if d.Fit != nil {
-		ps, err := fitCharts(d.Fit, dir, "ablate_")
+		ps, err := fitCharts(d.Fit, od, "ablate_")
 		paths = append(paths, ps...)
 		if err != nil {
 			return paths, err

@@ -95,8 +95,18 @@ func TestAblateRunAndResume(t *testing.T) {
 	if err := writeJSONFile(filepath.Join(dir, "results.json"), d); err != nil {
 		t.Fatal(err)
 	}
+	// Temporary files of a write killed in the first run.
+	leftovers := []string{".results.json.tmp4242", ".report.md.tmp17"}
+	for _, n := range leftovers {
+		os.WriteFile(filepath.Join(dir, n), []byte("{"), 0o644)
+	}
 	if _, errText, code := run(t, append(args, "--resume")...); code != 0 {
 		t.Fatalf("resume: exit %d: %s", code, errText)
+	}
+	for _, n := range leftovers {
+		if _, err := os.Stat(filepath.Join(dir, n)); !os.IsNotExist(err) {
+			t.Errorf("%s left behind after a successful resume", n)
+		}
 	}
 	d2 := readDoc(t, filepath.Join(dir, "results.json"))
 	if !d2.Complete || d2.Variants[0].MedianMS != keep || d2.Variants[1].MedianMS <= 0 || !d2.Variants[2].Fitted {
@@ -141,5 +151,13 @@ func TestAblateBadFlags(t *testing.T) {
 		if code != 2 || !strings.Contains(errText, c.want) {
 			t.Errorf("%v: exit %d, %q; want exit 2 mentioning %q", c.args, code, errText, c.want)
 		}
+	}
+}
+
+func TestAblateResumeNothing(t *testing.T) {
+	dir := t.TempDir()
+	_, errText, code := run(t, append(append([]string(nil), tinyAblate...), "--out", dir, "--resume")...)
+	if code != 2 || !strings.Contains(errText, "--resume: nothing to resume in "+dir+" (no results.json)") {
+		t.Errorf("exit %d %q", code, errText)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/fnlab/fnlab/charts"
 	"github.com/fnlab/fnlab/fit"
+	"github.com/fnlab/fnlab/internal/outdir"
 	"github.com/fnlab/fnlab/report"
 	"github.com/fnlab/fnlab/tensorio"
 )
@@ -109,13 +109,21 @@ func (c *fitConfig) loadRealData() error {
 		if !ok || file == "" || key == "" {
 			return usageError{fmt.Errorf("--teacher %q: expected FILE:KEY, e.g. resnet50.pth:layer1.0.conv2.weight", c.teacher)}
 		}
-		st, err := tensorio.Load(file)
+		// Only the teacher tensor is read; the others' names are kept
+		// for the message if it is missing.
+		var names []string
+		st, err := tensorio.LoadExpect(file, func(name string, _ []int) error {
+			if name == key {
+				return nil
+			}
+			names = append(names, name)
+			return tensorio.ErrSkip
+		})
 		if err != nil {
 			return fmt.Errorf("--teacher: %v", err)
 		}
 		t, ok := st.Tensors[key]
 		if !ok {
-			names := st.Names
 			if len(names) > 5 {
 				names = append(names[:5:5], "...")
 			}
@@ -158,6 +166,7 @@ func newFitCmd() *cobra.Command {
 		teacher, features      string
 		samples                float64
 		format, out            string
+		force                  bool
 	)
 	c := &cobra.Command{
 		Use:   "fit",
@@ -225,10 +234,12 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 					}
 				}
 			}
+			var od *outdir.Dir
 			if out != "" {
-				if err := os.MkdirAll(out, 0o755); err != nil {
-					return fmt.Errorf("--out %s: %v", out, err)
+				if od, err = openOutDir(out, force); err != nil {
+					return err
 				}
+				defer od.Close()
 			}
 			if isTerminal(cmd.ErrOrStderr()) {
 				// The bar follows fit.Work, not the count of fits: a 320-channel
@@ -250,10 +261,13 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 				return err
 			}
 			if out != "" {
-				if doc.Charts, err = fitCharts(doc, out, ""); err != nil {
-					return err
+				if doc.Charts, err = fitCharts(doc, od, ""); err != nil {
+					return outFileErr(err)
 				}
-				if err := writeJSONFile(out+"/fit.json", doc); err != nil {
+				if err := od.Claim("fit.json"); err != nil {
+					return outFileErr(err)
+				}
+				if err := writeJSONFile(od.Join("fit.json"), doc); err != nil {
 					return err
 				}
 			}
@@ -278,6 +292,7 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 	c.Flags().IntVar(&iters, "max-iter", 25, "alternating iterations at most")
 	c.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
 	c.Flags().StringVar(&out, "out", "", "directory for fit.json and the loss chart (PNG and SVG)")
+	c.Flags().BoolVar(&force, "force", false, "replace files in --out that fnlab did not write")
 	return c
 }
 
@@ -342,7 +357,7 @@ func fitCSV(w io.Writer, d *fit.Report) error {
 
 // fitCharts draws normalised test MSE per student and stage, error bars
 // +- one standard deviation over seeds, one chart per redundancy.
-func fitCharts(d *fit.Report, dir, prefix string) ([]string, error) {
+func fitCharts(d *fit.Report, od *outdir.Dir, prefix string) ([]string, error) {
 	type key struct{ red string }
 	byRed := map[string][]fit.Row{}
 	var reds []string
@@ -402,7 +417,10 @@ func fitCharts(d *fit.Report, dir, prefix string) ([]string, error) {
 		if err != nil {
 			return paths, err
 		}
-		ps, err := charts.Save(p, dir, name)
+		if err := claimChart(od, name); err != nil {
+			return paths, err
+		}
+		ps, err := charts.Save(p, od.Path(), name)
 		paths = append(paths, ps...)
 		if err != nil {
 			return paths, err

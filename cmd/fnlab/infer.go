@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/engine"
+	"github.com/fnlab/fnlab/internal/atomicfile"
 	"github.com/fnlab/fnlab/tensorio"
 )
 
@@ -95,6 +97,8 @@ model's batch, channels and size; --set changes the rest of the spec.`,
 				Top5  []int  `json:"top5,omitempty"`
 			}
 			var outs []outDoc
+			// All outputs or none: a failure leaves every file as it was.
+			var group atomicfile.Group
 			for i, o := range p.Outputs {
 				path := output
 				if len(p.Outputs) > 1 || g.Spec.ForkFeat {
@@ -102,14 +106,17 @@ model's batch, channels and size; --set changes the rest of the spec.`,
 					path = fmt.Sprintf("%s_out%d%s", strings.TrimSuffix(output, ext), i, ext)
 				}
 				t := &tensorio.Tensor{Shape: append([]int(nil), o.Shape...), Data: o.Data}
-				if err := tensorio.WriteNPYFile(path, t); err != nil {
-					return err
+				if err := group.Add(path, func(w io.Writer) error { return tensorio.WriteNPY(w, t) }); err != nil {
+					return fmt.Errorf("--output %s: %v", path, err)
 				}
 				d := outDoc{Path: path, Shape: t.Shape}
 				if len(o.Shape) == 2 {
 					d.Top5 = topk(o.Data[:o.Shape[1]], 5)
 				}
 				outs = append(outs, d)
+			}
+			if err := group.Commit(); err != nil {
+				return fmt.Errorf("--output %s: %v", output, err)
 			}
 			if format == "json" {
 				return writeJSON(cmd.OutOrStdout(), map[string]any{"model": g.Spec.Name, "spec": arch.NewRef(s, sf.sets), "sets_from_weights": inferred, "forward_ms": ms, "threads": p.Threads(),

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"sort"
 	"strings"
 
@@ -38,11 +40,20 @@ board) and pass it to "fnlab search --lut FILE" anywhere.`,
 	return c
 }
 
+// lutThreads is the thread count a build runs with (0: all cores).
+func lutThreads(t int) int {
+	if t > 0 {
+		return t
+	}
+	return analyze.ThisMachine(0).Cores
+}
+
 func newLUTBuildCmd() *cobra.Command {
 	var (
 		threads, warmup, runs, extra int
 		seed                         uint64
 		out, format, statistic       string
+		resume, force                bool
 	)
 	c := &cobra.Command{
 		Use:   "build SPACE",
@@ -79,7 +90,26 @@ embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
 			if !contains(lut.Statistics, statistic) {
 				return usageError{fmt.Errorf("--statistic %q: expected %s", statistic, strings.Join(lut.Statistics, ", "))}
 			}
-			o := lut.Options{Threads: threads, Warmup: warmup, Runs: runs, Statistic: statistic}
+			// --out is replaced only if it is a latency table (or with --force).
+			if _, err := os.Lstat(out); err == nil && !force {
+				if _, err := lut.Load(out); err != nil {
+					return fmt.Errorf("--out %s: exists and is not a latency table (%s); it is left as it is: move it away or pass --force", out, strings.TrimPrefix(err.Error(), out+": "))
+				}
+			}
+			h := lut.ProgressHeader{Space: sp.Name, SpaceHash: sp.Hash, Machine: analyze.ThisMachine(lutThreads(threads)).String(), Threads: threads,
+				Warmup: warmup, Runs: runs, Statistic: statistic, Extra: extra, Seed: seed}
+			prog, done, err := lut.OpenProgress(out, h, resume)
+			if err != nil {
+				switch {
+				case errors.Is(err, lut.ErrProgressExists):
+					return fmt.Errorf("--out %s: %v; pass --resume to continue it", out, err)
+				case errors.Is(err, lut.ErrProgressOther):
+					return usageError{fmt.Errorf("--resume: %v; use the same options, or remove it to start afresh", err)}
+				}
+				return fmt.Errorf("--out %v", err)
+			}
+			defer prog.Close()
+			o := lut.Options{Threads: threads, Warmup: warmup, Runs: runs, Statistic: statistic, Done: done, OnModel: prog.Append}
 			stderr := cmd.ErrOrStderr()
 			if isTerminal(stderr) {
 				bar := progressbar.NewOptions(len(models), progressbar.OptionSetWriter(stderr),
@@ -95,7 +125,10 @@ embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
 			t.FnlabVersion = fnlabVersion()
 			t.Space = sp.Name
 			if err := t.Save(out); err != nil {
-				return err
+				return fmt.Errorf("--out %v", err)
+			}
+			if err := prog.Finish(); err != nil {
+				return fmt.Errorf("--out %v", err)
 			}
 			if format == "json" {
 				return writeJSON(cmd.OutOrStdout(), map[string]any{"file": out, "table": t})
@@ -109,6 +142,8 @@ embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
 	c.Flags().IntVar(&extra, "extra", 8, "random candidates measured besides the covering set (for the overhead fit)")
 	c.Flags().Uint64Var(&seed, "seed", 1, "seed of the extra candidates")
 	c.Flags().StringVar(&out, "out", "", "table file (default SPACE_NAME.lut.json)")
+	c.Flags().BoolVar(&resume, "resume", false, "continue an interrupted build from OUT.partial (each model is saved as it finishes)")
+	c.Flags().BoolVar(&force, "force", false, "replace --out even if it is not a latency table")
 	c.Flags().StringVar(&statistic, "statistic", "p10", "per-entry statistic predictions sum: p10 (robust on a shared machine), median, mean or min")
 	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	return c
@@ -183,7 +218,7 @@ the machine the table was built on.`,
 			}
 			t, err := lut.Load(lutFile)
 			if err != nil {
-				return err
+				return fmt.Errorf("--lut %v", err)
 			}
 			models := sp.Models(sp.HeldOut(t.BuiltFrom, samples, seed))
 			if len(models) == 0 {

@@ -17,6 +17,7 @@ import (
 	"github.com/fnlab/fnlab/analyze"
 	"github.com/fnlab/fnlab/charts"
 	"github.com/fnlab/fnlab/internal/atomicfile"
+	"github.com/fnlab/fnlab/internal/outdir"
 	"github.com/fnlab/fnlab/optable"
 	"github.com/fnlab/fnlab/report"
 	"gonum.org/v1/plot"
@@ -66,6 +67,7 @@ func newOpsCmd() *cobra.Command {
 		format    string
 		out       string
 		exportDir string
+		force     bool
 	)
 	c := &cobra.Command{
 		Use:   "ops",
@@ -123,9 +125,15 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 					}
 				}
 			}
+			var od *outdir.Dir
 			if out != "" {
-				if err := os.MkdirAll(out, 0o755); err != nil {
-					return fmt.Errorf("--out %s: %v", out, err)
+				var err error
+				if od, err = openOutDir(out, force); err != nil {
+					return err
+				}
+				defer od.Close()
+				if err := od.Check("ops.json"); err != nil {
+					return outFileErr(err)
 				}
 			}
 			doc := opsDoc{Layers: layers}
@@ -170,12 +178,15 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 				}
 			}
 			if out != "" {
-				paths, err := opsCharts(doc, out)
+				paths, err := opsCharts(doc, od)
 				if err != nil {
-					return err
+					return outFileErr(err)
 				}
 				doc.Charts = paths
-				if err := writeJSONFile(out+"/ops.json", doc); err != nil {
+				if err := od.Claim("ops.json"); err != nil {
+					return outFileErr(err)
+				}
+				if err := writeJSONFile(od.Join("ops.json"), doc); err != nil {
 					return err
 				}
 			}
@@ -198,6 +209,7 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 	c.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
 	c.Flags().StringVar(&exportDir, "export-onnx", "", "also write each operator stack as DIR/<op>_<CxHxW>.onnx (the weights it is timed with), to time Table 1 in another runtime")
 	c.Flags().StringVar(&out, "out", "", "directory for ops.json and the charts (PNG and SVG)")
+	c.Flags().BoolVar(&force, "force", false, "replace files in --out that fnlab did not write")
 	return c
 }
 
@@ -271,7 +283,7 @@ func opsCSV(w io.Writer, d opsDoc) error {
 
 // opsCharts draws latency and GFLOPS bars (operators sorted by their mean
 // latency, one colour per size) and the roofline.
-func opsCharts(d opsDoc, dir string) ([]string, error) {
+func opsCharts(d opsDoc, od *outdir.Dir) ([]string, error) {
 	var ops, sizes []string
 	for _, r := range d.Rows {
 		if !slices.Contains(ops, r.Op) {
@@ -325,7 +337,10 @@ func opsCharts(d opsDoc, dir string) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		ps, err := charts.Save(p, dir, name)
+		if err := claimChart(od, name); err != nil {
+			return err
+		}
+		ps, err := charts.Save(p, od.Path(), name)
 		paths = append(paths, ps...)
 		return err
 	}

@@ -112,6 +112,11 @@ func (f *specFlags) load(ref string) (*arch.Spec, *arch.Graph, error) {
 	}
 	s, err := arch.Load(ref, f.sets)
 	if err != nil {
+		// A bad --set is a bad invocation, exit status 2; errors in spec
+		// files are not.
+		if msg := err.Error(); strings.HasPrefix(msg, "--set ") || strings.HasPrefix(msg, "--set:") {
+			return nil, nil, usageError{err}
+		}
 		return nil, nil, err
 	}
 	if err := s.SetInput(c, h, w, batch); err != nil {

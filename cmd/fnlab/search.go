@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/internal/outdir"
 	"github.com/fnlab/fnlab/report"
 	"github.com/fnlab/fnlab/search"
 	"github.com/fnlab/fnlab/search/lut"
@@ -30,7 +30,7 @@ type searchFlags struct {
 	strategy, lutFile, journal, shard, format, out string
 	budget, workers, population                    int
 	seed                                           uint64
-	resume, proxy, measure                         bool
+	resume, proxy, measure, force                  bool
 	measureRuns                                    int
 }
 
@@ -75,6 +75,7 @@ front member as a spec YAML that analyze and bench accept.`,
 	fl.IntVar(&f.workers, "workers", 0, "parallel evaluations (default: all cores)")
 	fl.StringVar(&f.journal, "journal", "", "JSONL journal (default OUT/journal.jsonl, OUT/journal-I-of-N.jsonl with --shard)")
 	fl.BoolVar(&f.resume, "resume", false, "continue the search recorded in the journal")
+	fl.BoolVar(&f.force, "force", false, "replace front specs and charts in --out that fnlab did not write")
 	fl.StringVar(&f.shard, "shard", "", "evaluate part i of n of a grid or random search (e.g. 0/4)")
 	fl.StringVar(&f.format, "format", "table", "output format: table or json")
 	fl.StringVar(&f.out, "out", "", "output directory for journal, charts and front specs (default search_SPACE_NAME)")
@@ -121,10 +122,9 @@ func loadLUT(sp *search.Space, file string) (*lut.Table, string, error) {
 	}
 	t, err := lut.Load(file)
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("--lut %v", err)
 	}
-	data, _ := os.ReadFile(file)
-	return t, fmt.Sprintf("%x", sha256sum(data))[:16], nil
+	return t, t.Hash(), nil
 }
 
 func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
@@ -135,7 +135,7 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 	if f.shard != "" {
 		var err error
 		if shard, err = search.ParseShard(f.shard); err != nil {
-			return usageError{err}
+			return usageError{fmt.Errorf("--%v", err)}
 		}
 		if f.strategy == "evolve" {
 			return usageError{fmt.Errorf("--shard: splits grid and random searches; evolve is sequential (use --strategy grid or random)")}
@@ -181,7 +181,7 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 		j, err = search.CreateJournal(jpath, h)
 	}
 	if err != nil {
-		return err
+		return journalFlagErr(err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -270,10 +270,11 @@ OUT/journal.jsonl and reports the front as "fnlab search" does.`,
 			}
 			h.Shard = "merged"
 			jpath := filepath.Join(out, "journal.jsonl")
-			if err := os.Remove(jpath); err != nil && !os.IsNotExist(err) {
-				return err
-			}
 			if err := search.WriteJournal(jpath, h, recs); err != nil {
+				var je *search.JournalError
+				if errors.As(err, &je) {
+					return fmt.Errorf("--out %s: %s: %s; choose another --out", out, je.Path, je.Msg)
+				}
 				return err
 			}
 			var table *lut.Table
@@ -290,6 +291,7 @@ OUT/journal.jsonl and reports the front as "fnlab search" does.`,
 	c.Flags().StringVar(&f.format, "format", "table", "output format: table or json")
 	c.Flags().StringVar(&f.lutFile, "lut", "", "latency table, for --measure-front's thread count")
 	c.Flags().BoolVar(&f.measure, "measure-front", false, "re-measure the front's latency with real benchmarks")
+	c.Flags().BoolVar(&f.force, "force", false, "replace front specs and charts in --out that fnlab did not write")
 	c.Flags().IntVar(&f.measureRuns, "measure-runs", 30, "timed passes per front member with --measure-front")
 	return c
 }
@@ -344,14 +346,14 @@ func searchReport(w io.Writer, sp *search.Space, recs []search.Record, h search.
 		}
 	}
 	front := sp.Front(recs)
-	specDir := filepath.Join(out, "front")
-	if err := os.MkdirAll(specDir, 0o755); err != nil {
-		return err
+	// Shards of one search may finish together: their reports take the
+	// directory in turn. Only front specs fnlab wrote are ever replaced.
+	od, err := outdir.OpenWait(out, f.force)
+	if err != nil {
+		return fmt.Errorf("--out %s: %v", out, err)
 	}
-	old, _ := filepath.Glob(filepath.Join(specDir, "*.yaml"))
-	for _, p := range old {
-		os.Remove(p)
-	}
+	defer od.Close()
+	wrote := map[string]bool{}
 	for i, r := range front {
 		g, err := sp.ParseKey(r.Key)
 		if err != nil {
@@ -361,12 +363,14 @@ func searchReport(w io.Writer, sp *search.Space, recs []search.Record, h search.
 		if err != nil {
 			return err
 		}
-		p := filepath.Join(specDir, fmt.Sprintf("%02d_%s.yaml", i+1, sp.ShortName(g)))
+		name := filepath.Join("front", fmt.Sprintf("%02d_%s.yaml", i+1, search.FileLabel(sp.ShortName(g))))
+		p := od.Join(name)
 		hdr := []string{fmt.Sprintf("Pareto front member %d of search %s (space %s, %s, seed %d).", i+1, sp.Name, sp.File, h.Strategy, h.Seed),
 			"candidate: " + r.Key}
-		if err := os.WriteFile(p, search.SpecYAML(s, hdr...), 0o644); err != nil {
-			return err
+		if err := od.Write(name, func(w io.Writer) error { _, err := w.Write(search.SpecYAML(s, hdr...)); return err }); err != nil {
+			return outFileErr(err)
 		}
+		wrote[name] = true
 		m := frontMember{Rank: i + 1, Name: sp.ShortName(g), Candidate: r.Key, Spec: p, Metrics: r.Metrics}
 		if f.measure {
 			threads := 1
@@ -385,10 +389,23 @@ func searchReport(w io.Writer, sp *search.Space, recs []search.Record, h search.
 		}
 		doc.Front = append(doc.Front, m)
 	}
+	// The front specs of an earlier report that are not on this front.
+	for _, n := range od.Names("front") {
+		if !wrote[n] {
+			if err := od.Remove(n); err != nil {
+				return err
+			}
+		}
+	}
 	doc.Best = bestUnderConstraints(sp, recs)
 	doc.Hypervolume = sp.HypervolumeCurve(recs, 100)
-	doc.FrontChart = filepath.Join(out, "front.png")
-	doc.HVChart = filepath.Join(out, "hypervolume.png")
+	doc.FrontChart = od.Join("front.png")
+	doc.HVChart = od.Join("hypervolume.png")
+	for _, n := range []string{"front.png", "hypervolume.png"} {
+		if err := od.Claim(n); err != nil {
+			return outFileErr(err)
+		}
+	}
 	if err := frontChart(doc.FrontChart, sp, recs, front); err != nil {
 		return err
 	}
@@ -655,4 +672,23 @@ func axisLabel(sp *search.Space, m string) string {
 	return metricLabel(m) + dir
 }
 
-func sha256sum(b []byte) [32]byte { return sha256.Sum256(b) }
+// journalFlagErr names the --journal flag in a journal error and says
+// what to do about it.
+func journalFlagErr(err error) error {
+	var je *search.JournalError
+	if !errors.As(err, &je) {
+		return err
+	}
+	msg := fmt.Sprintf("--journal %s: %s", je.Path, je.Msg)
+	switch {
+	case errors.Is(err, search.ErrJournalExists) && strings.HasPrefix(je.Msg, "already"):
+		msg += "; pass --resume to continue it, or choose another --journal"
+	case errors.Is(err, search.ErrJournalExists):
+		msg += "; choose another --journal"
+	case errors.Is(err, search.ErrJournalOther):
+		msg += "; drop --resume and use a new --journal"
+	case errors.Is(err, search.ErrJournalBusy):
+		msg += "; wait for it to finish"
+	}
+	return errors.New(msg)
+}

@@ -67,7 +67,7 @@ The bench uses seeded random weights (the weights do not change the time).`,
 			}
 			src, err := tui.OpenJournal(journal)
 			if err != nil {
-				return err
+				return journalFlagErr(err)
 			}
 			if !isTerminal(cmd.OutOrStdout()) || !isTerminalReader(cmd.InOrStdin()) {
 				return fmt.Errorf("%s: needs an interactive terminal on stdin and stdout", cmd.CommandPath())

@@ -21,4 +21,13 @@
 // residuals, whole - sum(step stat) = a + b x steps (with fewer than three
 // models, a = median residual, b = 0). Tables are JSON with the machine
 // line and fnlab version; Save writes atomically.
+//
+// A build can take long on a slow board, so it is resumable: Build calls
+// Options.OnModel with each model's samples as soon as they are measured
+// and reuses Options.Done instead of measuring again. Progress keeps them
+// in OUT.partial (a JSONL file: a header of every setting that changes the
+// measurements, then one model per line, fsynced), under the table's run
+// lock OUT.lock for the life of the build; a resume with other settings is
+// refused naming the setting, a torn last line is dropped, and the file is
+// removed once the table is saved.
 package lut

@@ -1,11 +1,11 @@
 package lut
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 	"time"
 
@@ -13,6 +13,7 @@ import (
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/engine"
 	"github.com/fnlab/fnlab/internal/atomicfile"
+	"github.com/fnlab/fnlab/internal/inputfile"
 )
 
 // Format and Version identify a latency table file.
@@ -20,6 +21,10 @@ const (
 	Format  = "fnlab-lut"
 	Version = 1
 )
+
+// maxTableBytes bounds a latency table file (a table has a few thousand
+// entries of about 100 bytes).
+const maxTableBytes = 64 << 20
 
 // Entry is the measured time of one step configuration.
 type Entry struct {
@@ -89,7 +94,12 @@ type Table struct {
 	Entries           []Entry  `json:"entries"`
 
 	byKey map[string]*Entry
+	hash  string // of the bytes Load read, so a journal names this exact file
 }
+
+// Hash identifies the file a table was loaded from (the first 16 hex
+// digits of its SHA-256), or "" for a table that was not loaded.
+func (t *Table) Hash() string { return t.hash }
 
 func (t *Table) index() {
 	t.byKey = make(map[string]*Entry, len(t.Entries))
@@ -142,30 +152,28 @@ func (t *Table) PredictSteps(steps []engine.StepInfo) (float64, error) {
 
 // Load reads a table written by Save (by `fnlab lut build`).
 func Load(path string) (*Table, error) {
-	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("--lut %s: expected a regular file (a table written by `fnlab lut build`)", path)
-	}
-	data, err := os.ReadFile(path)
+	data, err := inputfile.ReadFile(path, maxTableBytes, "a latency table")
 	if err != nil {
-		return nil, fmt.Errorf("--lut %s: %v", path, err)
+		return nil, fmt.Errorf("%s: %s (a table written by `fnlab lut build`)", path, inputfile.Reason(err))
 	}
 	var t Table
+	t.hash = fmt.Sprintf("%x", sha256.Sum256(data))[:16]
 	if err := json.Unmarshal(data, &t); err != nil {
-		return nil, fmt.Errorf("--lut %s: not a latency table (%v); build one with `fnlab lut build SPACE --out %s`", path, err, path)
+		return nil, fmt.Errorf("%s: not a latency table (%v); build one with fnlab lut build", path, err)
 	}
 	if t.Format != Format {
-		return nil, fmt.Errorf("--lut %s: format %q, expected %q (a file written by `fnlab lut build`)", path, t.Format, Format)
+		return nil, fmt.Errorf("%s: format %q, expected %q (a file written by `fnlab lut build`)", path, t.Format, Format)
 	}
 	if t.Version != Version {
-		return nil, fmt.Errorf("--lut %s: version %d, this fnlab reads version %d; rebuild it with `fnlab lut build`", path, t.Version, Version)
+		return nil, fmt.Errorf("%s: version %d, this fnlab reads version %d; rebuild it with `fnlab lut build`", path, t.Version, Version)
 	}
 	seen := map[string]bool{}
 	for i, e := range t.Entries {
 		if e.Key == "" || e.Count < 1 {
-			return nil, fmt.Errorf("--lut %s: entries[%d]: expected a key and count >= 1", path, i)
+			return nil, fmt.Errorf("%s: entries[%d]: expected a key and count >= 1", path, i)
 		}
 		if seen[e.Key] {
-			return nil, fmt.Errorf("--lut %s: entries[%d]: key %q appears twice", path, i, e.Key)
+			return nil, fmt.Errorf("%s: entries[%d]: key %q appears twice", path, i, e.Key)
 		}
 		seen[e.Key] = true
 		for _, v := range []struct {
@@ -173,7 +181,7 @@ func Load(path string) (*Table, error) {
 			x    float64
 		}{{"mean_ms", e.MeanMS}, {"std_ms", e.StdMS}, {"median_ms", e.MedianMS}, {"p10_ms", e.P10MS}, {"min_ms", e.MinMS}} {
 			if !(v.x >= 0) || math.IsInf(v.x, 0) {
-				return nil, fmt.Errorf("--lut %s: entries[%d] (%s): %s: expected a finite time >= 0, found %g", path, i, e.Key, v.name, v.x)
+				return nil, fmt.Errorf("%s: entries[%d] (%s): %s: expected a finite time >= 0, found %g", path, i, e.Key, v.name, v.x)
 			}
 		}
 	}
@@ -185,10 +193,10 @@ func Load(path string) (*Table, error) {
 		okStat = okStat || s == t.Statistic
 	}
 	if !okStat {
-		return nil, fmt.Errorf("--lut %s: statistic %q, expected one of p10, median, mean, min", path, t.Statistic)
+		return nil, fmt.Errorf("%s: statistic %q, expected one of p10, median, mean, min", path, t.Statistic)
 	}
 	if math.IsNaN(t.OverheadMS) || math.IsNaN(t.OverheadPerStepMS) || math.IsInf(t.OverheadMS, 0) || math.IsInf(t.OverheadPerStepMS, 0) {
-		return nil, fmt.Errorf("--lut %s: overhead_ms: expected a number", path)
+		return nil, fmt.Errorf("%s: overhead_ms: expected a number", path)
 	}
 	t.index()
 	return &t, nil
@@ -205,7 +213,7 @@ func (t *Table) Save(path string) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("--out %s: %v", path, err)
+		return fmt.Errorf("%s: %v", path, err)
 	}
 	return nil
 }
@@ -217,6 +225,22 @@ type Options struct {
 	Runs      int
 	Statistic string                // see Table.Statistic; "" is p10
 	Progress  func(done, total int) // after each model
+	// Done holds models measured by an earlier, interrupted Build (by
+	// name); Build reuses them instead of measuring again. OnModel is
+	// called with each model's result as soon as it is measured, so that
+	// the caller can save it (lut build --resume).
+	Done    map[string]*ModelResult
+	OnModel func(*ModelResult) error
+}
+
+// ModelResult is what Build measured of one model: the samples of each
+// step (in the model's step order) and the statistic of its whole passes.
+type ModelResult struct {
+	Name    string      `json:"name"`
+	Threads int         `json:"threads"`
+	Keys    []string    `json:"keys"`
+	Samples [][]float64 `json:"samples_ms"`
+	Whole   float64     `json:"whole_ms"`
 }
 
 // Model is one graph to measure, with a name for the table.
@@ -231,7 +255,7 @@ type Model struct {
 // whole - sum(step medians) = a + b x steps.
 func Build(models []Model, o Options) (*Table, error) {
 	if o.Runs < 2 {
-		return nil, fmt.Errorf("--runs %d: expected at least 2", o.Runs)
+		return nil, fmt.Errorf("runs %d: expected at least 2", o.Runs)
 	}
 	samples := map[string][]float64{}
 	var order []string
@@ -249,32 +273,29 @@ func Build(models []Model, o Options) (*Table, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", m.Name, err)
 		}
-		p, err := engine.Build(m.Graph, engine.RandomWeights(m.Graph, 0), engine.Options{Threads: o.Threads})
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", m.Name, err)
+		res := o.Done[m.Name]
+		if res != nil && !res.fits(plan, o.Runs) {
+			return nil, fmt.Errorf("%s: the saved measurement does not match the model's %d steps and %d runs", m.Name, len(plan), o.Runs)
 		}
-		t.Threads = p.Threads()
-		in := analyze.BenchInput(m.Graph)
-		for i := 0; i < o.Warmup; i++ {
-			_ = p.Forward(in)
-		}
-		times := make([]time.Duration, len(p.Steps))
-		whole := make([]float64, 0, o.Runs)
-		for r := 0; r < o.Runs; r++ {
-			_ = p.ForwardTimed(in, times)
-			for si := range plan {
-				k := plan[si].Key
-				if _, ok := samples[k]; !ok {
-					order = append(order, k)
-				}
-				samples[k] = append(samples[k], ms(times[si]))
+		if res == nil {
+			if res, err = measureModel(m, plan, o); err != nil {
+				return nil, err
 			}
-			t0 := time.Now()
-			_ = p.Forward(in)
-			whole = append(whole, ms(time.Since(t0)))
+			if o.OnModel != nil {
+				if err := o.OnModel(res); err != nil {
+					return nil, err
+				}
+			}
 		}
-		p.Close()
-		fits = append(fits, fitPoint{steps: plan, whole: stat(whole, o.Statistic)})
+		t.Threads = res.Threads
+		for si := range plan {
+			k := plan[si].Key
+			if _, ok := samples[k]; !ok {
+				order = append(order, k)
+			}
+			samples[k] = append(samples[k], res.Samples[si]...)
+		}
+		fits = append(fits, fitPoint{steps: plan, whole: res.Whole})
 		t.BuiltFrom = append(t.BuiltFrom, m.Name)
 		if o.Progress != nil {
 			o.Progress(mi+1, len(models))
@@ -314,6 +335,51 @@ func Build(models []Model, o Options) (*Table, error) {
 	return t, nil
 }
 
+// measureModel times one model: Warmup untimed passes, then Runs passes
+// timing each step, each followed by an untimed-per-step whole pass.
+func measureModel(m Model, plan []engine.StepInfo, o Options) (*ModelResult, error) {
+	p, err := engine.Build(m.Graph, engine.RandomWeights(m.Graph, 0), engine.Options{Threads: o.Threads})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", m.Name, err)
+	}
+	defer p.Close()
+	res := &ModelResult{Name: m.Name, Threads: p.Threads(), Keys: make([]string, len(plan)), Samples: make([][]float64, len(plan))}
+	for si := range plan {
+		res.Keys[si] = plan[si].Key
+		res.Samples[si] = make([]float64, 0, o.Runs)
+	}
+	in := analyze.BenchInput(m.Graph)
+	for i := 0; i < o.Warmup; i++ {
+		_ = p.Forward(in)
+	}
+	times := make([]time.Duration, len(p.Steps))
+	whole := make([]float64, 0, o.Runs)
+	for r := 0; r < o.Runs; r++ {
+		_ = p.ForwardTimed(in, times)
+		for si := range plan {
+			res.Samples[si] = append(res.Samples[si], ms(times[si]))
+		}
+		t0 := time.Now()
+		_ = p.Forward(in)
+		whole = append(whole, ms(time.Since(t0)))
+	}
+	res.Whole = stat(whole, o.Statistic)
+	return res, nil
+}
+
+// fits reports whether a saved result is one of this model's plan.
+func (r *ModelResult) fits(plan []engine.StepInfo, runs int) bool {
+	if len(r.Keys) != len(plan) || len(r.Samples) != len(plan) {
+		return false
+	}
+	for i := range plan {
+		if r.Keys[i] != plan[i].Key || len(r.Samples[i]) != runs {
+			return false
+		}
+	}
+	return true
+}
+
 // fitLine fits y = a + b x by least squares; with fewer than three points
 // or no spread in x it returns the median of y and b = 0.
 func fitLine(xs, ys []float64) (a, b float64) {
@@ -341,7 +407,7 @@ func fitLine(xs, ys []float64) (a, b float64) {
 // (p10 by default) in ms.
 func Measure(g *arch.Graph, o Options) (float64, error) {
 	if o.Runs < 1 {
-		return 0, fmt.Errorf("--runs %d: expected at least 1", o.Runs)
+		return 0, fmt.Errorf("runs %d: expected at least 1", o.Runs)
 	}
 	p, err := engine.Build(g, engine.RandomWeights(g, 0), engine.Options{Threads: o.Threads})
 	if err != nil {
