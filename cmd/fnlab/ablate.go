@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -138,6 +139,27 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 				}
 			}
 			resPath := od.Join("results.json")
+			resumeCmd := commandLine(cmd, args, "resume", "format") + " --resume"
+			// What the last save holds, for an interrupted run's note.
+			var saved atomic.Value
+			saved.Store("nothing was saved yet")
+			onInterrupt(func() string { return saved.Load().(string) + "; continue with: " + resumeCmd })
+			savedNote := func(d *ablate.Doc) string {
+				measured, fitted := 0, 0
+				for _, v := range d.Variants {
+					if v.Measured {
+						measured++
+					}
+					if v.Fitted {
+						fitted++
+					}
+				}
+				stages := 0
+				if d.Fit != nil {
+					stages = len(d.Fit.Rows)
+				}
+				return fmt.Sprintf("%s keeps %d of %d variants timed and %d fitted (%d student-stage fits)", resPath, measured, len(d.Variants), fitted, stages)
+			}
 			cfg := ablate.Config{"spec": specHash(s), "runs": strconv.Itoa(runs), "max_iter": strconv.Itoa(maxIter), "seeds": strconv.Itoa(seeds),
 				"quick": strconv.FormatBool(quick), "mixers": strings.Join(mix, ","), "n_div": joinInts(nd), "threads": strconv.Itoa(threadsOf(threads))}
 			doc := &ablate.Doc{Format: ablate.Format, Config: cfg, ConfigHash: cfg.Hash(), Spec: s.Name, Quick: quick, Seeds: seeds, Command: commandLine(cmd, args, "resume", "format")}
@@ -173,7 +195,11 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 				if err := od.Claim("results.json"); err != nil {
 					return outFileErr(err)
 				}
-				return writeJSONFile(resPath, doc)
+				if err := writeJSONFile(resPath, doc); err != nil {
+					return err
+				}
+				saved.Store(savedNote(doc))
+				return nil
 			}
 			stderr := cmd.ErrOrStderr()
 			var bar *progressbar.ProgressBar

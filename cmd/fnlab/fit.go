@@ -256,6 +256,10 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 				}
 				defer bar.Finish()
 			}
+			rerun := commandLine(cmd, args)
+			onInterrupt(func() string {
+				return "fit writes its results when every fit is done, so nothing of this run was saved; rerun with: " + rerun
+			})
 			doc, err := runFit(cfg, fit.Options{Threads: threads, MaxIter: iters})
 			if err != nil {
 				return err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -109,7 +110,20 @@ embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
 				return fmt.Errorf("--out %v", err)
 			}
 			defer prog.Close()
-			o := lut.Options{Threads: threads, Warmup: warmup, Runs: runs, Statistic: statistic, Done: done, OnModel: prog.Append}
+			var saved atomic.Int64
+			saved.Store(int64(len(done)))
+			o := lut.Options{Threads: threads, Warmup: warmup, Runs: runs, Statistic: statistic, Done: done,
+				OnModel: func(r *lut.ModelResult) error {
+					err := prog.Append(r)
+					if err == nil {
+						saved.Add(1)
+					}
+					return err
+				}}
+			resumeCmd := commandLine(cmd, args, "resume", "format") + " --resume"
+			onInterrupt(func() string {
+				return fmt.Sprintf("%d of %d models are measured and saved in %s's progress file; continue with: %s", saved.Load(), len(models), out, resumeCmd)
+			})
 			stderr := cmd.ErrOrStderr()
 			if isTerminal(stderr) {
 				bar := progressbar.NewOptions(len(models), progressbar.OptionSetWriter(stderr),

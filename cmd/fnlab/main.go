@@ -10,6 +10,7 @@ import (
 )
 
 func main() {
+	watchInterrupts(os.Stderr)
 	root := newRoot()
 	if err := root.Execute(); err != nil {
 		msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")

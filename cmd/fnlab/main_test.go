@@ -3,15 +3,18 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fnlab/fnlab/tensorio"
 )
@@ -388,4 +391,62 @@ func TestInferSpecFromWeights(t *testing.T) {
 	if !strings.Contains(errText, "the weights' shapes say embed_dim 16 (the spec has 40), depths [1,2,1,1] (the spec has [1,2,8,2])") {
 		t.Errorf("mismatch error: %s", errText)
 	}
+}
+
+// TestInterruptSaysHowToResume runs fnlab as a process (this test binary,
+// re-executed as main), interrupts a lut build with SIGINT, and checks that
+// it says what was saved and the command that continues it, exits 130, and
+// that the command it names finishes the table.
+func TestInterruptSaysHowToResume(t *testing.T) {
+	if os.Getenv("FNLAB_TEST_MAIN") == "1" {
+		return
+	}
+	dir := t.TempDir()
+	tab := filepath.Join(dir, "t.lut.json")
+	args := []string{"lut", "build", "../../search/testdata/tiny.yaml", "--runs", "40", "--warmup", "0", "--out", tab}
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run", "^TestInterruptSaysHowToResume$", "--"}, args...)...)
+	cmd.Env = append(os.Environ(), "FNLAB_TEST_MAIN=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Interrupt once the progress file holds a model.
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, _ := os.ReadFile(tab + ".partial"); bytes.Count(b, []byte("\n")) >= 2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Skipf("the build finished before the interrupt (%v): %s", err, stderr.String())
+	}
+	msg := stderr.String()
+	want := "continue with: fnlab lut build ../../search/testdata/tiny.yaml --out " + tab + " --runs 40 --warmup 0 --resume"
+	if !strings.Contains(msg, "fnlab: interrupted: ") || !strings.Contains(msg, "models are measured and saved") || !strings.Contains(msg, want) {
+		t.Fatalf("interrupt message %q, want it to contain %q", msg, want)
+	}
+	if _, errText, code := run(t, append(args, "--resume")...); code != 0 {
+		t.Fatalf("the resume command: exit %d %s", code, errText)
+	}
+}
+
+// TestMain lets a test run this binary as fnlab itself (FNLAB_TEST_MAIN=1,
+// fnlab's arguments after "--").
+func TestMain(m *testing.M) {
+	if os.Getenv("FNLAB_TEST_MAIN") == "1" {
+		for i, a := range os.Args {
+			if a == "--" {
+				os.Args = append([]string{"fnlab"}, os.Args[i+1:]...)
+				break
+			}
+		}
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
 }

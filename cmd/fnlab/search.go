@@ -183,6 +183,7 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 	if err != nil {
 		return journalFlagErr(err)
 	}
+	handleInterruptItself()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	o := search.Options{Strategy: f.strategy, Budget: budget, Seed: f.seed, Workers: f.workers, Shard: shard,
@@ -209,7 +210,8 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 	}
 	if runErr != nil {
 		if errors.Is(runErr, context.Canceled) {
-			return fmt.Errorf("interrupted: %d evaluations are in %s; rerun the same command with --resume to continue", len(recs), jpath)
+			again := commandLine(cmd, []string{ref}, "resume", "format") + " --resume"
+			return fmt.Errorf("interrupted: %d evaluations are in %s; continue with: %s", len(recs), jpath, again)
 		}
 		return runErr
 	}
