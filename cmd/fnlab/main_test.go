@@ -26,9 +26,13 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func run(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	root := newRoot()
-	var out bytes.Buffer
+	var out, stderr bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&out)
+	if slices.Contains(args, "json") {
+		// Warnings (a busy machine) go to stderr and must not break the JSON.
+		root.SetErr(&stderr)
+	}
 	root.SetArgs(args)
 	err := root.Execute()
 	if err != nil {
