@@ -46,7 +46,7 @@ func TestREADMECommandFlags(t *testing.T) {
 		want := flagsCell(c)
 		if len(c.Commands()) > 0 {
 			var parts []string
-			if c.Runnable() {
+			if want != "-" {
 				parts = append(parts, want)
 			}
 			for _, sub := range c.Commands() {
