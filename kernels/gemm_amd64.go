@@ -546,3 +546,20 @@ func applyActAsm(a Act, x []float32) bool {
 
 //go:noescape
 func fmaPeakZ(n int)
+
+//go:noescape
+func fmaPeakY(n int)
+
+// fmaPeakLoop runs iters iterations of the calibration loop of level l and
+// returns the flops done (0 when l has no assembly loop).
+func fmaPeakLoop(l Level, iters int) float64 {
+	switch l {
+	case AVX512:
+		fmaPeakZ(iters)
+		return 768 * float64(iters)
+	case AVX2:
+		fmaPeakY(iters)
+		return 192 * float64(iters)
+	}
+	return 0
+}

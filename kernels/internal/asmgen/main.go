@@ -88,6 +88,7 @@ func main() {
 	actZ()
 	actY()
 	fmaPeakZ()
+	fmaPeakY()
 	Generate()
 }
 
@@ -764,6 +765,29 @@ func fmaPeakZ() {
 	DECQ(RCX)
 	JNZ(LabelRef("fmaPeakZ_loop"))
 	Label("fmaPeakZ_done")
+	VZEROUPPER()
+	RET()
+}
+
+// fmaPeakY generates fmaPeakY(n int): n iterations of 12 independent ymm
+// FMAs (192 flops), the AVX2 counterpart of fmaPeakZ (12 chains cover the
+// 4-cycle latency of two FMA pipes with room to spare).
+func fmaPeakY() {
+	TEXT("fmaPeakY", NOSPLIT, "func(n int)")
+	Doc("fmaPeakY runs n iterations of 12 independent AVX2 FMAs (peak calibration).")
+	Load(Param("n"), RCX)
+	for i := 0; i < 14; i++ {
+		VXORPS(yr(i), yr(i), yr(i))
+	}
+	TESTQ(RCX, RCX)
+	JZ(LabelRef("fmaPeakY_done"))
+	Label("fmaPeakY_loop")
+	for i := 0; i < 12; i++ {
+		VFMADD231PS(yr(12+i%2), yr(13-i%2), yr(i))
+	}
+	DECQ(RCX)
+	JNZ(LabelRef("fmaPeakY_loop"))
+	Label("fmaPeakY_done")
 	VZEROUPPER()
 	RET()
 }
