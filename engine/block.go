@@ -113,7 +113,6 @@ func (b *builder) block(i int) (int, error) {
 	// MLP step.
 	hidden := k.mlp0.OutC
 	w0, b0 := b.foldBN(b.w[k.mlp0.Name+".weight"].Data, hidden, k.bn.Name)
-	pb0 := kernels.PackBT(w0, hidden, c)
 	w3 := b.w[k.mlp3.Name+".weight"].Data
 	if k.scale != nil {
 		ls := b.w[k.scale.Params[0].Name].Data
@@ -125,8 +124,21 @@ func (b *builder) block(i int) (int, error) {
 		}
 		w3 = scaled
 	}
-	pb3 := kernels.PackBT(w3, c, hidden)
 	act := kact(k.act.Act)
+	var mlpNames []string
+	for _, nm := range k.names {
+		if !contains(mixNames, nm) {
+			mlpNames = append(mlpNames, nm)
+		}
+	}
+	name := k.add.Module + ".mlp"
+	if rows <= mlpWholeRows {
+		b.add(b.mlpWhole(name, mlpNames, rows, c, cp, hidden, slicing, mix, x.buf, w0, b0, w3, act))
+		b.produced(k.add.Outputs[0])
+		return j, nil
+	}
+	pb0 := kernels.PackBT(w0, hidden, c)
+	pb3 := kernels.PackBT(w3, c, hidden)
 	ntiles := (rows + mlpTile - 1) / mlpTile
 	if b.threads > 1 {
 		ntiles = max(ntiles, b.threads)
@@ -135,13 +147,7 @@ func (b *builder) block(i int) (int, error) {
 	}
 	eps := make([]kernels.Epilogue, b.threads)
 	ep0 := &kernels.Epilogue{Bias: b0, Act: act}
-	var mlpNames []string
-	for _, nm := range k.names {
-		if !contains(mixNames, nm) {
-			mlpNames = append(mlpNames, nm)
-		}
-	}
-	b.add(Step{Name: k.add.Module + ".mlp", Layers: mlpNames, tasks: ntiles, run: func(t, wk int) {
+	b.add(Step{Name: name, Layers: mlpNames, tasks: ntiles, run: func(t, wk int) {
 		r0, r1 := rowSplit(rows, ntiles, t)
 		m := r1 - r0
 		src := &b.srcs[wk]

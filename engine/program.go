@@ -24,6 +24,24 @@ type Step struct {
 	Key    string   // configuration key, as PlanSteps gives it
 	tasks  int
 	run    func(task, worker int)
+	// then are further phases run after run, each one Pool.Run (a barrier
+	// between them): a product split over columns whose second GEMM needs
+	// every column of the first.
+	then []phase
+}
+
+// phase is one Pool.Run of a step.
+type phase struct {
+	tasks int
+	run   func(task, worker int)
+}
+
+// exec runs the step's phases on pool.
+func (s *Step) exec(pool *kernels.Pool) {
+	pool.Run(s.tasks, s.run)
+	for _, ph := range s.then {
+		pool.Run(ph.tasks, ph.run)
+	}
 }
 
 // Output describes one model output.
@@ -58,8 +76,7 @@ func (p *Program) Forward(in []float32) error {
 	}
 	p.input = in
 	for i := range p.Steps {
-		s := &p.Steps[i]
-		p.pool.Run(s.tasks, s.run)
+		p.Steps[i].exec(p.pool)
 	}
 	p.input = nil
 	return nil
@@ -73,9 +90,8 @@ func (p *Program) ForwardTimed(in []float32, times []time.Duration) error {
 	}
 	p.input = in
 	for i := range p.Steps {
-		s := &p.Steps[i]
 		t0 := time.Now()
-		p.pool.Run(s.tasks, s.run)
+		p.Steps[i].exec(p.pool)
 		times[i] = time.Since(t0)
 	}
 	p.input = nil
@@ -100,6 +116,7 @@ type builder struct {
 	ping, pong []float32
 	mix        []float32
 	hidden     [][]float32 // per worker MLP tile
+	hiddenAll  []float32   // whole hidden map of a column-split MLP
 	scratch    [][]float32 // per worker kernel scratch
 	srcs       [][2]kernels.Src
 	pending    map[int]*arch.Layer // out norms waiting for their input value
@@ -108,6 +125,13 @@ type builder struct {
 
 // mlpTile is the most rows one MLP task handles, so its hidden tile stays in cache.
 const mlpTile = 96
+
+// mlpWholeRows: an MLP over at most this many rows (stages 3-4 at batch 1)
+// runs as two column-split products over all rows instead of row tiles.
+// Row tiles make every task stream all of both weights, once per tile; with
+// M = 49 or 196 rows that is what bounds the block (the weights are MBs,
+// the rows few), while the whole hidden map (rows x 2C) is small.
+const mlpWholeRows = 256
 
 // Build compiles g with weights w (checked strictly) into a Program.
 func Build(g *arch.Graph, w Weights, opt Options) (*Program, error) {
@@ -147,7 +171,7 @@ func compile(g *arch.Graph, w Weights, opt Options, emit func(p *Program) error)
 // plan sizes the buffers, then emits the steps.
 func (b *builder) plan() error {
 	g := b.g
-	var maxMap, maxHidden int
+	var maxMap, maxHidden, maxWhole int
 	for i := range g.Layers {
 		l := &g.Layers[i]
 		if out := g.OutShape(l); len(out) == 4 {
@@ -155,6 +179,9 @@ func (b *builder) plan() error {
 		}
 		if l.Op == arch.OpConv && l.Role == arch.RoleMLP && l.KH == 1 {
 			maxHidden = max(maxHidden, l.OutC)
+			if out := g.OutShape(l); len(out) == 4 && out[0]*out[2]*out[3] <= mlpWholeRows {
+				maxWhole = max(maxWhole, int(out.Numel()))
+			}
 		}
 	}
 	// Two maps ping-pong across merges; blocks update a map in place. The
@@ -162,6 +189,7 @@ func (b *builder) plan() error {
 	b.ping = make([]float32, maxMap)
 	b.pong = make([]float32, maxMap)
 	b.mix = make([]float32, maxMap)
+	b.hiddenAll = make([]float32, maxWhole)
 	b.hidden = make([][]float32, b.threads)
 	b.srcs = make([][2]kernels.Src, b.threads)
 	for i := range b.hidden {
