@@ -344,8 +344,8 @@ func (b *builder) embed(i int) (int, error) {
 	p := b.p
 	in := b.g.InShape(&b.g.Layers[i])
 	n, h, w := in[0], in[2], in[3]
-	return b.patch(i, "patch_embed", func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ep *kernels.Epilogue, scratch []float32) {
-		pc.RunNCHWRows(n, h, w, y0, y1, p.input, dst, pc.Cout(), ep, scratch)
+	return b.patch(i, "patch_embed", false, func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ldo int, ep *kernels.Epilogue, scratch []float32) {
+		pc.RunNCHWRows(n, h, w, y0, y1, p.input, dst, ldo, ep, scratch)
 	})
 }
 
@@ -353,15 +353,19 @@ func (b *builder) embed(i int) (int, error) {
 func (b *builder) merge(i int) (int, error) {
 	l := &b.g.Layers[i]
 	src := b.cur
-	return b.patch(i, strings.TrimSuffix(l.Module, ".reduction"), func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ep *kernels.Epilogue, scratch []float32) {
-		pc.RunNHWCRows(src.n, src.h, src.w, y0, y1, src.buf, src.c, dst, pc.Cout(), ep, scratch)
+	return b.patch(i, strings.TrimSuffix(l.Module, ".reduction"), true, func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ldo int, ep *kernels.Epilogue, scratch []float32) {
+		pc.RunNHWCRows(src.n, src.h, src.w, y0, y1, src.buf, src.c, dst, ldo, ep, scratch)
 	})
 }
 
 // patch emits one patch conv step (embed or merge) for layer i and its
 // following BatchNorm, split by output rows; rows runs the kernel on output
-// rows [y0, y1). The result goes to the free ping-pong buffer.
-func (b *builder) patch(i int, name string, rows func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ep *kernels.Epilogue, scratch []float32)) (int, error) {
+// rows [y0, y1) into dst (pixel stride ldo). The result goes to the free
+// ping-pong buffer. A merge onto at most mlpWholeRows pixels with several
+// threads is split by output channels instead (one PatchConv per part), so
+// that the threads share the weight's streaming rather than each reading
+// all of it for a row or two.
+func (b *builder) patch(i int, name string, colSplit bool, rows func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ldo int, ep *kernels.Epilogue, scratch []float32)) (int, error) {
 	g := b.g
 	l := &g.Layers[i]
 	if l.KH != l.Stride || l.KW != l.Stride || l.Pad != 0 || l.Groups != 1 {
@@ -383,12 +387,31 @@ func (b *builder) patch(i int, name string, rows func(pc *kernels.PatchConv, y0,
 	b.needScratch(pc.ScratchLen(in[0], in[2], in[3]))
 	dst := b.other()
 	ep := &kernels.Epilogue{Bias: bias}
-	oh := out[2]
-	tasks := b.rowTasks(oh)
-	b.add(Step{Name: name, Layers: names, tasks: tasks, run: func(t, wk int) {
-		y0, y1 := rowSplit(oh, tasks, t)
-		rows(pc, y0, y1, dst, ep, b.scratch[wk])
-	}})
+	oh, cout := out[2], l.OutC
+	if colSplit && b.threads > 1 && out[0]*out[2]*out[3] <= mlpWholeRows {
+		o := colBounds(cout, 2*b.threads)
+		kk := l.InC * l.KH * l.KW
+		pcs := make([]*kernels.PatchConv, len(o)-1)
+		eps := make([]kernels.Epilogue, len(o)-1)
+		for t := range pcs {
+			if pcs[t], err = kernels.NewPatchConv(w[o[t]*kk:o[t+1]*kk], l.InC, o[t+1]-o[t], l.KH); err != nil {
+				return 0, fmt.Errorf("engine: %s: %v", l.Name, err)
+			}
+			b.needScratch(pcs[t].ScratchLen(in[0], in[2], in[3]))
+			if bias != nil {
+				eps[t].Bias = bias[o[t]:o[t+1]]
+			}
+		}
+		b.add(Step{Name: name, Layers: names, tasks: len(pcs), run: func(t, wk int) {
+			rows(pcs[t], 0, oh, dst[o[t]:], cout, &eps[t], b.scratch[wk])
+		}})
+	} else {
+		tasks := b.rowTasks(oh)
+		b.add(Step{Name: name, Layers: names, tasks: tasks, run: func(t, wk int) {
+			y0, y1 := rowSplit(oh, tasks, t)
+			rows(pc, y0, y1, dst, cout, ep, b.scratch[wk])
+		}})
+	}
 	b.cur = fmap{buf: dst, n: out[0], c: out[1], h: out[2], w: out[3]}
 	b.produced(g.Layers[next-1].Outputs[0])
 	return next, nil
