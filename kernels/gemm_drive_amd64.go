@@ -11,7 +11,7 @@ package kernels
 // need. Variables, not constants, so that benchmarks can tune them.
 var (
 	gemmKSplit = 1024      // K above which a product of several row blocks runs in K passes
-	gemmKC     = 512       // at most this many K per pass when split
+	gemmKC     = 1024      // at most this many K per pass when split
 	gemmBBytes = 256 << 10 // packed B of one column group (per K pass)
 	gemmABytes = 512 << 10 // A of one row chunk (per K pass)
 )

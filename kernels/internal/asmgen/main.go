@@ -234,6 +234,13 @@ func gemmZ(mr, nr int) {
 	MOVQ(RSI, RBX)
 	IMULQ(Mem{Base: DI, Disp: offBstride}, RBX)
 	ADDQ(Mem{Base: DI, Disp: offB}, RBX)
+	// The running prefetch (pfDist ahead) stops at the end of this panel's
+	// K range; with K in passes the next panel's range starts bstride on,
+	// so fetch its first pfDist bytes (into L2) now.
+	MOVQ(Mem{Base: DI, Disp: offBstride}, RDX)
+	for off := 0; off < pfDist; off += 64 {
+		PREFETCHT1(Mem{Base: BX, Index: DX, Scale: 1, Disp: off})
+	}
 
 	XORQ(RAX, RAX)
 	Label(name + "_src")
