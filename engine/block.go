@@ -97,18 +97,36 @@ func (b *builder) block(i int) (int, error) {
 			mixNames = append(mixNames, nm)
 		}
 	}
-	b.add(Step{Name: mixerName, Layers: mixNames, tasks: tasks, run: func(t, wk int) {
-		y0, y1 := rowSplit(h, tasks, t)
-		conv.RunRows(n, h, w, y0, y1, x.buf, c, mix, ldm, nil, b.scratch[wk])
-		if splitCat {
-			// The concatenation copies the untouched channels next to the conv's output.
-			for im := 0; im < n; im++ {
-				for p := (im*h + y0) * w; p < (im*h+y1)*w; p++ {
+	if colSplitConv(b.threads, k.mixer.InC, k.mixer.OutC, k.mixer.Groups, rows) {
+		cc, err := newConvCols(b.w[k.mixer.Name+".weight"].Data, k.mixer.InC, k.mixer.OutC, b.threads)
+		if err != nil {
+			return 0, fmt.Errorf("engine: %s: %v", k.mixer.Name, err)
+		}
+		b.needScratch(cc.scratchLen(n, h, w))
+		parts := len(cc.parts)
+		b.add(Step{Name: mixerName, Layers: mixNames, tasks: parts, run: func(t, wk int) {
+			cc.run(t, n, h, w, x.buf, c, mix, ldm, b.scratch[wk])
+			if splitCat {
+				p0, p1 := rowSplit(rows, parts, t)
+				for p := p0; p < p1; p++ {
 					copy(mix[p*c+cp:p*c+c], x.buf[p*c+cp:p*c+c])
 				}
 			}
-		}
-	}})
+		}})
+	} else {
+		b.add(Step{Name: mixerName, Layers: mixNames, tasks: tasks, run: func(t, wk int) {
+			y0, y1 := rowSplit(h, tasks, t)
+			conv.RunRows(n, h, w, y0, y1, x.buf, c, mix, ldm, nil, b.scratch[wk])
+			if splitCat {
+				// The concatenation copies the untouched channels next to the conv's output.
+				for im := 0; im < n; im++ {
+					for p := (im*h + y0) * w; p < (im*h+y1)*w; p++ {
+						copy(mix[p*c+cp:p*c+c], x.buf[p*c+cp:p*c+c])
+					}
+				}
+			}
+		}})
+	}
 
 	// MLP step.
 	hidden := k.mlp0.OutC

@@ -41,15 +41,3 @@ func (b *builder) mlpWhole(name string, layers []string, rows, c, cp, hidden int
 		kernels.Gemm(rows, hb, hidden, pb3[t], x[o[t]:], c, &ep3[t])
 	}}}}
 }
-
-// colBounds splits n columns into at most parts ranges on 32-column panel
-// boundaries (the packed panel width): range t is [b[t], b[t+1]).
-func colBounds(n, parts int) []int {
-	panels := (n + 31) / 32
-	parts = max(1, min(parts, panels))
-	b := make([]int, parts+1)
-	for t := 1; t <= parts; t++ {
-		b[t] = min(n, panels*t/parts*32)
-	}
-	return b
-}
