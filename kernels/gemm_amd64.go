@@ -44,6 +44,7 @@ const (
 	kFlagGELU
 	kFlagRes
 	kFlagMasked // AVX2: tail columns, use ymask
+	kFlagPfNext // AVX-512: K runs in passes, prefetch the next panel's range
 )
 
 // AVX-512 micro-kernels: gemmZ<mr>x<nr>(args *gemmArgs), mr = 1..12, nr = 32, 16 or 8.

@@ -118,6 +118,9 @@ func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *
 			if k0+kk == K {
 				flags |= epFlags
 			}
+			if kk < K {
+				flags |= kFlagPfNext
+			}
 			gemmPass(isa, mr, r0, r1, k0, kk, flags, passes[:np], b, c, bias, res, args)
 			k0 += kk
 		}

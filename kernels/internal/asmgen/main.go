@@ -52,6 +52,7 @@ const (
 	flagGELU
 	flagRes
 	flagMasked // AVX2 only: tail columns, use masked loads and stores
+	flagPfNext // AVX-512: K runs in passes, prefetch the next panel's range
 )
 
 // Offsets into kernels.geluConst ([16]float32).
@@ -236,11 +237,15 @@ func gemmZ(mr, nr int) {
 	ADDQ(Mem{Base: DI, Disp: offB}, RBX)
 	// The running prefetch (pfDist ahead) stops at the end of this panel's
 	// K range; with K in passes the next panel's range starts bstride on,
-	// so fetch its first pfDist bytes (into L2) now.
+	// so fetch its first pfDist bytes (into L2) now. Only then: for short
+	// K it would cost more than the FMAs it feeds.
+	TESTQ(I(flagPfNext), Mem{Base: DI, Disp: offFlags})
+	JZ(LabelRef(name + "_nopf"))
 	MOVQ(Mem{Base: DI, Disp: offBstride}, RDX)
 	for off := 0; off < pfDist; off += 64 {
 		PREFETCHT1(Mem{Base: BX, Index: DX, Scale: 1, Disp: off})
 	}
+	Label(name + "_nopf")
 
 	XORQ(RAX, RAX)
 	Label(name + "_src")
@@ -254,7 +259,7 @@ func gemmZ(mr, nr int) {
 		// Prefetch the panel pfDist bytes ahead, one line per 64 bytes
 		// consumed: the first row block of a call meets B cold (from L3 or
 		// DRAM) and the hardware prefetchers alone leave it latency-bound.
-		for off := 0; off < nrB; off += 64 {
+		for off := 0; off < nrB && nr == 32; off += 64 {
 			if (u*nrB+off)%64 == 0 {
 				PREFETCHT0(Mem{Base: BX, Disp: u*nrB + off + pfDist})
 			}
