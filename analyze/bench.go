@@ -70,19 +70,23 @@ type StepTime struct {
 
 // BenchResult is a latency measurement of one program.
 type BenchResult struct {
-	Model      string     `json:"model"`
-	Spec       arch.Ref   `json:"spec"` // Sets filled by callers that know the overrides
-	Batch      int        `json:"batch"`
-	Threads    int        `json:"threads"`
-	Warmup     int        `json:"warmup"`
-	Runs       int        `json:"runs"`
-	MedianMS   float64    `json:"median_ms"`
-	P10MS      float64    `json:"p10_ms"`
-	P90MS      float64    `json:"p90_ms"`
-	MinMS      float64    `json:"min_ms"`
-	MeanMS     float64    `json:"mean_ms"`
-	ImagesPerS float64    `json:"images_per_s"`
-	GFLOPS     float64    `json:"gflops"` // 2 x MACs / median time
+	Model      string   `json:"model"`
+	Spec       arch.Ref `json:"spec"` // Sets filled by callers that know the overrides
+	Batch      int      `json:"batch"`
+	Threads    int      `json:"threads"`
+	Warmup     int      `json:"warmup"`
+	Runs       int      `json:"runs"`
+	MedianMS   float64  `json:"median_ms"`
+	P10MS      float64  `json:"p10_ms"`
+	P90MS      float64  `json:"p90_ms"`
+	MinMS      float64  `json:"min_ms"`
+	MeanMS     float64  `json:"mean_ms"`
+	ImagesPerS float64  `json:"images_per_s"`
+	GFLOPS     float64  `json:"gflops"` // 2 x MACs / median time
+	// PeakGFLOPS is the measured FMA ceiling of the threads used
+	// (kernels.PeakGFLOPS); GFLOPS / PeakGFLOPS is the share of peak.
+	PeakGFLOPS float64    `json:"peak_gflops"`
+	PeakShare  float64    `json:"peak_share"` // GFLOPS / PeakGFLOPS
 	MACs       int64      `json:"macs"`
 	Machine    Machine    `json:"machine"`
 	Layers     []StepTime `json:"layers,omitempty"`
@@ -168,6 +172,10 @@ func Bench(p *engine.Program, in []float32, costs *Report, o BenchOptions) (*Ben
 	}
 	r.ImagesPerS = float64(batch) / (r.MedianMS / 1e3)
 	r.GFLOPS = 2 * float64(r.MACs) / (r.MedianMS / 1e3) / 1e9
+	r.PeakGFLOPS = kernels.PeakGFLOPS(p.Threads())
+	if r.PeakGFLOPS > 0 {
+		r.PeakShare = r.GFLOPS / r.PeakGFLOPS
+	}
 	if o.PerLayer {
 		byName := map[string]LayerCost{}
 		for _, l := range costs.Layers {

@@ -97,23 +97,40 @@ func (b *builder) block(i int) (int, error) {
 			mixNames = append(mixNames, nm)
 		}
 	}
-	b.add(Step{Name: mixerName, Layers: mixNames, tasks: tasks, run: func(t, wk int) {
-		y0, y1 := rowSplit(h, tasks, t)
-		conv.RunRows(n, h, w, y0, y1, x.buf, c, mix, ldm, nil, b.scratch[wk])
-		if splitCat {
-			// The concatenation copies the untouched channels next to the conv's output.
-			for im := 0; im < n; im++ {
-				for p := (im*h + y0) * w; p < (im*h+y1)*w; p++ {
+	if colSplitConv(b.threads, k.mixer.InC, k.mixer.OutC, k.mixer.Groups, rows) {
+		cc, err := newConvCols(b.w[k.mixer.Name+".weight"].Data, k.mixer.InC, k.mixer.OutC, b.threads)
+		if err != nil {
+			return 0, fmt.Errorf("engine: %s: %v", k.mixer.Name, err)
+		}
+		b.needScratch(cc.scratchLen(n, h, w))
+		parts := len(cc.parts)
+		b.add(Step{Name: mixerName, Layers: mixNames, tasks: parts, run: func(t, wk int) {
+			cc.run(t, n, h, w, x.buf, c, mix, ldm, b.scratch[wk])
+			if splitCat {
+				p0, p1 := rowSplit(rows, parts, t)
+				for p := p0; p < p1; p++ {
 					copy(mix[p*c+cp:p*c+c], x.buf[p*c+cp:p*c+c])
 				}
 			}
-		}
-	}})
+		}})
+	} else {
+		b.add(Step{Name: mixerName, Layers: mixNames, tasks: tasks, run: func(t, wk int) {
+			y0, y1 := rowSplit(h, tasks, t)
+			conv.RunRows(n, h, w, y0, y1, x.buf, c, mix, ldm, nil, b.scratch[wk])
+			if splitCat {
+				// The concatenation copies the untouched channels next to the conv's output.
+				for im := 0; im < n; im++ {
+					for p := (im*h + y0) * w; p < (im*h+y1)*w; p++ {
+						copy(mix[p*c+cp:p*c+c], x.buf[p*c+cp:p*c+c])
+					}
+				}
+			}
+		}})
+	}
 
 	// MLP step.
 	hidden := k.mlp0.OutC
 	w0, b0 := b.foldBN(b.w[k.mlp0.Name+".weight"].Data, hidden, k.bn.Name)
-	pb0 := kernels.PackBT(w0, hidden, c)
 	w3 := b.w[k.mlp3.Name+".weight"].Data
 	if k.scale != nil {
 		ls := b.w[k.scale.Params[0].Name].Data
@@ -125,8 +142,21 @@ func (b *builder) block(i int) (int, error) {
 		}
 		w3 = scaled
 	}
-	pb3 := kernels.PackBT(w3, c, hidden)
 	act := kact(k.act.Act)
+	var mlpNames []string
+	for _, nm := range k.names {
+		if !contains(mixNames, nm) {
+			mlpNames = append(mlpNames, nm)
+		}
+	}
+	name := k.add.Module + ".mlp"
+	if rows <= mlpWholeRows {
+		b.add(b.mlpWhole(name, mlpNames, rows, c, cp, hidden, slicing, mix, x.buf, w0, b0, w3, act))
+		b.produced(k.add.Outputs[0])
+		return j, nil
+	}
+	pb0 := kernels.PackBT(w0, hidden, c)
+	pb3 := kernels.PackBT(w3, c, hidden)
 	ntiles := (rows + mlpTile - 1) / mlpTile
 	if b.threads > 1 {
 		ntiles = max(ntiles, b.threads)
@@ -135,13 +165,7 @@ func (b *builder) block(i int) (int, error) {
 	}
 	eps := make([]kernels.Epilogue, b.threads)
 	ep0 := &kernels.Epilogue{Bias: b0, Act: act}
-	var mlpNames []string
-	for _, nm := range k.names {
-		if !contains(mixNames, nm) {
-			mlpNames = append(mlpNames, nm)
-		}
-	}
-	b.add(Step{Name: k.add.Module + ".mlp", Layers: mlpNames, tasks: ntiles, run: func(t, wk int) {
+	b.add(Step{Name: name, Layers: mlpNames, tasks: ntiles, run: func(t, wk int) {
 		r0, r1 := rowSplit(rows, ntiles, t)
 		m := r1 - r0
 		src := &b.srcs[wk]

@@ -13,11 +13,24 @@
 //     tile by tile (at most 96 pixels a tile): 1x1 conv with BN folded and
 //     the activation fused, 1x1 conv with layer scale folded into its rows
 //     and the residual added in place;
-//   - merges as a 2x2/s2 patch conv with BN folded;
+//   - except that an MLP of at most 256 pixels (stages 3-4 at batch 1) runs
+//     over all its pixels in two phases split by output columns: phase 1
+//     writes hidden[:, h_t:h_t+1] for task t (2 x threads parts on 32-column
+//     panel bounds, weights packed per part), phase 2 adds
+//     hidden * W3[:, c_t:c_t+1]; row tiles would make every task stream
+//     both weights (MBs at 7x7) for a few rows;
+//   - merges as a 2x2/s2 patch conv with BN folded; onto at most 256 pixels
+//     with several threads, split by output channels (one patch conv per
+//     part) for the same reason;
 //   - the head: global average pool, then the pre-head 1x1 conv and the
 //     linear layer with their columns split across workers;
 //   - detection outputs: the stage's map through its BatchNorm, written
 //     NCHW as PyTorch returns it.
+//
+// Dense 3x3 convs (mixers and operator stacks) whose weight passes 1 MB
+// (9*cin*cout >= 256K floats) on maps of at most 1024 pixels are split by
+// output channels over the threads, one Conv3x3 per part, each over every
+// row. A step may run several phases (Pool.Run each, a barrier between).
 //
 // PConv's two forwards differ as in the reference: split_cat writes the
 // conv's c_p channels and copies the other C - c_p channels into a new
@@ -28,8 +41,9 @@
 // # Buffers
 //
 // Two feature-map buffers (ping-pong across merges), one mixer buffer, a
-// per-worker MLP tile and per-worker kernel scratch are allocated once by
-// Build. Forward allocates nothing.
+// per-worker MLP tile, one whole hidden map for the column-split MLPs
+// (the largest rows x 2C among them) and per-worker kernel scratch are
+// allocated once by Build. Forward allocates nothing.
 //
 // # Errors
 //

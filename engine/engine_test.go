@@ -161,3 +161,43 @@ func TestSlicingMatchesSplitCat(t *testing.T) {
 		})
 	}
 }
+
+// Wide models on small maps take other paths with several threads (MLPs,
+// merges and convs split by output channels): their outputs must agree
+// with one thread's.
+func TestThreadsAgree(t *testing.T) {
+	for _, ref := range []string{"t0_conv", "t2"} {
+		t.Run(ref, func(t *testing.T) {
+			s, err := arch.Load(ref, []string{"input.height=64", "input.width=64", "input.batch=2"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := arch.Compile(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := engine.RandomWeights(g, 3)
+			var outs [][]float32
+			for _, threads := range []int{1, 2} {
+				p, err := engine.Build(g, w, engine.Options{Threads: threads})
+				if err != nil {
+					t.Fatal(err)
+				}
+				in := make([]float32, g.Shape(g.Input).Numel())
+				for i := range in {
+					in[i] = float32(i%23)/23 - 0.5
+				}
+				if err := p.Forward(in); err != nil {
+					t.Fatal(err)
+				}
+				outs = append(outs, append([]float32(nil), p.Outputs[0].Data...))
+				p.Close()
+			}
+			if e := maxRelErr(outs[1], outs[0]); e > 1e-5 {
+				t.Errorf("2 threads differ from 1 by %.2g of max |out|", e)
+			} else {
+				t.Logf("2 threads vs 1: %.2g", e)
+			}
+		})
+	}
+}

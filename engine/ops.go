@@ -171,6 +171,38 @@ func (b *opsBuilder) newConv(l *arch.Layer) (*kernels.Conv3x3, error) {
 	return conv, nil
 }
 
+// convRun returns the tasks and the run function of conv l from src into
+// dst (pixel stride ldo): split by rows, or by output channels when
+// colSplitConv says so. after, if not nil, also runs in every task on
+// pixels [p0, p1), the tasks' ranges covering the map once.
+func (b *opsBuilder) convRun(l *arch.Layer, conv *kernels.Conv3x3, src opSrc, dst []float32, ldo int, after func(p0, p1 int)) (int, func(t, wk int), error) {
+	n, h, wd := b.n, b.h, b.wd
+	if colSplitConv(b.threads, l.InC, l.OutC, l.Groups, b.rows()) {
+		cc, err := newConvCols(b.w[l.Name+".weight"].Data, l.InC, l.OutC, b.threads)
+		if err != nil {
+			return 0, nil, fmt.Errorf("engine: %s: %v", l.Name, err)
+		}
+		b.needScratch(cc.scratchLen(n, h, wd))
+		parts, rows := len(cc.parts), b.rows()
+		return parts, func(t, wk int) {
+			cc.run(t, n, h, wd, src.buf, src.ld, dst, ldo, b.scratch[wk])
+			if after != nil {
+				after(rowSplit(rows, parts, t))
+			}
+		}, nil
+	}
+	tasks := b.tasks(h)
+	return tasks, func(t, wk int) {
+		y0, y1 := rowSplit(h, tasks, t)
+		conv.RunRows(n, h, wd, y0, y1, src.buf, src.ld, dst, ldo, nil, b.scratch[wk])
+		if after != nil {
+			for im := 0; im < n; im++ {
+				after((im*h+y0)*wd, (im*h+y1)*wd)
+			}
+		}
+	}, nil
+}
+
 // firstChannels returns the source holding channels [0, k) of the current
 // map in one piece.
 func (b *opsBuilder) firstChannels(k int, who string) (opSrc, error) {
@@ -197,12 +229,12 @@ func (b *opsBuilder) conv3(i int) (int, error) {
 		di = 0
 	}
 	dst := b.full[di]
-	n, h, wd, cout := b.n, b.h, b.wd, l.OutC
-	tasks := b.tasks(h)
-	b.p.Steps = append(b.p.Steps, Step{Name: stepName(l), Layers: []string{l.Name}, tasks: tasks, run: func(t, wk int) {
-		y0, y1 := rowSplit(h, tasks, t)
-		conv.RunRows(n, h, wd, y0, y1, src.buf, src.ld, dst, cout, nil, b.scratch[wk])
-	}})
+	cout := l.OutC
+	tasks, run, err := b.convRun(l, conv, src, dst, cout, nil)
+	if err != nil {
+		return 0, err
+	}
+	b.p.Steps = append(b.p.Steps, Step{Name: stepName(l), Layers: []string{l.Name}, tasks: tasks, run: run})
 	b.cur = opMap{parts: []opSrc{{buf: dst, ld: cout, ch: cout}}}
 	b.curFull, b.curSlice = di, -1
 	return i + 1, nil
@@ -225,17 +257,16 @@ func (b *opsBuilder) pconvSplitCat(i int) (int, error) {
 	src := b.cur.parts[0]
 	di := 1 - b.curFull
 	dst := b.full[di]
-	n, h, wd, c, cp := b.n, b.h, b.wd, b.c, l.OutC
-	tasks := b.tasks(h)
-	b.p.Steps = append(b.p.Steps, Step{Name: stepName(l), Layers: []string{ls[i].Name, l.Name, ls[i+2].Name}, tasks: tasks, run: func(t, wk int) {
-		y0, y1 := rowSplit(h, tasks, t)
-		conv.RunRows(n, h, wd, y0, y1, src.buf, src.ld, dst, c, nil, b.scratch[wk])
-		for im := 0; im < n; im++ {
-			for px := (im*h + y0) * wd; px < (im*h+y1)*wd; px++ {
-				copy(dst[px*c+cp:px*c+c], src.buf[px*src.ld+cp:px*src.ld+c])
-			}
+	c, cp := b.c, l.OutC
+	tasks, run, err := b.convRun(l, conv, src, dst, c, func(p0, p1 int) {
+		for px := p0; px < p1; px++ {
+			copy(dst[px*c+cp:px*c+c], src.buf[px*src.ld+cp:px*src.ld+c])
 		}
-	}})
+	})
+	if err != nil {
+		return 0, err
+	}
+	b.p.Steps = append(b.p.Steps, Step{Name: stepName(l), Layers: []string{ls[i].Name, l.Name, ls[i+2].Name}, tasks: tasks, run: run})
 	b.cur = opMap{parts: []opSrc{{buf: dst, ld: c, ch: c}}}
 	b.curFull, b.curSlice = di, -1
 	return i + 3, nil
@@ -272,12 +303,11 @@ func (b *opsBuilder) pconvSlicing(i int) (int, error) {
 	if len(rest) > 1 {
 		return 0, fmt.Errorf("engine: %s: map in more than two pieces", l.Name)
 	}
-	n, h, wd := b.n, b.h, b.wd
-	tasks := b.tasks(h)
-	b.p.Steps = append(b.p.Steps, Step{Name: stepName(l), Layers: []string{l.Name, ls[i+1].Name}, tasks: tasks, run: func(t, wk int) {
-		y0, y1 := rowSplit(h, tasks, t)
-		conv.RunRows(n, h, wd, y0, y1, src.buf, src.ld, dst, cp, nil, b.scratch[wk])
-	}})
+	tasks, run, err := b.convRun(l, conv, src, dst, cp, nil)
+	if err != nil {
+		return 0, err
+	}
+	b.p.Steps = append(b.p.Steps, Step{Name: stepName(l), Layers: []string{l.Name, ls[i+1].Name}, tasks: tasks, run: run})
 	b.cur = opMap{parts: append([]opSrc{{buf: dst, ld: cp, ch: cp}}, rest...)}
 	b.curSlice = si
 	// curFull still holds the untouched channels and must not be overwritten

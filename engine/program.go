@@ -24,6 +24,24 @@ type Step struct {
 	Key    string   // configuration key, as PlanSteps gives it
 	tasks  int
 	run    func(task, worker int)
+	// then are further phases run after run, each one Pool.Run (a barrier
+	// between them): a product split over columns whose second GEMM needs
+	// every column of the first.
+	then []phase
+}
+
+// phase is one Pool.Run of a step.
+type phase struct {
+	tasks int
+	run   func(task, worker int)
+}
+
+// exec runs the step's phases on pool.
+func (s *Step) exec(pool *kernels.Pool) {
+	pool.Run(s.tasks, s.run)
+	for _, ph := range s.then {
+		pool.Run(ph.tasks, ph.run)
+	}
 }
 
 // Output describes one model output.
@@ -58,8 +76,7 @@ func (p *Program) Forward(in []float32) error {
 	}
 	p.input = in
 	for i := range p.Steps {
-		s := &p.Steps[i]
-		p.pool.Run(s.tasks, s.run)
+		p.Steps[i].exec(p.pool)
 	}
 	p.input = nil
 	return nil
@@ -73,9 +90,8 @@ func (p *Program) ForwardTimed(in []float32, times []time.Duration) error {
 	}
 	p.input = in
 	for i := range p.Steps {
-		s := &p.Steps[i]
 		t0 := time.Now()
-		p.pool.Run(s.tasks, s.run)
+		p.Steps[i].exec(p.pool)
 		times[i] = time.Since(t0)
 	}
 	p.input = nil
@@ -100,6 +116,7 @@ type builder struct {
 	ping, pong []float32
 	mix        []float32
 	hidden     [][]float32 // per worker MLP tile
+	hiddenAll  []float32   // whole hidden map of a column-split MLP
 	scratch    [][]float32 // per worker kernel scratch
 	srcs       [][2]kernels.Src
 	pending    map[int]*arch.Layer // out norms waiting for their input value
@@ -108,6 +125,13 @@ type builder struct {
 
 // mlpTile is the most rows one MLP task handles, so its hidden tile stays in cache.
 const mlpTile = 96
+
+// mlpWholeRows: an MLP over at most this many rows (stages 3-4 at batch 1)
+// runs as two column-split products over all rows instead of row tiles.
+// Row tiles make every task stream all of both weights, once per tile; with
+// M = 49 or 196 rows that is what bounds the block (the weights are MBs,
+// the rows few), while the whole hidden map (rows x 2C) is small.
+const mlpWholeRows = 256
 
 // Build compiles g with weights w (checked strictly) into a Program.
 func Build(g *arch.Graph, w Weights, opt Options) (*Program, error) {
@@ -147,7 +171,7 @@ func compile(g *arch.Graph, w Weights, opt Options, emit func(p *Program) error)
 // plan sizes the buffers, then emits the steps.
 func (b *builder) plan() error {
 	g := b.g
-	var maxMap, maxHidden int
+	var maxMap, maxHidden, maxWhole int
 	for i := range g.Layers {
 		l := &g.Layers[i]
 		if out := g.OutShape(l); len(out) == 4 {
@@ -155,6 +179,9 @@ func (b *builder) plan() error {
 		}
 		if l.Op == arch.OpConv && l.Role == arch.RoleMLP && l.KH == 1 {
 			maxHidden = max(maxHidden, l.OutC)
+			if out := g.OutShape(l); len(out) == 4 && out[0]*out[2]*out[3] <= mlpWholeRows {
+				maxWhole = max(maxWhole, int(out.Numel()))
+			}
 		}
 	}
 	// Two maps ping-pong across merges; blocks update a map in place. The
@@ -162,6 +189,7 @@ func (b *builder) plan() error {
 	b.ping = make([]float32, maxMap)
 	b.pong = make([]float32, maxMap)
 	b.mix = make([]float32, maxMap)
+	b.hiddenAll = make([]float32, maxWhole)
 	b.hidden = make([][]float32, b.threads)
 	b.srcs = make([][2]kernels.Src, b.threads)
 	for i := range b.hidden {
@@ -324,8 +352,8 @@ func (b *builder) embed(i int) (int, error) {
 	p := b.p
 	in := b.g.InShape(&b.g.Layers[i])
 	n, h, w := in[0], in[2], in[3]
-	return b.patch(i, "patch_embed", func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ep *kernels.Epilogue, scratch []float32) {
-		pc.RunNCHWRows(n, h, w, y0, y1, p.input, dst, pc.Cout(), ep, scratch)
+	return b.patch(i, "patch_embed", false, func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ldo int, ep *kernels.Epilogue, scratch []float32) {
+		pc.RunNCHWRows(n, h, w, y0, y1, p.input, dst, ldo, ep, scratch)
 	})
 }
 
@@ -333,15 +361,19 @@ func (b *builder) embed(i int) (int, error) {
 func (b *builder) merge(i int) (int, error) {
 	l := &b.g.Layers[i]
 	src := b.cur
-	return b.patch(i, strings.TrimSuffix(l.Module, ".reduction"), func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ep *kernels.Epilogue, scratch []float32) {
-		pc.RunNHWCRows(src.n, src.h, src.w, y0, y1, src.buf, src.c, dst, pc.Cout(), ep, scratch)
+	return b.patch(i, strings.TrimSuffix(l.Module, ".reduction"), true, func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ldo int, ep *kernels.Epilogue, scratch []float32) {
+		pc.RunNHWCRows(src.n, src.h, src.w, y0, y1, src.buf, src.c, dst, ldo, ep, scratch)
 	})
 }
 
 // patch emits one patch conv step (embed or merge) for layer i and its
 // following BatchNorm, split by output rows; rows runs the kernel on output
-// rows [y0, y1). The result goes to the free ping-pong buffer.
-func (b *builder) patch(i int, name string, rows func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ep *kernels.Epilogue, scratch []float32)) (int, error) {
+// rows [y0, y1) into dst (pixel stride ldo). The result goes to the free
+// ping-pong buffer. A merge onto at most mlpWholeRows pixels with several
+// threads is split by output channels instead (one PatchConv per part), so
+// that the threads share the weight's streaming rather than each reading
+// all of it for a row or two.
+func (b *builder) patch(i int, name string, colSplit bool, rows func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ldo int, ep *kernels.Epilogue, scratch []float32)) (int, error) {
 	g := b.g
 	l := &g.Layers[i]
 	if l.KH != l.Stride || l.KW != l.Stride || l.Pad != 0 || l.Groups != 1 {
@@ -363,12 +395,31 @@ func (b *builder) patch(i int, name string, rows func(pc *kernels.PatchConv, y0,
 	b.needScratch(pc.ScratchLen(in[0], in[2], in[3]))
 	dst := b.other()
 	ep := &kernels.Epilogue{Bias: bias}
-	oh := out[2]
-	tasks := b.rowTasks(oh)
-	b.add(Step{Name: name, Layers: names, tasks: tasks, run: func(t, wk int) {
-		y0, y1 := rowSplit(oh, tasks, t)
-		rows(pc, y0, y1, dst, ep, b.scratch[wk])
-	}})
+	oh, cout := out[2], l.OutC
+	if colSplit && b.threads > 1 && out[0]*out[2]*out[3] <= mlpWholeRows {
+		o := colBounds(cout, 2*b.threads)
+		kk := l.InC * l.KH * l.KW
+		pcs := make([]*kernels.PatchConv, len(o)-1)
+		eps := make([]kernels.Epilogue, len(o)-1)
+		for t := range pcs {
+			if pcs[t], err = kernels.NewPatchConv(w[o[t]*kk:o[t+1]*kk], l.InC, o[t+1]-o[t], l.KH); err != nil {
+				return 0, fmt.Errorf("engine: %s: %v", l.Name, err)
+			}
+			b.needScratch(pcs[t].ScratchLen(in[0], in[2], in[3]))
+			if bias != nil {
+				eps[t].Bias = bias[o[t]:o[t+1]]
+			}
+		}
+		b.add(Step{Name: name, Layers: names, tasks: len(pcs), run: func(t, wk int) {
+			rows(pcs[t], 0, oh, dst[o[t]:], cout, &eps[t], b.scratch[wk])
+		}})
+	} else {
+		tasks := b.rowTasks(oh)
+		b.add(Step{Name: name, Layers: names, tasks: tasks, run: func(t, wk int) {
+			y0, y1 := rowSplit(oh, tasks, t)
+			rows(pc, y0, y1, dst, cout, ep, b.scratch[wk])
+		}})
+	}
 	b.cur = fmap{buf: dst, n: out[0], c: out[1], h: out[2], w: out[3]}
 	b.produced(g.Layers[next-1].Outputs[0])
 	return next, nil

@@ -61,6 +61,7 @@ const (
 	convAuto   = iota
 	convDirect // one GEMM per output row, M = w, written straight into out
 	convExt    // one GEMM per chunk over padded rows, M = rows*(w+2)-2, then copied out
+	convIm2col // patches of a chunk of rows (several images) gathered, one GEMM per chunk, M = rows*w
 )
 
 // conv3x3Mode forces a strategy (tests and benchmarks); convAuto picks by shape.
@@ -73,6 +74,7 @@ var conv3x3Budget = 48 << 10
 type conv3x3Plan struct {
 	rows    int  // output rows per chunk
 	ext     bool // convExt
+	im2col  bool // convIm2col: rows counts image rows across images
 	pad     int  // floats of padded input; the extended output follows
 	scratch int  // floats
 }
@@ -81,15 +83,26 @@ func (c *Conv3x3) plan(h, w int) conv3x3Plan {
 	if c.dw != nil {
 		return conv3x3Plan{rows: h}
 	}
-	ext := false
+	ext, im2col := false, false
 	switch conv3x3Mode {
 	case convDirect:
 	case convExt:
 		ext = true
+	case convIm2col:
+		im2col = true
 	default:
 		// Few channels make short GEMMs whose per-call cost shows; the
 		// extended rows waste only 2/(w+2) of the work on wide images.
 		ext = w >= 28 && c.cg*c.cog <= 256
+		// A GEMM of M = w rows streams all of B for each image row: with
+		// B over 256 KiB (384 channels: 5.3 MB, 14 times per image) the
+		// copy of 9 taps per pixel costs far less than that.
+		im2col = !ext && w < 28 && 9*c.cg*c.cog >= 64<<10
+	}
+	if im2col {
+		// rows may exceed h: a chunk of whole images spans images
+		r := max(1, conv3x3Im2colBudget/(w*9*c.cg))
+		return conv3x3Plan{rows: r, im2col: true, scratch: r * w * 9 * c.cg}
 	}
 	w2 := w + 2
 	per := w2 * c.cin
@@ -154,6 +167,10 @@ func (c *Conv3x3) RunRows(n, h, w, y0, y1 int, in []float32, ldi int, out []floa
 	p := c.plan(h, w)
 	if len(scratch) < p.scratch {
 		panic(fmt.Sprintf("kernels: Conv3x3: scratch has %d floats, need %d", len(scratch), p.scratch))
+	}
+	if p.im2col {
+		c.runIm2col(p.rows, n, h, w, y0, y1, in, ldi, out, ldo, ep, scratch)
+		return
 	}
 	for b := 0; b < n; b++ {
 		for ya := y0; ya < y1; ya += p.rows {

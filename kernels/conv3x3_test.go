@@ -216,13 +216,18 @@ func runConvCase(t *testing.T, rng *rand.Rand, ch convCh, sh convShape, ec epCas
 	checkConv(t, what, out, ldo, offOut, ref, mag, sh.n, ch.cout, sh.h, sh.w, ep)
 }
 
-// forConvModes runs f under every implicit-GEMM strategy.
+// forConvModes runs f under every implicit-GEMM strategy, im2col also with
+// chunks of a few rows (chunks that end inside an image and that span
+// images).
 func forConvModes(t *testing.T, f func(t *testing.T)) {
-	for _, mode := range []int{convDirect, convExt} {
+	for _, mode := range []int{convDirect, convExt, convIm2col, convIm2col + 100} {
 		t.Run(fmt.Sprintf("mode%d", mode), func(t *testing.T) {
-			old := conv3x3Mode
+			old, oldB := conv3x3Mode, conv3x3Im2colBudget
 			conv3x3Mode = mode
-			defer func() { conv3x3Mode = old }()
+			if mode > 100 {
+				conv3x3Mode, conv3x3Im2colBudget = mode-100, 1000
+			}
+			defer func() { conv3x3Mode, conv3x3Im2colBudget = old, oldB }()
 			f(t)
 		})
 	}
@@ -290,7 +295,7 @@ func TestConv3x3Errors(t *testing.T) {
 func TestConv3x3NoAlloc(t *testing.T) {
 	rng := rand.New(rand.NewSource(4))
 	for _, ch := range []convCh{{10, 10, 1}, {8, 8, 4}, {16, 16, 16}} {
-		for _, mode := range []int{convDirect, convExt} {
+		for _, mode := range []int{convDirect, convExt, convIm2col} {
 			old := conv3x3Mode
 			conv3x3Mode = mode
 			c, _ := NewConv3x3(randF32(rng, ch.cout*ch.cin/ch.groups*9), ch.cin, ch.cout, ch.groups)

@@ -71,3 +71,17 @@ func BenchmarkGemmTile(b *testing.B) {
 	}
 	b.ReportMetric(2*12*32*K*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
 }
+
+// TestGemmBlocking reruns the conformance suites with tiny cache blocks, so
+// that every random shape goes through K passes (with the residual in
+// place: started from C, or one pass under an activation), several row
+// chunks and column groups, and both kinds of row blocks.
+func TestGemmBlocking(t *testing.T) {
+	old := [4]int{gemmKSplit, gemmKC, gemmBBytes, gemmABytes}
+	defer func() { gemmKSplit, gemmKC, gemmBBytes, gemmABytes = old[0], old[1], old[2], old[3] }()
+	for _, p := range [][4]int{{8, 7, 1, 1}, {16, 9, 32 * 4 * 20, 4 * 37 * 30}, {30, 13, 2 << 10, 3 << 10}} {
+		gemmKSplit, gemmKC, gemmBBytes, gemmABytes = p[0], p[1], p[2], p[3]
+		t.Run("conformance", TestGemmConformance)
+		t.Run("big", TestGemmBig)
+	}
+}

@@ -14,3 +14,5 @@ func gemmAVX2(m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) 
 }
 
 func applyActAsm(a Act, x []float32) bool { return false }
+
+func fmaPeakLoop(l Level, iters int) float64 { return 0 }

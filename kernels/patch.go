@@ -63,7 +63,11 @@ const maxPatchSrc = 16
 
 func (p *PatchConv) chunkRows(oh, ow int) int {
 	kk := p.cin * p.k * p.k
-	r := patchBudget / max(1, ow*kk)
+	budget := patchBudget
+	if p.bigB() {
+		budget *= 8 // each chunk streams all of B: few, large chunks
+	}
+	r := budget / max(1, ow*kk)
 	r = max(1, min(r, oh))
 	nch := (oh + r - 1) / r
 	return (oh + nch - 1) / nch
@@ -85,13 +89,27 @@ func (p *PatchConv) useSrcNCHW() bool {
 	return patchMode != patchIm2col && p.cin*p.k <= maxPatchSrc
 }
 
-func (p *PatchConv) useSrcNHWC(ldi int) bool {
+func (p *PatchConv) useSrcNHWC(ldi, ow int) bool {
 	ns := p.k * p.k
 	if ldi == p.cin {
 		ns = p.k
 	}
+	if patchMode == patchAuto && ow < patchSmallW && p.bigB() {
+		// One GEMM per output row would stream all of B for a few rows
+		// (7 at a merge into 7x7): gather the rows instead, so that the
+		// GEMM's cache blocking reuses B across all of them.
+		return false
+	}
 	return patchMode != patchIm2col && ns <= maxPatchSrc
 }
+
+// patchSmallW: output rows narrower than this make too small a GEMM when B
+// is big (bigB).
+const patchSmallW = 24
+
+// bigB reports whether the packed weight exceeds 256 KiB, about what a
+// GEMM keeps in L2 while it reuses B across row blocks.
+func (p *PatchConv) bigB() bool { return p.cin*p.k*p.k*p.cout >= 64<<10 }
 
 func (p *PatchConv) checkOut(n, oh, ow int, out []float32, ldo int, ep *Epilogue) {
 	npix := n * oh * ow
@@ -198,7 +216,7 @@ func (p *PatchConv) RunNHWCRows(n, h, w, oy0, oy1 int, in []float32, ldi int, ou
 	p.checkOut(n, oh, ow, out, ldo, ep)
 	k, cin := p.k, p.cin
 	var e Epilogue
-	if p.useSrcNHWC(ldi) {
+	if p.useSrcNHWC(ldi, ow) {
 		var src [maxPatchSrc]Src
 		for b := 0; b < n; b++ {
 			for oy := oy0; oy < oy1; oy++ {

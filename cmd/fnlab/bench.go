@@ -83,10 +83,10 @@ The defaults follow the paper: batch 1, 10 warm-up and 200 timed runs.`,
 }
 
 func benchTable(w io.Writer, r *analyze.BenchResult) error {
-	fmt.Fprintf(w, "machine: %s\n", r.Machine)
+	fmt.Fprintf(w, "machine: %s · FMA peak %.0f GFLOPS on %d thread(s), measured in this process\n", r.Machine, r.PeakGFLOPS, r.Threads)
 	fmt.Fprintf(w, "%s  batch %d  %d runs after %d warm-up\n", r.Spec, r.Batch, r.Runs, r.Warmup)
-	fmt.Fprintf(w, "median %.3f ms  p10 %.3f  p90 %.3f  min %.3f  ·  %.1f images/s  ·  %.1f GFLOPS achieved (%s MACs)\n",
-		r.MedianMS, r.P10MS, r.P90MS, r.MinMS, r.ImagesPerS, r.GFLOPS, report.SI(r.MACs))
+	fmt.Fprintf(w, "median %.3f ms  p10 %.3f  p90 %.3f  min %.3f  ·  %.1f images/s  ·  %.1f GFLOPS achieved, %.0f%% of peak (%s MACs)\n",
+		r.MedianMS, r.P10MS, r.P90MS, r.MinMS, r.ImagesPerS, r.GFLOPS, 100*r.PeakShare, report.SI(r.MACs))
 	if len(r.Layers) == 0 {
 		return nil
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/fnlab/fnlab/charts"
 	"github.com/fnlab/fnlab/internal/atomicfile"
 	"github.com/fnlab/fnlab/internal/outdir"
+	"github.com/fnlab/fnlab/kernels"
 	"github.com/fnlab/fnlab/optable"
 	"github.com/fnlab/fnlab/report"
 	"gonum.org/v1/plot"
@@ -33,6 +34,9 @@ type opsDoc struct {
 	Rows     []optable.Row    `json:"rows"`
 	Charts   []string         `json:"charts,omitempty"`
 	ONNX     []string         `json:"onnx,omitempty"` // --export-onnx files
+	// FMAPeak is the measured FMA ceiling of the threads in use
+	// (kernels.PeakGFLOPS), the base of each row's share of peak.
+	FMAPeak float64 `json:"fma_peak_gflops"`
 }
 
 func parseSizes(s string) ([]optable.Size, error) {
@@ -160,6 +164,7 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 			}
 			doc.Roofline = analyze.MeasureRoofline(threads, 300*time.Millisecond)
 			doc.Machine = analyze.ThisMachine(doc.Roofline.Threads)
+			doc.FMAPeak = kernels.PeakGFLOPS(doc.Roofline.Threads)
 			if bar != nil {
 				_ = bar.Add(1)
 			}
@@ -232,12 +237,12 @@ func splitList(s string) []string {
 }
 
 func opsTable(w io.Writer, d opsDoc) error {
-	fmt.Fprintf(w, "machine: %s\n", d.Machine)
+	fmt.Fprintf(w, "machine: %s · FMA peak %.0f GFLOPS on %d thread(s), measured in this process\n", d.Machine, d.FMAPeak, d.Roofline.Threads)
 	fmt.Fprintf(w, "roofline: peak %.0f GFLOPS (GEMM loop), DRAM bandwidth %.1f GB/s (triad; in cache %.0f GB/s), ridge %.1f FLOPs/byte\n",
 		d.Roofline.PeakGFLOPS, d.Roofline.BandwidthGBs, d.Roofline.CacheGBs, d.Roofline.Ridge)
 	fmt.Fprintf(w, "%d stacked layers, batch 1; latency excludes the NCHW<->NHWC conversions; GFLOPS = 2 x MACs / median\n\n", d.Layers)
-	t := &report.Table{Header: []string{"op", "size", "MACs", "paper MMACs", "bytes", "FLOPs/B", "ms", "p10-p90", "GFLOPS", "roof", "paper ms", "paper GFLOPS"},
-		Right: []bool{false, false, true, true, true, true, true, true, true, true, true, true}}
+	t := &report.Table{Header: []string{"op", "size", "MACs", "paper MMACs", "bytes", "FLOPs/B", "ms", "p10-p90", "GFLOPS", "% peak", "roof", "paper ms", "paper GFLOPS"},
+		Right: []bool{false, false, true, true, true, true, true, true, true, true, true, true, true}}
 	for _, r := range d.Rows {
 		pm, pms, pg := "-", "-", "-"
 		if r.PaperMMACs != nil {
@@ -252,7 +257,7 @@ func opsTable(w io.Writer, d opsDoc) error {
 		}
 		t.Add(r.Op, r.Size, report.Comma(r.MACs), pm, report.Bytes(r.Bytes), fmt.Sprintf("%.1f", r.Intensity),
 			fmt.Sprintf("%.3f", r.MedianMS), fmt.Sprintf("%.3f-%.3f", r.P10MS, r.P90MS), fmt.Sprintf("%.1f", r.GFLOPS),
-			fmt.Sprintf("%.0f", r.Attainable), pms, pg)
+			share(r.GFLOPS, d.FMAPeak), fmt.Sprintf("%.0f", r.Attainable), pms, pg)
 	}
 	if err := t.Write(w); err != nil {
 		return err
@@ -388,3 +393,11 @@ func writeJSONFile(path string, v any) error {
 
 // chartPlot is what the charts package returns.
 type chartPlot = *plot.Plot
+
+// share is gflops as a percentage of peak, or "-" without a peak.
+func share(gflops, peak float64) string {
+	if peak <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", 100*gflops/peak)
+}

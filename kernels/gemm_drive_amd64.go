@@ -1,0 +1,245 @@
+//go:build amd64 && !noasm
+
+package kernels
+
+// Cache blocking of the assembly GEMM (see the package doc). A micro-kernel
+// call runs row blocks (outer) times panels (inner): the mr rows of A it
+// broadcasts stay in L1 while it streams the call's panels, and the call's
+// panels (a column group) stay in L2 while it moves down the row blocks.
+// So B is read from memory once per row chunk and K pass instead of once
+// per row block, which is what the 7x7 stages (M = 49, B of several MB)
+// need. Variables, not constants, so that benchmarks can tune them.
+var (
+	gemmKSplit = 1024      // K above which a product of several row blocks runs in K passes
+	gemmKC     = 1024      // at most this many K per pass when split
+	gemmBBytes = 256 << 10 // packed B of one column group (per K pass)
+	gemmABytes = 512 << 10 // A of one row chunk (per K pass)
+)
+
+func gemmAVX512(m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) bool {
+	return gemmAsm(AVX512, m, src, b, c, ldc, ep)
+}
+
+func gemmAVX2(m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) bool {
+	return gemmAsm(AVX2, m, src, b, c, ldc, ep)
+}
+
+// gemmAsm drives the micro-kernels of isa over the whole product: row
+// chunks, then K passes, then column groups, then (at most two kinds of)
+// balanced row blocks. It returns false (leaving C untouched) for the one
+// case it does not handle: C is the residual, the activation is not the
+// identity and there are more than gemmMaxSrc sources, so that the product
+// needs more than one K pass (partial sums would overwrite the residual
+// before the activation). With the identity, a residual that is C is
+// added by starting the first pass from C.
+func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) bool {
+	K := b.K
+	mr := 12
+	if isa == AVX2 {
+		mr = 6
+	}
+	nonEmpty := 0
+	for _, s := range src {
+		if s.K > 0 {
+			nonEmpty++
+		}
+	}
+	kc := K
+	if K > gemmKSplit && m > mr { // one row block gains nothing from K passes
+
+		n := (K + gemmKC - 1) / gemmKC
+		kc = (K + n - 1) / n
+	}
+	var epFlags uint64
+	var bias, res []float32
+	ldr := 0
+	fromC := false // first pass starts from C, which holds the residual
+	if ep != nil {
+		if ep.Bias != nil {
+			epFlags |= kFlagBias
+			bias = ep.Bias
+		}
+		switch ep.Act {
+		case ActReLU:
+			epFlags |= kFlagReLU
+		case ActGELU:
+			epFlags |= kFlagGELU
+		}
+		if ep.Residual != nil {
+			epFlags |= kFlagRes
+			res, ldr = ep.Residual, ep.LdR
+		}
+		if residualAliasesC(c, ep) && (kc < K || nonEmpty > gemmMaxSrc) {
+			switch {
+			case ep.Act == ActNone:
+				fromC = true
+				epFlags &^= kFlagRes
+			case nonEmpty > gemmMaxSrc:
+				return false
+			default:
+				kc = K
+			}
+		}
+	}
+
+	var passes [4]gemmColPass
+	np := gemmColPasses(isa, b, &passes)
+	var args gemmArgs
+	args.ldc = ldc * 4
+	args.ldr = ldr * 4
+
+	mc := max(mr, gemmABytes/(4*kc)/mr*mr)
+	nch := (m + mc - 1) / mc
+	for ch := 0; ch < nch; ch++ {
+		r0, r1 := m*ch/nch, m*(ch+1)/nch
+		si, soff, k0 := 0, 0, 0
+		for k0 < K {
+			// Gather up to gemmMaxSrc source pieces, at most kc in total.
+			ns, kk := 0, 0
+			for ns < gemmMaxSrc && kk < kc && si < len(src) {
+				s := src[si]
+				if s.K == soff {
+					si, soff = si+1, 0
+					continue
+				}
+				take := min(s.K-soff, kc-kk)
+				args.a[ns] = &s.A[soff]
+				args.lda[ns] = s.LdA * 4
+				args.k[ns] = take
+				ns++
+				kk += take
+				soff += take
+			}
+			args.nsrc = ns
+			var flags uint64
+			if k0 > 0 || fromC {
+				flags |= kFlagAccum
+			}
+			if k0+kk == K {
+				flags |= epFlags
+			}
+			if kk < K {
+				flags |= kFlagPfNext
+			}
+			gemmPass(isa, mr, r0, r1, k0, kk, flags, passes[:np], b, c, bias, res, args)
+			k0 += kk
+		}
+	}
+	return true
+}
+
+// gemmPass runs one K pass (kk values from k0, sources already in args)
+// over rows [r0, r1) and every column: column groups of about gemmBBytes
+// of packed B, each over all the rows in blocks of nearly equal height
+// (at most mr; a 49-row product runs 4 x 10 + 9 rows rather than
+// 4 x 12 + 1, whose one-row block streams B for 2% of the work).
+func gemmPass(isa Level, mr, r0, r1, k0, kk int, flags uint64, passes []gemmColPass, b *PackedB, c, bias, res []float32, args gemmArgs) {
+	// args is a copy: the pointers stored into it must not leak the slices.
+	rows := r1 - r0
+	nb := (rows + mr - 1) / mr
+	mrA := (rows + nb - 1) / nb
+	n1 := rows - (mrA-1)*nb // blocks of mrA rows; the other nb-n1 have mrA-1
+	full := b.full
+	ng := 1
+	if full > 0 {
+		gp := max(1, gemmBBytes/(kk*gemmNR*4))
+		ng = (full + gp - 1) / gp
+	}
+	for g := 0; g < ng; g++ {
+		p0, p1 := full*g/ng, full*(g+1)/ng
+		for _, p := range passes {
+			col, bOff, npanel := p.col, p.bOff, p.npanel
+			if p.full {
+				// a pass over the full panels: this group's share
+				col += p0 * gemmNR
+				bOff += p0 * b.K * gemmNR
+				npanel = p1 - p0
+			} else if g < ng-1 {
+				continue // the tail panel goes with the last group
+			}
+			if npanel == 0 {
+				continue
+			}
+			args.b = &b.data[bOff+k0*p.width]
+			args.bstride, args.npanel = p.bstride, npanel
+			args.kstride, args.cstride = p.width*4, p.cstride
+			args.mask = p.mask
+			args.flags = flags
+			if p.lanes > 0 {
+				args.flags |= kFlagMasked
+				for l := range args.ymask {
+					args.ymask[l] = 0
+					if l < p.lanes {
+						args.ymask[l] = -1
+					}
+				}
+			}
+			// Pointers are stored here, into the local args, so that
+			// escape analysis keeps the caller's slices where they are.
+			args.c = &c[col]
+			if bias != nil {
+				args.bias = &bias[col]
+			}
+			if res != nil {
+				args.res = &res[col]
+			}
+			args.row0, args.nblk = r0, n1
+			callKern(isa, mrA, p.nr, &args)
+			if n1 < nb {
+				args.row0, args.nblk = r0+n1*mrA, nb-n1
+				callKern(isa, mrA-1, p.nr, &args)
+			}
+		}
+	}
+}
+
+// gemmColPass is one kernel call's worth of columns: the full panels, or
+// the tail panel (AVX2: each 16-column half of them, and tail pieces).
+type gemmColPass struct {
+	col     int // first column
+	bOff    int // packed B of the first panel at k = 0 (floats)
+	width   int // floats per k in those panels
+	npanel  int
+	bstride int    // bytes between panels
+	cstride int    // AVX2: column bytes between panels
+	nr      int    // kernel columns
+	full    bool   // over the full panels (split into column groups)
+	mask    uint64 // AVX-512: columns to store
+	lanes   int    // AVX2: > 0 for a masked pass with this many columns
+}
+
+// gemmColPasses lists the column passes of b for isa.
+func gemmColPasses(isa Level, b *PackedB, passes *[4]gemmColPass) int {
+	K, np := b.K, 0
+	j0 := b.full * gemmNR
+	if isa == AVX512 {
+		if b.full > 0 {
+			passes[np] = gemmColPass{width: gemmNR, npanel: b.full, bstride: K * gemmNR * 4, nr: gemmNR, full: true, mask: 1<<gemmNR - 1}
+			np++
+		}
+		if b.tailW > 0 {
+			passes[np] = gemmColPass{col: j0, bOff: j0 * K, width: b.tailW, npanel: 1, nr: b.tailW, mask: 1<<(b.N-j0) - 1}
+			np++
+		}
+		return np
+	}
+	if b.full > 0 {
+		for h := 0; h < gemmNR; h += 16 {
+			passes[np] = gemmColPass{col: h, bOff: h, width: gemmNR, npanel: b.full, bstride: K * gemmNR * 4, cstride: gemmNR * 4, nr: 16, full: true}
+			np++
+		}
+	}
+	for h := 0; h < b.N-j0; h += 16 {
+		v := min(16, b.N-j0-h)
+		p := gemmColPass{col: j0 + h, bOff: j0*K + h, width: b.tailW, npanel: 1, nr: 16}
+		if v <= 8 {
+			p.nr = 8
+		}
+		if v < p.nr {
+			p.lanes = v
+		}
+		passes[np] = p
+		np++
+	}
+	return np
+}
