@@ -137,7 +137,7 @@ def main():
                     docs["d"] = d
                     return row
                 f, o = best(run_f, lambda: ort(path, [1, c, h, w], t, n))
-                peak = docs["d"].get("roofline", {}).get("peak_gflops")
+                peak = docs["d"].get("fma_peak_gflops")
                 print("| %s | %s | %d | %.3f | %.3f | %.2f | %.0f | %s |" % (
                     op, size, t, f["median_ms"], o["median_ms"], f["median_ms"] / o["median_ms"], f["gflops"],
                     "%.0f%%" % (100 * f["gflops"] / peak) if peak else "n/a"))
