@@ -11,10 +11,11 @@ import (
 // Genome is one candidate: the index of the chosen value of each gene.
 type Genome []int
 
-// Key is a candidate's canonical name: "gene=label" for every gene, space
-// separated, in gene order. Two genomes with the same key are the same
-// candidate.
+// Key is a candidate's canonical name: "gene=label" for every gene of its
+// canonical genome (Canonical), space separated, in gene order. Two genomes
+// with the same key build the same model.
 func (sp *Space) Key(g Genome) string {
+	g = sp.Canonical(g, nil)
 	var b strings.Builder
 	for i, gene := range sp.Genes {
 		if i > 0 {

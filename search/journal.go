@@ -22,8 +22,9 @@ import (
 const JournalFormat = "fnlab-search-journal"
 
 // JournalVersion changes when the records' meaning changes: 2 has NASWOT
-// scores with per-layer weights (version 1 drew them per candidate).
-const JournalVersion = 2
+// scores with per-layer weights (version 1 drew them per candidate); 3 keys
+// records by canonical genomes (a model is evaluated once).
+const JournalVersion = 3
 
 // Header is the first line of a journal: what search wrote it.
 type Header struct {
@@ -38,6 +39,9 @@ type Header struct {
 	Latency   string `json:"latency"` // "lut:<machine line, threads>" or "none"
 	LUTHash   string `json:"lut_hash,omitempty"`
 	Proxy     bool   `json:"proxy"`
+	// Population is an evolutionary search's population (its generations
+	// depend on it; the budget only says how many to run).
+	Population int `json:"population,omitempty"`
 }
 
 // compatible reports how h differs from a resumed header, or "".
@@ -57,8 +61,8 @@ func (h Header) compatible(o Header) string {
 		return fmt.Sprintf("latency table %q, this search uses %q", o.LUTHash, h.LUTHash)
 	case h.Proxy != o.Proxy:
 		return fmt.Sprintf("proxy %v, this search has %v", o.Proxy, h.Proxy)
-	case h.Strategy == "evolve" && h.Budget != o.Budget:
-		return fmt.Sprintf("budget %d, this evolutionary search has %d (its population depends on it)", o.Budget, h.Budget)
+	case h.Strategy == "evolve" && h.Population != o.Population:
+		return fmt.Sprintf("population %d, this evolutionary search has %d (keep the population to extend it)", o.Population, h.Population)
 	}
 	return ""
 }
@@ -156,6 +160,12 @@ func createLocked(path string, h Header, l *runlock.Lock) (*Journal, error) {
 		return nil, err
 	}
 	return j, j.sync()
+}
+
+// JournalHeader reads the header of the journal at path.
+func JournalHeader(path string) (Header, error) {
+	h, _, _, err := readJournal(path)
+	return h, err
 }
 
 // ResumeJournal opens an existing journal under its lock, checks that h

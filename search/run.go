@@ -88,13 +88,29 @@ func Run(ctx context.Context, ev *Evaluator, o Options) ([]Record, error) {
 		if int64(o.Budget) > sp.Size() {
 			o.Budget = int(sp.Size())
 		}
-		r.total = shardCount(int64(o.Budget), o.Shard)
+		// Only canonical genomes are evaluated (the others build a model a
+		// canonical genome with a smaller index builds): candidate k is the
+		// k-th canonical genome in index order, k < budget, and shard i/n
+		// takes k mod n = i, so the shards together are the unsharded grid.
+		g := make(Genome, len(sp.Genes))
+		var n int64
+		for idx := int64(0); idx < sp.Size() && n < int64(o.Budget); idx++ {
+			if sp.IsCanonical(sp.Decode(idx, g)) {
+				n++
+			}
+		}
+		r.total = shardCount(n, o.Shard)
 		err = r.stream(func(emit func(idx int64, g Genome) bool) {
 			g := make(Genome, len(sp.Genes))
-			for idx := int64(o.Shard.I); idx < int64(o.Budget); idx += int64(o.Shard.N) {
-				if !emit(idx, sp.Decode(idx, g)) {
+			k := int64(0)
+			for idx := int64(0); idx < sp.Size() && k < n; idx++ {
+				if !sp.IsCanonical(sp.Decode(idx, g)) {
+					continue
+				}
+				if k%int64(o.Shard.N) == int64(o.Shard.I) && !emit(k, g) {
 					return
 				}
+				k++
 			}
 		})
 	case "random":
@@ -418,9 +434,14 @@ func (sp *Space) Front(recs []Record) []Record {
 		}
 		return recs[idx[a]].Key < recs[idx[b]].Key
 	})
-	out := make([]Record, len(idx))
-	for i, j := range idx {
-		out[i] = recs[j]
+	// One member per model: records of one key (merged journals) count once.
+	out := make([]Record, 0, len(idx))
+	seen := map[string]bool{}
+	for _, j := range idx {
+		if !seen[recs[j].Key] {
+			seen[recs[j].Key] = true
+			out = append(out, recs[j])
+		}
 	}
 	return out
 }

@@ -351,3 +351,23 @@ func BenchmarkPredictedEvaluation(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(recs))/el.Minutes(), "candidates/min")
 }
+
+// TestEvolveExtends: an evolutionary search resumed with a bigger budget
+// (same population) evaluates exactly what one run of that budget does.
+func TestEvolveExtends(t *testing.T) {
+	sp, tab := tiny(t)
+	ev := &Evaluator{Space: sp, LUT: tab, Proxy: true}
+	run := func(budget int, prior []Record) []Record {
+		recs, err := Run(context.Background(), ev, Options{Strategy: "evolve", Budget: budget, Seed: 3, Workers: 2, Population: 8, Prior: prior})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs
+	}
+	first := run(40, nil)
+	extended := run(88, first)
+	straight := run(88, nil)
+	if len(extended) != 88 || strings.Join(canonical(t, extended), "\n") != strings.Join(canonical(t, straight), "\n") {
+		t.Errorf("extended run (%d records) differs from a straight run (%d records)", len(extended), len(straight))
+	}
+}

@@ -101,6 +101,8 @@ type Space struct {
 	baseSpec    *arch.Spec
 	reconOnce   sync.Once
 	recon       proxy.ReconScorer
+	fixedOnce   sync.Once
+	fixed       []stageState // each stage's mixer and depth before any gene (Canonical)
 }
 
 // ReconScorer is the space's recon scorer, made once and shared by every

@@ -168,8 +168,20 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 	if budget == 0 {
 		budget = search.DefaultBudget(sp, f.strategy)
 	}
+	// An evolutionary search's generations depend on its population, so a
+	// resumed one keeps the journal's and may then run a bigger budget.
+	population := f.population
+	if f.strategy == "evolve" && population == 0 {
+		population = search.PopulationFor(budget)
+		if f.resume {
+			if old, err := search.JournalHeader(jpath); err == nil && old.Population > 0 {
+				population = old.Population
+			}
+		}
+	}
 	h := search.Header{Format: search.JournalFormat, Version: search.JournalVersion, Space: sp.Name, SpaceHash: sp.Hash,
-		Strategy: f.strategy, Seed: f.seed, Budget: budget, Shard: shard.String(), Latency: "none", LUTHash: lutHash, Proxy: ev.Proxy}
+		Strategy: f.strategy, Seed: f.seed, Budget: budget, Shard: shard.String(), Latency: "none", LUTHash: lutHash, Proxy: ev.Proxy,
+		Population: population}
 	if table != nil {
 		h.Latency = "lut: " + table.MachineLine
 	}
@@ -187,7 +199,7 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	o := search.Options{Strategy: f.strategy, Budget: budget, Seed: f.seed, Workers: f.workers, Shard: shard,
-		Population: f.population, Journal: j, Prior: prior}
+		Population: population, Journal: j, Prior: prior}
 	stderr := cmd.ErrOrStderr()
 	var bar *progressbar.ProgressBar
 	if isTerminal(stderr) {
@@ -242,6 +254,7 @@ OUT/journal.jsonl and reports the front as "fnlab search" does.`,
 				return err
 			}
 			var sets [][]search.Record
+			var labels []string // the journals' shards
 			var h search.Header
 			for i, p := range args[1:] {
 				hh, recs, err := search.ReadJournal(p)
@@ -261,6 +274,19 @@ OUT/journal.jsonl and reports the front as "fnlab search" does.`,
 						p, hh.Strategy, hh.Seed, hh.LUTHash, args[1], h.Strategy, h.Seed, h.LUTHash)
 				}
 				sets = append(sets, recs)
+				if hh.Shard != "0/1" {
+					labels = append(labels, hh.Shard)
+				}
+			}
+			// A merge of some shards only is allowed (a partial front) but said.
+			if len(labels) > 0 {
+				missing, err := search.MissingShards(labels)
+				if err != nil {
+					return fmt.Errorf("%s: %v", strings.Join(args[1:], ", "), err)
+				}
+				if len(missing) > 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "warning: shard(s) %s missing: the merged journal and front cover only the shards given\n", strings.Join(missing, ", "))
+				}
 			}
 			recs := search.MergeRecords(sets...)
 			out := f.out
@@ -308,13 +334,6 @@ type frontMember struct {
 	MeasuredMS *float64        `json:"measured_ms,omitempty"`
 }
 
-type bestUnder struct {
-	Constraint string          `json:"constraint"`
-	Objective  string          `json:"objective"`
-	Name       string          `json:"name,omitempty"`
-	Candidate  string          `json:"candidate,omitempty"`
-	Metrics    *search.Metrics `json:"metrics,omitempty"`
-}
 
 type searchDoc struct {
 	Space       string              `json:"space"`
@@ -330,7 +349,7 @@ type searchDoc struct {
 	Feasible    int                 `json:"feasible"`
 	Failed      int                 `json:"failed"`
 	Front       []frontMember       `json:"front"`
-	Best        []bestUnder         `json:"best_under_constraint"`
+	Best        []search.Best       `json:"best_feasible"`
 	Hypervolume []search.HVPoint    `json:"hypervolume"`
 	FrontChart  string              `json:"front_chart"`
 	HVChart     string              `json:"hypervolume_chart"`
@@ -399,7 +418,7 @@ func searchReport(w io.Writer, sp *search.Space, recs []search.Record, h search.
 			}
 		}
 	}
-	doc.Best = bestUnderConstraints(sp, recs)
+	doc.Best = sp.BestFeasible(recs)
 	doc.Hypervolume = sp.HypervolumeCurve(recs, 100)
 	doc.FrontChart = od.Join("front.png")
 	doc.HVChart = od.Join("hypervolume.png")
@@ -530,10 +549,10 @@ func searchText(w io.Writer, sp *search.Space, doc *searchDoc, measured bool) er
 		return err
 	}
 	if len(doc.Best) > 0 {
-		fmt.Fprintln(w, "\nbest under each constraint:")
-		bt := &report.Table{Header: append([]string{"constraint", "best by", "candidate"}, labels(cols)...), Right: append([]bool{false, false, false}, trues(len(cols))...)}
+		fmt.Fprintln(w, "\nbest feasible candidate (every constraint met) by each objective:")
+		bt := &report.Table{Header: append([]string{"best by", "candidate"}, labels(cols)...), Right: append([]bool{false, false}, trues(len(cols))...)}
 		for _, b := range doc.Best {
-			row := []string{b.Constraint, b.Objective, orNone(b.Name)}
+			row := []string{strings.Join(b.Objectives, ", "), orNone(b.Name)}
 			for _, c := range cols {
 				row = append(row, formatMetric(b.Metrics, c))
 			}
@@ -544,7 +563,10 @@ func searchText(w io.Writer, sp *search.Space, doc *searchDoc, measured bool) er
 		}
 	}
 	if len(doc.Hypervolume) > 0 {
-		fmt.Fprintf(w, "\nhypervolume %.4f after %d evaluations\n", doc.Hypervolume[len(doc.Hypervolume)-1].Hypervolume, doc.Evaluated)
+		hv := doc.Hypervolume[len(doc.Hypervolume)-1].Hypervolume
+		most := math.Pow(1.1, float64(len(sp.Objectives)))
+		fmt.Fprintf(w, "\nhypervolume %.4f after %d evaluations, %.0f%% of the most there can be (%.4f): objectives scaled to [0, 1] over the feasible records, reference point 1.1 in each\n",
+			hv, doc.Evaluated, 100*hv/most, most)
 	}
 	fmt.Fprintf(w, "charts: %s, %s\nfront specs: %s\n", doc.FrontChart, doc.HVChart, filepath.Join(filepath.Dir(doc.FrontChart), "front", "*.yaml"))
 	return nil
@@ -585,48 +607,6 @@ func constraintText(c search.Constraint) string {
 	return fmt.Sprintf("%s <= %g", c.Metric, c.Max)
 }
 
-// bestUnderConstraints picks, for each constraint, the candidate that
-// satisfies it and is best by the first objective on another metric.
-func bestUnderConstraints(sp *search.Space, recs []search.Record) []bestUnder {
-	var out []bestUnder
-	for _, c := range sp.Constraints {
-		var obj *search.Objective
-		for i := range sp.Objectives {
-			if sp.Objectives[i].Metric != c.Metric {
-				obj = &sp.Objectives[i]
-				break
-			}
-		}
-		if obj == nil {
-			continue
-		}
-		b := bestUnder{Constraint: constraintText(c), Objective: obj.String()}
-		var best *search.Record
-		var bestV float64
-		for i := range recs {
-			r := &recs[i]
-			if r.Metrics == nil {
-				continue
-			}
-			x := r.Metrics.Value(c.Metric)
-			v := r.Metrics.Value(obj.Metric)
-			if math.IsNaN(x) || x > c.Max || math.IsNaN(v) {
-				continue
-			}
-			if obj.Maximize {
-				v = -v
-			}
-			if best == nil || v < bestV || (v == bestV && r.Key < best.Key) {
-				best, bestV = r, v
-			}
-		}
-		if best != nil {
-			b.Candidate, b.Metrics, b.Name = best.Key, best.Metrics, sp.ShortNameKey(best.Key)
-		}
-		out = append(out, b)
-	}
-	return out
-}
 
 // frontChart plots the first two objectives (or the objective against
 // params when there is one).
