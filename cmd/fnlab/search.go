@@ -334,7 +334,6 @@ type frontMember struct {
 	MeasuredMS *float64        `json:"measured_ms,omitempty"`
 }
 
-
 type searchDoc struct {
 	Space       string              `json:"space"`
 	SpaceHash   string              `json:"space_hash"`
@@ -606,7 +605,6 @@ func constraintText(c search.Constraint) string {
 	}
 	return fmt.Sprintf("%s <= %g", c.Metric, c.Max)
 }
-
 
 // frontChart plots the first two objectives (or the objective against
 // params when there is one).
