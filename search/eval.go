@@ -76,6 +76,10 @@ type Evaluator struct {
 	Proxy bool              // compute the NASWOT score
 }
 
+// ErrLUTCoverage is wrapped by the error of a latency table that lacks a
+// step of the space: the table was built for another space.
+var ErrLUTCoverage = errors.New("latency table does not cover space")
+
 // FatalError is an evaluation failure that stops a search (a latency table
 // that does not cover the space), as opposed to an invalid candidate.
 type FatalError struct{ Err error }
@@ -103,7 +107,7 @@ func (e *Evaluator) Evaluate(g Genome) (Record, error) {
 	if err != nil {
 		var miss *lut.MissingError
 		if errors.As(err, &miss) {
-			return r, &FatalError{fmt.Errorf("latency table does not cover space %s: %v; build it for this space with `fnlab lut build %s`", sp.Name, miss, sp.File)}
+			return r, &FatalError{fmt.Errorf("%w %s: %v", ErrLUTCoverage, sp.Name, miss)}
 		}
 		r.Error, r.Violation = err.Error(), FailedViolation
 		return r, nil

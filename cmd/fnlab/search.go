@@ -203,9 +203,18 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 	stderr := cmd.ErrOrStderr()
 	var bar *progressbar.ProgressBar
 	if isTerminal(stderr) {
-		bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(stderr),
-			progressbar.OptionSetDescription("search "+sp.Name), progressbar.OptionClearOnFinish(),
-			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionThrottle(100e6))
+		desc := "search " + sp.Name
+		opts := []progressbar.Option{progressbar.OptionSetWriter(stderr), progressbar.OptionClearOnFinish(),
+			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionThrottle(100e6)}
+		if sp.Recon.Method == "fit" {
+			// The first candidates fit each distinct stage's mixer (seconds
+			// each), later ones reuse the fits: a rate-based ETA would be
+			// wildly off, so the bar says so instead of guessing.
+			desc += " (fitting each new stage's mixer; the first candidates are the slow ones)"
+			opts = append(opts, progressbar.OptionSetPredictTime(false), progressbar.OptionSetElapsedTime(true))
+		}
+		bar = progressbar.NewOptions(-1, append(opts, progressbar.OptionSetDescription(desc))...)
+		_ = bar.RenderBlank()
 		o.Progress = func(done, total int) {
 			if bar.GetMax() != total {
 				bar.ChangeMax(total)
@@ -214,6 +223,9 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 		}
 	}
 	recs, runErr := search.Run(ctx, ev, o)
+	if errors.Is(runErr, search.ErrLUTCoverage) {
+		runErr = fmt.Errorf("--lut %s: %v; build a table for this space with `fnlab lut build %s --out FILE`", f.lutFile, runErr, spaceRef(sp))
+	}
 	if bar != nil {
 		_ = bar.Finish()
 	}
