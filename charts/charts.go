@@ -34,12 +34,13 @@ func colorOf(i int) color.Color { return Palette[i%len(Palette)] }
 // Size is the default chart size.
 var Size = [2]vg.Length{8 * vg.Inch, 4.5 * vg.Inch}
 
-// Margins of Draw: around the whole chart, under the title, and between
-// the data area and the legend at its right.
+// Margins of Draw: around the whole chart, under the title, between the
+// data area and the legend at its right, and between panels.
 const (
 	margin     = vg.Length(8)
 	titleGap   = vg.Length(8)
 	legendGap  = vg.Length(10)
+	panelGap   = vg.Length(16)
 	legendFont = vg.Length(10)
 )
 
@@ -58,32 +59,47 @@ func newPlot(title, xl, yl string) *plot.Plot {
 }
 
 // Draw draws p on c with a margin all round, the title across the whole
-// width (wrapped onto two lines when it is wider), and the legend in a
+// width (wrapped onto more lines when it is wider), and the legend in a
 // column right of the axes, so it never covers data. p is not changed.
-func Draw(p *plot.Plot, c draw.Canvas) {
+func Draw(p *plot.Plot, c draw.Canvas) { DrawPanels(c, p) }
+
+// DrawPanels draws plots side by side as Draw draws one: the title and the
+// legend are those of the first plot, shared by all; each plot's own
+// title is not drawn.
+func DrawPanels(c draw.Canvas, ps ...*plot.Plot) {
 	c.SetColor(color.White)
 	c.Fill(c.Rectangle.Path())
+	if len(ps) == 0 {
+		return
+	}
 	c = draw.Crop(c, margin, -margin, margin, -margin)
-	q := *p // a shallow copy: Draw draws title and legend itself
-	q.BackgroundColor = nil
-	if q.Title.Text != "" {
-		sty := q.Title.TextStyle
-		t := wrap(q.Title.Text, sty, c.Size().X)
+	if title := ps[0].Title; title.Text != "" {
+		sty := title.TextStyle
+		t := wrap(title.Text, sty, c.Size().X)
 		descent := sty.FontExtents().Descent
 		c.FillText(sty, vg.Point{X: c.Center().X, Y: c.Max.Y + descent}, t)
 		c.Max.Y -= sty.Rectangle(t).Size().Y + titleGap
-		q.Title.Text = ""
 	}
-	leg := q.Legend
+	leg := ps[0].Legend
 	if w := leg.Rectangle(c).Size().X; w > 0 {
-		q.Legend = plot.NewLegend()
 		strip := c
 		strip.Min.X = c.Max.X - w
 		c.Max.X = strip.Min.X - legendGap
 		leg.Top, leg.Left, leg.XOffs, leg.YOffs = true, true, 0, 0
 		leg.Draw(strip)
 	}
-	drawAxisLabels(&q, c)
+	n := vg.Length(len(ps))
+	w := (c.Size().X - panelGap*(n-1)) / n
+	for i, p := range ps {
+		q := *p // a shallow copy: title and legend are drawn above
+		q.BackgroundColor = nil
+		q.Title.Text = ""
+		q.Legend = plot.NewLegend()
+		pc := c
+		pc.Min.X = c.Min.X + vg.Length(i)*(w+panelGap)
+		pc.Max.X = pc.Min.X + w
+		drawAxisLabels(&q, pc)
+	}
 }
 
 // drawAxisLabels draws q in c with its axis labels centred on the data
