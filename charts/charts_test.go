@@ -322,6 +322,7 @@ func TestTickers(t *testing.T) {
 	}{
 		{"log nine decades", LogTicks{}, 1e-9, 1, []string{"1e-9", "1e-8", "1e-7", "1e-6", "1e-5", "1e-4", "0.001", "0.01", "0.1", "1"}},
 		{"log under two decades", LogTicks{}, 0.05, 3, []string{"0.05", "0.1", "0.2", "0.5", "1", "2"}},
+		{"log within a factor of two", LogTicks{}, 6, 9.5, []string{"6", "7", "8", "9"}},
 		{"linear losses", Ticks{}, 0, 0.6, []string{"0", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6"}},
 		{"linear small", Ticks{}, 0, 3e-4, []string{"0", "5e-5", "1e-4", "1.5e-4", "2e-4", "2.5e-4", "3e-4"}},
 		{"linear latency", Ticks{}, 0, 8.9, []string{"0", "2", "4", "6", "8"}},

@@ -44,8 +44,9 @@ func (Ticks) Ticks(min, max float64) []plot.Tick {
 
 // LogTicks is a log-axis ticker: a labelled tick at every power of ten
 // and, when fewer than three powers of ten fall inside the axis, also at 2
-// and 5 times them, so a short log axis still reads; minor ticks at the
-// other multiples. Labels come from FormatTick: 1e-4, not
+// and 5 times them, so a short log axis still reads (and at every
+// multiple when even that leaves fewer than two); minor ticks at the other
+// multiples. Labels come from FormatTick: 1e-4, not
 // 9.999999999999999e-05 (what math.Pow10 products print as).
 type LogTicks struct{}
 
@@ -77,8 +78,24 @@ func (LogTicks) Ticks(min, max float64) []plot.Tick {
 			ts = append(ts, t)
 		}
 	}
+	if labelled(ts) < 2 {
+		// Under a factor of five: label every tick rather than none.
+		for i := range ts {
+			ts[i].Label = "x"
+		}
+	}
 	relabel(ts)
 	return ts
+}
+
+func labelled(ts []plot.Tick) int {
+	n := 0
+	for _, t := range ts {
+		if t.Label != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // relabel rewrites the label of every labelled tick with FormatTick.
