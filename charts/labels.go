@@ -12,11 +12,11 @@ import (
 )
 
 // Labels is a plotter of text labels next to points, placed at draw time
-// (when sizes on the canvas are known) so that no two overlap and none
-// covers a point: each label tries right, left, above, below and the four
-// diagonals of its point, and is left out when all eight collide. Fixed
-// notes are placed first, exactly where asked. The order of Texts is the
-// priority: earlier labels get the free places.
+// (only then are sizes on the canvas known) by PlaceLabels, so that no two
+// overlap and none covers a point, a note or a line; a label with no free
+// place is left out. A label set apart from its point gets a leader line.
+// Fixed notes are drawn first, exactly where asked. The order of Texts is
+// the priority: earlier labels get the free places.
 type Labels struct {
 	XYs    plotter.XYs // the points, in data coordinates
 	Texts  []string
@@ -80,9 +80,11 @@ func (l *Labels) Plot(c draw.Canvas, plt *plot.Plot) {
 // PlaceLabels places a label of size sizes[i] beside each anchors[i]
 // (a point of glyph radius r), in order, greedily: the first of eight
 // positions (right, left, above, below, then the diagonals; next to the
-// point, then in two rings farther out) that stays in
-// bounds and overlaps no placed label, no taken rectangle and no point.
-// A label with no free position gets the zero rectangle (left out).
+// point, then in two rings farther out) that stays in bounds and overlaps
+// no placed label, no taken rectangle and no point, preferring places
+// nearer its own point than any other. A label with no free position gets
+// the zero rectangle (left out). Greedy is enough for the few dozen labels
+// of a chart: at most 48 tries per label, each against every rectangle.
 func PlaceLabels(anchors []vg.Point, sizes []vg.Point, r, gap vg.Length, bounds vg.Rectangle, taken []vg.Rectangle) []vg.Rectangle {
 	points := make([]vg.Rectangle, len(anchors))
 	for i, a := range anchors {
