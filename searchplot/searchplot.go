@@ -173,7 +173,8 @@ func panel(s FrontSpec, xi, yi int, line, legend bool) (*plot.Plot, error) {
 }
 
 // limitLine is a constraint's bound: a dashed line across the panel with
-// its label, inside the data area by the line. Its data range holds the
+// its label beside it on the infeasible side (above a horizontal bound,
+// right of a vertical one: only feasible candidates are plotted). Its data range holds the
 // bound, so the axis reaches it even when no feasible point comes close.
 type limitLine struct {
 	value    float64
@@ -191,9 +192,11 @@ func (l *limitLine) Plot(c draw.Canvas, plt *plot.Plot) {
 	if l.vertical {
 		x := trX(l.value)
 		c.StrokeLine2(limitStyle, x, c.Min.Y, x, c.Max.Y)
+		// Upright text, on the infeasible side of the bound (right of it),
+		// where no plotted point is.
 		ts.Rotation = math.Pi / 2
-		ts.XAlign, ts.YAlign = draw.XRight, draw.YBottom
-		c.FillText(ts, vg.Point{X: x - vg.Points(2), Y: c.Max.Y - vg.Points(2)}, l.label)
+		ts.XAlign, ts.YAlign = draw.XRight, draw.YTop
+		c.FillText(ts, vg.Point{X: x + vg.Points(2), Y: c.Max.Y - vg.Points(2)}, l.label)
 		return
 	}
 	y := trY(l.value)
@@ -203,10 +206,11 @@ func (l *limitLine) Plot(c draw.Canvas, plt *plot.Plot) {
 }
 
 func (l *limitLine) DataRange() (xmin, xmax, ymin, ymax float64) {
+	// Room past the bound for its label.
 	if l.vertical {
-		return l.value * 0.98, l.value * 1.02, math.Inf(1), math.Inf(-1)
+		return l.value * 0.98, l.value * 1.06, math.Inf(1), math.Inf(-1)
 	}
-	return math.Inf(1), math.Inf(-1), l.value * 0.98, l.value * 1.02
+	return math.Inf(1), math.Inf(-1), l.value * 0.98, l.value * 1.06
 }
 
 // Hypervolume draws hypervolume against evaluations and writes it to path
