@@ -3,24 +3,40 @@ package searchplot
 import (
 	"fmt"
 	"image/color"
-	"io"
-	"path/filepath"
+	"math"
 	"sort"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/fnlab/fnlab/internal/atomicfile"
+	"github.com/fnlab/fnlab/charts"
 )
 
-// Point is one evaluated candidate on the front chart.
-type Point struct {
-	X, Y  float64
+// Axis is one metric of the front chart.
+type Axis struct {
+	Label string // with its unit: "predicted latency (ms)"
+	// Limit, when positive, is a constraint's upper bound on this metric,
+	// drawn as a dashed line labelled LimitLabel; the axis reaches it.
+	Limit      float64
+	LimitLabel string
+}
+
+// Candidate is one evaluated candidate: V[i] is its value on Axes[i].
+type Candidate struct {
+	V     []float64
 	Mixer string // colour group: pconv, conv, dwconv, gconv, mixed
 	Front bool   // on the Pareto front
+}
+
+// FrontSpec describes a front chart: two axes give one panel, three give
+// the three pairwise panels (0 against 1, 0 against 2, 1 against 2) side
+// by side, so each objective is seen against each other.
+type FrontSpec struct {
+	Title  string
+	Axes   []Axis
+	Points []Candidate
 }
 
 // MixerColors are the colours of each mixer group (others are purple).
@@ -41,40 +57,89 @@ func mixerColor(m string) color.RGBA {
 	return MixerColors["mixed"]
 }
 
-// Front draws every feasible candidate in grey, the front members in their
-// mixer's colour joined by a line in X order, and saves a PNG (or SVG,
-// PDF: by path's extension) of 6 x 4 inches.
-func Front(path, title, xLabel, yLabel string, pts []Point) error {
+// Sizes of the charts: one panel, three panels, hypervolume.
+var (
+	FrontSize  = [2]vg.Length{7 * vg.Inch, 4.2 * vg.Inch}
+	Front3Size = [2]vg.Length{13 * vg.Inch, 4.4 * vg.Inch}
+	HVSize     = [2]vg.Length{6.5 * vg.Inch, 3.5 * vg.Inch}
+)
+
+// Front draws every feasible candidate in grey and the front members in
+// their mixer's colour (joined by a line in X order when there is one
+// panel: a 2-objective front is a staircase; projected from three
+// objectives it is not), with the constraint lines, and writes it to
+// path in the format of its extension (.png, .svg, .pdf).
+func Front(path string, s FrontSpec) error {
+	var pairs [][2]int
+	switch len(s.Axes) {
+	case 2:
+		pairs = [][2]int{{0, 1}}
+	case 3:
+		pairs = [][2]int{{0, 1}, {0, 2}, {1, 2}}
+	default:
+		return fmt.Errorf("searchplot: %d axes: want 2 or 3", len(s.Axes))
+	}
+	for _, q := range s.Points {
+		if len(q.V) != len(s.Axes) {
+			return fmt.Errorf("searchplot: a candidate has %d values for %d axes", len(q.V), len(s.Axes))
+		}
+	}
+	var ps []*plot.Plot
+	for i, pr := range pairs {
+		p, err := panel(s, pr[0], pr[1], len(pairs) == 1, i == 0)
+		if err != nil {
+			return err
+		}
+		ps = append(ps, p)
+	}
+	ps[0].Title.Text = s.Title
+	size := FrontSize
+	if len(pairs) > 1 {
+		size = Front3Size
+	}
+	if err := charts.WriteFile(path, size[0], size[1], func(c draw.Canvas) { charts.DrawPanels(c, ps...) }); err != nil {
+		return fmt.Errorf("searchplot: %v", err)
+	}
+	return nil
+}
+
+// panel is the plot of axis xi against axis yi; the legend entries go on
+// the first panel only (DrawPanels draws that one legend for all).
+func panel(s FrontSpec, xi, yi int, line, legend bool) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = xLabel
-	p.Y.Label.Text = yLabel
+	p.Title.TextStyle.Font.Size = vg.Points(13)
+	p.X.Label.Text, p.Y.Label.Text = s.Axes[xi].Label, s.Axes[yi].Label
+	p.X.Tick.Marker, p.Y.Tick.Marker = charts.Ticks{}, charts.Ticks{}
+	p.Legend.TextStyle.Font.Size = vg.Points(10)
+	p.Legend.Padding = vg.Points(2)
 	p.Add(plotter.NewGrid())
-	var all plotter.XYs
+	var all, front plotter.XYs
 	groups := map[string]plotter.XYs{}
-	var front plotter.XYs
-	for _, q := range pts {
+	for _, q := range s.Points {
+		xy := plotter.XY{X: q.V[xi], Y: q.V[yi]}
 		if q.Front {
-			groups[q.Mixer] = append(groups[q.Mixer], plotter.XY{X: q.X, Y: q.Y})
-			front = append(front, plotter.XY{X: q.X, Y: q.Y})
+			groups[q.Mixer] = append(groups[q.Mixer], xy)
+			front = append(front, xy)
 		} else {
-			all = append(all, plotter.XY{X: q.X, Y: q.Y})
+			all = append(all, xy)
 		}
 	}
 	if len(all) > 0 {
-		s, err := plotter.NewScatter(all)
+		sc, err := plotter.NewScatter(all)
 		if err != nil {
-			return fmt.Errorf("searchplot: %v", err)
+			return nil, fmt.Errorf("searchplot: %v", err)
 		}
-		s.GlyphStyle = draw.GlyphStyle{Color: grey, Radius: vg.Points(1.5), Shape: draw.CircleGlyph{}}
-		p.Add(s)
-		p.Legend.Add("evaluated", s)
+		sc.GlyphStyle = draw.GlyphStyle{Color: grey, Radius: vg.Points(1.5), Shape: draw.CircleGlyph{}}
+		p.Add(sc)
+		if legend {
+			p.Legend.Add("evaluated", sc)
+		}
 	}
-	if len(front) > 1 {
+	if line && len(front) > 1 {
 		sort.Slice(front, func(a, b int) bool { return front[a].X < front[b].X })
 		l, err := plotter.NewLine(front)
 		if err != nil {
-			return fmt.Errorf("searchplot: %v", err)
+			return nil, fmt.Errorf("searchplot: %v", err)
 		}
 		l.LineStyle.Color = color.RGBA{A: 160}
 		l.LineStyle.Width = vg.Points(0.8)
@@ -86,41 +151,80 @@ func Front(path, title, xLabel, yLabel string, pts []Point) error {
 	}
 	sort.Strings(names)
 	for _, m := range names {
-		s, err := plotter.NewScatter(groups[m])
+		sc, err := plotter.NewScatter(groups[m])
 		if err != nil {
-			return fmt.Errorf("searchplot: %v", err)
+			return nil, fmt.Errorf("searchplot: %v", err)
 		}
-		s.GlyphStyle = draw.GlyphStyle{Color: mixerColor(m), Radius: vg.Points(3.5), Shape: draw.CircleGlyph{}}
-		p.Add(s)
-		p.Legend.Add("front: "+m, s)
+		sc.GlyphStyle = draw.GlyphStyle{Color: mixerColor(m), Radius: vg.Points(3.5), Shape: draw.CircleGlyph{}}
+		p.Add(sc)
+		if legend {
+			p.Legend.Add("front: "+m, sc)
+		}
 	}
-	p.Legend.Top = false // bottom right: fronts rise to the top left or right
-	return save(p, 6*vg.Inch, 4*vg.Inch, path)
+	for _, lim := range []struct {
+		a        Axis
+		vertical bool
+	}{{s.Axes[xi], true}, {s.Axes[yi], false}} {
+		if lim.a.Limit > 0 {
+			p.Add(&limitLine{value: lim.a.Limit, label: lim.a.LimitLabel, vertical: lim.vertical})
+		}
+	}
+	return p, nil
 }
 
-// save writes the plot atomically (internal/atomicfile), in the format of
-// path's extension, so that a kill never leaves a half-written chart.
-func save(p *plot.Plot, w, h vg.Length, path string) error {
-	ext := strings.TrimPrefix(filepath.Ext(path), ".")
-	wt, err := p.WriterTo(w, h, ext)
-	if err != nil {
-		return fmt.Errorf("searchplot: %s: %v", path, err)
-	}
-	if err := atomicfile.Write(path, func(out io.Writer) error { _, err := wt.WriteTo(out); return err }); err != nil {
-		return fmt.Errorf("searchplot: %s: %v", path, err)
-	}
-	return nil
+// limitLine is a constraint's bound: a dashed line across the panel with
+// its label beside it on the infeasible side (above a horizontal bound,
+// right of a vertical one: only feasible candidates are plotted). Its data range holds the
+// bound, so the axis reaches it even when no feasible point comes close.
+type limitLine struct {
+	value    float64
+	label    string
+	vertical bool
 }
 
-// Hypervolume draws hypervolume against evaluations and saves it.
+var limitStyle = draw.LineStyle{Color: color.RGBA{R: 200, G: 30, B: 30, A: 255}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
+
+func (l *limitLine) Plot(c draw.Canvas, plt *plot.Plot) {
+	trX, trY := plt.Transforms(&c)
+	ts := plt.X.Tick.Label
+	ts.Font.Size = vg.Points(9)
+	ts.Color = limitStyle.Color
+	if l.vertical {
+		x := trX(l.value)
+		c.StrokeLine2(limitStyle, x, c.Min.Y, x, c.Max.Y)
+		// Upright text, on the infeasible side of the bound (right of it),
+		// where no plotted point is.
+		ts.Rotation = math.Pi / 2
+		ts.XAlign, ts.YAlign = draw.XRight, draw.YTop
+		c.FillText(ts, vg.Point{X: x + vg.Points(2), Y: c.Max.Y - vg.Points(2)}, l.label)
+		return
+	}
+	y := trY(l.value)
+	c.StrokeLine2(limitStyle, c.Min.X, y, c.Max.X, y)
+	ts.XAlign, ts.YAlign = draw.XLeft, draw.YBottom
+	c.FillText(ts, vg.Point{X: c.Min.X + vg.Points(2), Y: y + vg.Points(2)}, l.label)
+}
+
+func (l *limitLine) DataRange() (xmin, xmax, ymin, ymax float64) {
+	// Room past the bound for its label.
+	if l.vertical {
+		return l.value * 0.98, l.value * 1.06, math.Inf(1), math.Inf(-1)
+	}
+	return math.Inf(1), math.Inf(-1), l.value * 0.98, l.value * 1.06
+}
+
+// Hypervolume draws hypervolume against evaluations and writes it to path
+// (format by extension).
 func Hypervolume(path, title string, evals []int, hv []float64) error {
 	if len(evals) != len(hv) {
 		return fmt.Errorf("searchplot: %d evaluation counts for %d hypervolumes", len(evals), len(hv))
 	}
 	p := plot.New()
 	p.Title.Text = title
+	p.Title.TextStyle.Font.Size = vg.Points(13)
 	p.X.Label.Text = "evaluations"
 	p.Y.Label.Text = "hypervolume (normalised)"
+	p.X.Tick.Marker, p.Y.Tick.Marker = charts.Ticks{}, charts.Ticks{}
 	p.Add(plotter.NewGrid())
 	xy := make(plotter.XYs, len(evals))
 	for i := range evals {
@@ -135,5 +239,8 @@ func Hypervolume(path, title string, evals []int, hv []float64) error {
 		l.LineStyle.Width = vg.Points(1.5)
 		p.Add(l)
 	}
-	return save(p, 6*vg.Inch, 3.5*vg.Inch, path)
+	if err := charts.WriteFile(path, HVSize[0], HVSize[1], func(c draw.Canvas) { charts.Draw(p, c) }); err != nil {
+		return fmt.Errorf("searchplot: %v", err)
+	}
+	return nil
 }

@@ -1,116 +1,139 @@
 package searchplot
 
 import (
-	"bytes"
-	"encoding/xml"
-	"image"
-	"image/color"
-	"image/png"
-	"io"
+	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"gonum.org/v1/plot/cmpimg"
 )
 
-func decodePNG(t *testing.T, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
+var update = flag.Bool("update", false, "rewrite the golden images in testdata from the current code")
+
+// run is one search of testdata/runs.json: each point is its objective
+// values, its mixer and whether it is on the front (from the journal of
+// a `fnlab search` run of the embedded space).
+type run struct {
+	Objectives  []string     `json:"objectives"`
+	Points      [][]any      `json:"points"`
+	Hypervolume [][2]float64 `json:"hypervolume"`
+}
+
+func loadRuns(t *testing.T) map[string]run {
+	raw, err := os.ReadFile(filepath.Join("testdata", "runs.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
+	var rs map[string]run
+	if err := json.Unmarshal(raw, &rs); err != nil {
+		t.Fatal(err)
 	}
-	return img
+	return rs
 }
 
-// pixels counts the pixels of img within a small distance of c.
-func pixels(img image.Image, c color.RGBA) int {
-	n := 0
-	b := img.Bounds()
-	near := func(a uint32, b uint8) bool { d := int(a>>8) - int(b); return d > -12 && d < 12 }
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			if near(r, c.R) && near(g, c.G) && near(bl, c.B) {
-				n++
+// candidates turns a run's points into Candidates, params in millions
+// (as fnlab search plots them).
+func candidates(r run) []Candidate {
+	var out []Candidate
+	for _, p := range r.Points {
+		n := len(r.Objectives)
+		c := Candidate{Mixer: p[n].(string), Front: p[n+1].(bool)}
+		for i, o := range r.Objectives {
+			v := p[i].(float64)
+			if o == "params" {
+				v /= 1e6
 			}
+			c.V = append(c.V, v)
 		}
+		out = append(out, c)
 	}
-	return n
+	return out
 }
 
-func TestFront(t *testing.T) {
-	dir := t.TempDir()
-	pts := []Point{
-		{X: 3, Y: 0.50, Mixer: "pconv", Front: true},
-		{X: 4, Y: 0.40, Mixer: "dwconv", Front: true},
-		{X: 6, Y: 0.30, Mixer: "pconv", Front: true},
-		{X: 5, Y: 0.55, Mixer: "conv"}, // dominated: grey, not red
-		{X: 7, Y: 0.45, Mixer: "gconv"},
-	}
-	png := filepath.Join(dir, "front.png")
-	if err := Front(png, "Pareto front", "latency (ms)", "loss", pts); err != nil {
-		t.Fatal(err)
-	}
-	img := decodePNG(t, png)
-	if b := img.Bounds(); b.Dx() != 576 || b.Dy() != 384 {
-		t.Errorf("front.png is %dx%d, want 576x384 (6x4 in)", b.Dx(), b.Dy())
-	}
-	for _, m := range []string{"pconv", "dwconv"} {
-		if pixels(img, MixerColors[m]) < 10 {
-			t.Errorf("front member of mixer %s is not drawn in its colour", m)
+// checkGolden writes with fn to a PNG and an SVG and compares each with
+// testdata/name_golden.* (cmpimg: PNG with a small tolerance, SVG byte for
+// byte); -update rewrites the golden files; a mismatch leaves name_got.*.
+func checkGolden(t *testing.T, name string, fn func(path string) error) {
+	t.Helper()
+	for _, ext := range []string{"png", "svg"} {
+		got := filepath.Join(t.TempDir(), name+"."+ext)
+		if err := fn(got); err != nil {
+			t.Fatal(err)
 		}
-	}
-	for _, m := range []string{"conv", "gconv"} {
-		if pixels(img, MixerColors[m]) != 0 {
-			t.Errorf("dominated %s candidate drawn in its mixer colour; want grey", m)
+		raw, err := os.ReadFile(got)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if pixels(img, grey) < 10 {
-		t.Error("dominated candidates are not drawn in grey")
-	}
-
-	svg := filepath.Join(dir, "front.svg")
-	if err := Front(svg, "Pareto front", "latency (ms)", "loss", pts); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(svg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	for {
-		if _, err := dec.Token(); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatalf("front.svg is not well-formed XML: %v", err)
+		golden := filepath.Join("testdata", name+"_golden."+ext)
+		if *update {
+			if err := os.WriteFile(golden, raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
 		}
-	}
-	if !bytes.Contains(data, []byte("Pareto")) {
-		t.Error("front.svg lacks its title")
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (go test -update creates it)", err)
+		}
+		if ok, err := cmpimg.EqualApprox(ext, raw, want, 0.01); err != nil {
+			t.Fatal(err)
+		} else if !ok {
+			failed := filepath.Join("testdata", name+"_got."+ext)
+			_ = os.WriteFile(failed, raw, 0o644)
+			t.Errorf("%s differs from %s (new image in %s; go test -update accepts it)", name, golden, failed)
+		}
 	}
 }
 
-func TestHypervolume(t *testing.T) {
+func TestGolden(t *testing.T) {
+	rs := loadRuns(t)
+	ndiv, mixer := rs["t0_ndiv_depth"], rs["t0_mixer"]
+	cases := []struct {
+		name string
+		draw func(path string) error
+	}{
+		{"front_2d", func(path string) error {
+			return Front(path, FrontSpec{Title: "Pareto front: t0_ndiv_depth (300 feasible)", Points: candidates(ndiv), Axes: []Axis{
+				{Label: "predicted latency (ms, lower is better)", Limit: 9, LimitLabel: "latency <= 9 ms"},
+				{Label: "NASWOT score log|K| (higher is better)"},
+			}})
+		}},
+		{"front_3d", func(path string) error {
+			return Front(path, FrontSpec{Title: "Pareto front: t0_mixer (162 feasible), each pair of the 3 objectives", Points: candidates(mixer), Axes: []Axis{
+				{Label: "predicted latency (ms, lower is better)"},
+				{Label: "reconstruction loss (normalised MSE, lower is better)"},
+				{Label: "params (M, lower is better)", Limit: 5, LimitLabel: "params <= 5 M"},
+			}})
+		}},
+		{"hypervolume", func(path string) error {
+			var ev []int
+			var hv []float64
+			for _, p := range ndiv.Hypervolume {
+				ev, hv = append(ev, int(p[0])), append(hv, p[1])
+			}
+			return Hypervolume(path, "hypervolume of the front: t0_ndiv_depth", ev, hv)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { checkGolden(t, c.name, c.draw) })
+	}
+}
+
+func TestErrors(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, "hv.png")
-	if err := Hypervolume(path, "Hypervolume", []int{10, 20, 40, 80}, []float64{0.1, 0.3, 0.35, 0.5}); err != nil {
-		t.Fatal(err)
-	}
-	img := decodePNG(t, path)
-	if b := img.Bounds(); b.Dx() != 576 || b.Dy() != 336 {
-		t.Errorf("hv.png is %dx%d, want 576x336 (6x3.5 in)", b.Dx(), b.Dy())
-	}
-	if pixels(img, MixerColors["pconv"]) < 20 {
-		t.Error("hypervolume line not drawn")
-	}
-	if err := Hypervolume(path, "x", []int{1, 2}, []float64{0.1}); err == nil {
-		t.Error("mismatched lengths: want an error")
-	}
-	if err := Front(filepath.Join(dir, "missing", "f.png"), "x", "x", "y", nil); err == nil {
-		t.Error("missing directory: want an error")
+	for _, c := range []struct {
+		name string
+		err  error
+	}{
+		{"mismatched hypervolume lengths", Hypervolume(filepath.Join(dir, "hv.png"), "x", []int{1, 2}, []float64{0.1})},
+		{"missing directory", Front(filepath.Join(dir, "missing", "f.png"), FrontSpec{Axes: []Axis{{}, {}}})},
+		{"one axis", Front(filepath.Join(dir, "f.png"), FrontSpec{Axes: []Axis{{}}})},
+		{"values for the wrong number of axes", Front(filepath.Join(dir, "f.png"), FrontSpec{Axes: []Axis{{}, {}}, Points: []Candidate{{V: []float64{1}}}})},
+	} {
+		if c.err == nil {
+			t.Errorf("%s: want an error", c.name)
+		}
 	}
 }

@@ -363,36 +363,34 @@ func ablateCharts(d *ablate.Doc, od *outdir.Dir) ([]string, error) {
 		pts = append(pts, charts.Point{Label: v.Name, X: float64(v.MACs) / 1e6, Y: v.MedianMS})
 	}
 	thr := fmt.Sprintf("%d thread(s)", d.Threads)
-	p, err := charts.Bars(charts.BarSpec{Title: d.Spec + ": latency per variant, batch 1, " + thr + " (median, p10-p90)", XLabel: "variant (sorted)",
+	p, err := charts.Bars(charts.BarSpec{Title: d.Spec + ": latency per variant, batch 1, " + thr + " (median, p10-p90)", XLabel: "variant (fastest first)",
 		YLabel: "latency (ms)", Categories: names, Series: []charts.Series{lat}})
 	if err := save(p, err, "ablate_latency"); err != nil {
 		return paths, err
 	}
-	p, err = charts.Scatter(charts.ScatterSpec{Title: d.Spec + ": latency against MACs per variant, " + thr, XLabel: "MACs (millions)", YLabel: "median latency (ms)", Points: pts})
+	p, err = charts.Scatter(charts.ScatterSpec{Title: d.Spec + ": latency against MACs per variant, " + thr, XLabel: "MACs (M)", YLabel: "median latency (ms)", Points: pts})
 	if err := save(p, err, "ablate_latency_vs_macs"); err != nil {
 		return paths, err
 	}
-	// Time split of the spec's own mixer variant (the first) and of the others, grouped.
+	// Time split of every variant, in the table's order (fastest first),
+	// so each chart lists the variants the same way.
 	groups := []string{"patch_embed", "mixers", "mlps", "merges", "head"}
 	var split []charts.Series
-	for _, v := range d.Variants {
+	for _, v := range vs {
 		se := charts.Series{Name: v.Name}
 		for _, g := range groups {
 			se.Values = append(se.Values, v.Split[g])
 		}
 		split = append(split, se)
-		if len(split) == 4 {
-			break
-		}
 	}
-	p, err = charts.Bars(charts.BarSpec{Title: d.Spec + ": where the time goes (median ms per part), " + thr, XLabel: "part of the model",
-		YLabel: "ms", Categories: groups, Series: split})
+	p, err = charts.Bars(charts.BarSpec{Title: d.Spec + ": where the time goes (median per part), " + thr, XLabel: "part of the model",
+		YLabel: "latency (ms)", Categories: groups, Series: split})
 	if err := save(p, err, "ablate_time_split"); err != nil {
 		return paths, err
 	}
 	loss := charts.Series{Name: "loss"}
 	var lnames []string
-	for _, v := range d.Variants {
+	for _, v := range vs {
 		if v.Mixer == "conv" {
 			continue // ~0 by construction
 		}
@@ -402,7 +400,7 @@ func ablateCharts(d *ablate.Doc, od *outdir.Dir) ([]string, error) {
 	}
 	if len(lnames) > 0 {
 		p, err = charts.Bars(charts.BarSpec{Title: d.Spec + ": reconstruction loss of mixer+PWConv vs a 3x3 conv (mean over stages, ± std)",
-			XLabel: "variant", YLabel: "normalised test MSE", Categories: lnames, Series: []charts.Series{loss}})
+			XLabel: "variant (fastest first)", YLabel: "normalised test MSE", Categories: lnames, Series: []charts.Series{loss}})
 		if err := save(p, err, "ablate_loss"); err != nil {
 			return paths, err
 		}

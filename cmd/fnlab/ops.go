@@ -351,13 +351,15 @@ func opsCharts(d opsDoc, od *outdir.Dir) ([]string, error) {
 	}
 	if err := save("ops_latency", func() (chartPlot, error) {
 		return charts.Bars(charts.BarSpec{Title: fmt.Sprintf("Latency of %d stacked layers, batch 1, %s (bars: median, whiskers: p10-p90)", d.Layers, thr),
-			XLabel: "operator (sorted by latency)", YLabel: "latency (ms, log scale)", Categories: ops, Series: lat, LogY: true})
+			XLabel: "operator (sorted by latency)", YLabel: "latency (ms)", Categories: ops, Series: lat, LogY: true})
 	}); err != nil {
 		return paths, err
 	}
 	if err := save("ops_gflops", func() (chartPlot, error) {
-		return charts.Bars(charts.BarSpec{Title: fmt.Sprintf("Achieved GFLOPS (2 x MACs / median time), %s; peak %.0f", thr, d.Roofline.PeakGFLOPS),
-			XLabel: "operator (sorted by latency)", YLabel: "GFLOPS (log scale)", Categories: ops, Series: gf, LogY: true})
+		peak := fmt.Sprintf("peak %.0f GFLOPS", d.Roofline.PeakGFLOPS)
+		return charts.Bars(charts.BarSpec{Title: fmt.Sprintf("Achieved GFLOPS (2 x MACs / median time), %s; %s", thr, peak),
+			XLabel: "operator (sorted by latency)", YLabel: "GFLOPS", Categories: ops, Series: gf, LogY: true,
+			Refs: []charts.RefLine{{Value: d.Roofline.PeakGFLOPS, Label: peak}}})
 	}); err != nil {
 		return paths, err
 	}

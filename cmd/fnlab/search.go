@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/charts"
 	"github.com/fnlab/fnlab/internal/outdir"
 	"github.com/fnlab/fnlab/report"
 	"github.com/fnlab/fnlab/search"
@@ -433,21 +434,24 @@ func searchReport(w io.Writer, sp *search.Space, recs []search.Record, h search.
 	doc.Hypervolume = sp.HypervolumeCurve(recs, 100)
 	doc.FrontChart = od.Join("front.png")
 	doc.HVChart = od.Join("hypervolume.png")
-	for _, n := range []string{"front.png", "hypervolume.png"} {
+	for _, n := range []string{"front.png", "front.svg", "hypervolume.png", "hypervolume.svg"} {
 		if err := od.Claim(n); err != nil {
 			return outFileErr(err)
 		}
-	}
-	if err := frontChart(doc.FrontChart, sp, recs, front); err != nil {
-		return err
 	}
 	ev := make([]int, len(doc.Hypervolume))
 	hv := make([]float64, len(doc.Hypervolume))
 	for i, p := range doc.Hypervolume {
 		ev[i], hv[i] = p.Evals, p.Hypervolume
 	}
-	if err := searchplot.Hypervolume(doc.HVChart, "hypervolume of the front: "+sp.Name, ev, hv); err != nil {
-		return err
+	// Each chart as PNG (the path in the JSON) and SVG beside it.
+	for _, ext := range []string{".png", ".svg"} {
+		if err := frontChart(strings.TrimSuffix(doc.FrontChart, ".png")+ext, sp, recs, front); err != nil {
+			return err
+		}
+		if err := searchplot.Hypervolume(strings.TrimSuffix(doc.HVChart, ".png")+ext, "hypervolume of the front: "+sp.Name, ev, hv); err != nil {
+			return err
+		}
 	}
 	if f.format == "json" {
 		return writeJSON(w, doc)
@@ -579,7 +583,7 @@ func searchText(w io.Writer, sp *search.Space, doc *searchDoc, measured bool) er
 		fmt.Fprintf(w, "\nhypervolume %.4f after %d evaluations, %.0f%% of the most there can be (%.4f): objectives scaled to [0, 1] over the feasible records, reference point 1.1 in each\n",
 			hv, doc.Evaluated, 100*hv/most, most)
 	}
-	fmt.Fprintf(w, "charts: %s, %s\nfront specs: %s\n", doc.FrontChart, doc.HVChart, filepath.Join(filepath.Dir(doc.FrontChart), "front", "*.yaml"))
+	fmt.Fprintf(w, "charts: %s, %s (and .svg)\nfront specs: %s\n", doc.FrontChart, doc.HVChart, filepath.Join(filepath.Dir(doc.FrontChart), "front", "*.yaml"))
 	return nil
 }
 
@@ -618,50 +622,114 @@ func constraintText(c search.Constraint) string {
 	return fmt.Sprintf("%s <= %g", c.Metric, c.Max)
 }
 
-// frontChart plots the first two objectives (or the objective against
-// params when there is one).
+// frontChart plots the objectives: two (or one against params) in one
+// panel, three as the three pairwise panels; constraints on a plotted
+// metric are dashed lines.
 func frontChart(path string, sp *search.Space, recs []search.Record, front []search.Record) error {
-	xm := sp.Objectives[0].Metric
-	ym := "params"
-	if len(sp.Objectives) > 1 {
-		ym = sp.Objectives[1].Metric
+	var ms []string
+	for _, o := range sp.Objectives {
+		ms = append(ms, o.Metric)
 	}
+	if len(ms) == 1 {
+		ms = append(ms, "params")
+	}
+	ms = ms[:min(len(ms), 3)]
 	on := map[string]bool{}
 	for _, r := range front {
 		on[r.Key] = true
 	}
-	var pts []searchplot.Point
+	var pts []searchplot.Candidate
 	for _, r := range recs {
 		if r.Metrics == nil || !r.Feasible {
 			continue
 		}
-		x, y := r.Metrics.Value(xm), r.Metrics.Value(ym)
-		if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) || math.Abs(y) > 1e300 {
-			continue
+		c := searchplot.Candidate{Mixer: r.Metrics.Mixer, Front: on[r.Key]}
+		for _, m := range ms {
+			v := r.Metrics.Value(m)
+			if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1e300 {
+				break
+			}
+			c.V = append(c.V, v*plotUnit(m).scale)
 		}
-		pts = append(pts, searchplot.Point{X: x, Y: y, Mixer: r.Metrics.Mixer, Front: on[r.Key]})
+		if len(c.V) == len(ms) {
+			pts = append(pts, c)
+		}
 	}
 	sort.SliceStable(pts, func(a, b int) bool { return !pts[a].Front && pts[b].Front })
-	return searchplot.Front(path, fmt.Sprintf("Pareto front: %s (%d feasible)", sp.Name, len(pts)), axisLabel(sp, xm), axisLabel(sp, ym), pts)
-}
-
-func axisLabel(sp *search.Space, m string) string {
-	dir := ""
-	for _, o := range sp.Objectives {
-		if o.Metric == m {
-			dir = " (lower is better)"
-			if o.Maximize {
-				dir = " (higher is better)"
+	spec := searchplot.FrontSpec{Title: fmt.Sprintf("Pareto front: %s (%d feasible)", sp.Name, len(pts)), Points: pts}
+	if len(ms) == 3 {
+		spec.Title += ", each pair of the 3 objectives"
+	}
+	for _, m := range ms {
+		a := searchplot.Axis{Label: axisLabel(sp, m)}
+		for _, c := range sp.Constraints {
+			if c.Metric == m {
+				u := plotUnit(m)
+				a.Limit = c.Max * u.scale
+				a.LimitLabel = strings.TrimSpace(fmt.Sprintf("%s <= %s %s", metricLabel(m), charts.FormatTick(a.Limit), u.unit))
+				if m == "latency" {
+					a.LimitLabel = fmt.Sprintf("latency <= %s ms", charts.FormatTick(a.Limit))
+				}
 			}
 		}
+		spec.Axes = append(spec.Axes, a)
+	}
+	return searchplot.Front(path, spec)
+}
+
+// plotUnit is how a metric is scaled on a chart axis, and its unit.
+func plotUnit(m string) struct {
+	scale float64
+	unit  string
+} {
+	type u = struct {
+		scale float64
+		unit  string
 	}
 	switch m {
 	case "latency":
-		return "predicted latency, ms" + dir
-	case "naswot":
-		return "NASWOT score log|K|" + dir
+		return u{1, "ms"}
+	case "params", "macs":
+		return u{1e-6, "M"}
+	case "flops":
+		return u{1e-9, "G"}
+	case "bytes", "peak_memory":
+		return u{1.0 / (1 << 20), "MiB"}
+	case "recon":
+		return u{1, "normalised MSE"}
 	}
-	return metricLabel(m) + dir
+	return u{1, ""}
+}
+
+// axisLabel is a metric's chart axis label with its unit and direction:
+// "predicted latency (ms, lower is better)".
+func axisLabel(sp *search.Space, m string) string {
+	var notes []string
+	if u := plotUnit(m).unit; u != "" {
+		notes = append(notes, u)
+	}
+	for _, o := range sp.Objectives {
+		if o.Metric == m {
+			if o.Maximize {
+				notes = append(notes, "higher is better")
+			} else {
+				notes = append(notes, "lower is better")
+			}
+		}
+	}
+	name := metricLabel(m)
+	switch m {
+	case "latency":
+		name = "predicted latency"
+	case "naswot":
+		name = "NASWOT score log|K|"
+	case "recon":
+		name = "reconstruction loss"
+	}
+	if len(notes) == 0 {
+		return name
+	}
+	return name + " (" + strings.Join(notes, ", ") + ")"
 }
 
 // journalFlagErr names the --journal flag in a journal error and says
