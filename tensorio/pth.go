@@ -72,7 +72,7 @@ func readPTHExpect(r io.ReaderAt, size int64, expect Expect) (*State, error) {
 	if zr == nil {
 		return nil, pthErr("corrupt zip archive: %v", err)
 	}
-	ck := &checkpoint{r: r, size: size, records: map[string]*zip.File{}, raw: map[string][]byte{}}
+	ck := &checkpoint{r: r, size: size, records: map[string]*zip.File{}, raw: map[string][]byte{}, expansion: newExpansion()}
 	var pkl []*zip.File
 	for _, f := range zr.File {
 		ck.records[f.Name] = f
@@ -153,7 +153,7 @@ func readRecord(f *zip.File, max int64) ([]byte, error) {
 	if f.UncompressedSize64 > uint64(max) {
 		return nil, fmt.Errorf("record is %d bytes, more than the %d-byte limit", f.UncompressedSize64, max)
 	}
-	if err := checkExpansion(f); err != nil {
+	if err := (&expansion{free: maxPickleFree}).check(f); err != nil {
 		return nil, err
 	}
 	rc, err := f.Open()
@@ -179,6 +179,9 @@ type checkpoint struct {
 	records map[string]*zip.File
 	order   binary.ByteOrder
 	raw     map[string][]byte // storage key -> bytes, read on first use
+	// expansion is what the archive's deflated storages may still
+	// expand beyond the ratio cap.
+	expansion *expansion
 }
 
 // storageClass is a torch.*Storage class named in the pickle.
@@ -594,7 +597,7 @@ func (ck *checkpoint) storageBytes(st *ptStorage) ([]byte, error) {
 	if want > maxTensorBytes {
 		return nil, fmt.Errorf("storage %q is %d bytes, more than the %d-byte limit", st.key, want, int64(maxTensorBytes))
 	}
-	if err := checkExpansion(st.rec); err != nil {
+	if err := ck.expansion.check(st.rec); err != nil {
 		return nil, fmt.Errorf("storage %q: record %s: %v", st.key, st.rec.Name, err)
 	}
 	rc, err := st.rec.Open()

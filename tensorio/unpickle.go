@@ -25,7 +25,7 @@ const (
 	pickleWorkBase    = 1 << 12 // plus this many, for tiny pickles
 	maxPickleStack    = 1 << 20 // items on the stack (all marks together)
 	maxPickleMarks    = 64      // open MARKs
-	maxPickleMemo     = 1 << 22 // memo entries
+	maxPickleMemo     = 1 << 20 // memo entries
 	maxPickleNesting  = 64      // containers inside containers
 )
 

@@ -67,6 +67,7 @@ func TestCompressionBombs(t *testing.T) {
 	npyBig = npyBig[:len(npyHead)+((big-len(npyHead))/4)*4]
 	npyBig = append(npyHeaderBytes([]int{(len(npyBig) - len(npyHead)) / 4}), npyBig[len(npyHead):]...)
 	small := append(npyHeaderBytes([]int{2}), make([]byte, 8)...)
+	npy40 := append(npyHeaderBytes([]int{10 << 20}), zeros[:40<<20]...) // 40 MiB: ~30 MiB beyond 256:1, so the third exceeds the archive's 64 MiB
 
 	var p pickler
 	p.proto().orderedDict().mark().str("w").tensor("FloatStorage", "0", big/4, 0, []int{big / 4}, []int{1}).op('u', '.')
@@ -93,6 +94,11 @@ func TestCompressionBombs(t *testing.T) {
 			nil, `storage "0": record archive/data/0: compressed record expands`},
 		{"pth deflated data.pkl bomb", "pklbomb.pth", []rawMember{
 			{name: "archive/data.pkl", method: zip.Deflate, data: append(append([]byte(nil), pkl[:len(pkl)-1]...), zeros...)}},
+			nil, "record archive/data.pkl: compressed record expands"},
+		{"npz bombs that add up", "many.npz", []rawMember{{name: "a.npy", method: zip.Deflate, data: npy40}, {name: "b.npy", method: zip.Deflate, data: npy40}, {name: "c.npy", method: zip.Deflate, data: npy40}},
+			nil, `member "c.npy": compressed record expands`},
+		{"pth pickle deflated beyond 1 MiB", "pkl2.pth", []rawMember{
+			{name: "archive/data.pkl", method: zip.Deflate, data: append(append([]byte{0x80, 2, ']'}, bytes.Repeat([]byte{'N', 'a'}, 2<<20)...), '.')}},
 			nil, "record archive/data.pkl: compressed record expands"},
 		{"npz tensor the model does not need", "extra.npz", []rawMember{{name: "w.npy", method: zip.Deflate, data: small}, {name: "huge.npy", method: zip.Deflate, data: mid}},
 			ExpectShapes(map[string][]int{"w": {2}}), ""},
