@@ -102,7 +102,9 @@
 // as float32) per tensor, 4 GiB per storage record, 100 MB for a
 // safetensors header (as the reference implementation), 1 MiB for a .npy
 // header, 256 MiB for a data.pkl, and 1<<24 elements for a PyTorch view that
-// has more elements than its storage (a broadcast made with expand()).
+// has more elements than its storage (a broadcast made with expand()); all
+// the tensors of a checkpoint together may copy at most 4 times the
+// elements of their storages (plus 1<<24), since each view is copied out.
 // A .npy stream whose size is unknown is read in bounded chunks so that a
 // truncated stream fails before a large buffer is allocated. The pickle
 // opcode stream is checked (every length-prefixed argument must fit in the

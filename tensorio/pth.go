@@ -459,6 +459,9 @@ func (ck *checkpoint) state(obj any, expect Expect) (*State, error) {
 			kept = append(kept, e)
 		}
 	}
+	if err := checkViewTotal(kept, shapeOnly); err != nil {
+		return nil, pthErr("%v", err)
+	}
 	s := &State{Names: make([]string, 0, len(kept)), Tensors: make(map[string]*Tensor, len(kept))}
 	for _, e := range kept {
 		var t *Tensor
@@ -475,6 +478,40 @@ func (ck *checkpoint) state(obj any, expect Expect) (*State, error) {
 		s.Tensors[name] = t
 	}
 	return s, nil
+}
+
+// maxViewCopies bounds what the tensors copy out of their storages, as a
+// multiple of the stored elements (plus maxBroadcastElements): tensors that
+// share a storage (tied weights) are copied each, but a few kilobytes of
+// pickle must not copy one storage a thousand times.
+const maxViewCopies = 4
+
+func checkViewTotal(kept []entry, shapeOnly map[string][]int) error {
+	var out, stored int64
+	seen := map[string]bool{} // by record: each persistent id makes its own *ptStorage
+	for _, e := range kept {
+		if _, ok := shapeOnly[e.key]; ok {
+			continue
+		}
+		t := e.val.(*ptTensor)
+		if !seen[t.storage.rec.Name] {
+			seen[t.storage.rec.Name] = true
+			stored += t.storage.numel
+		}
+		shape, err := intsOf(t.size, "size")
+		if err != nil {
+			continue // reported with the tensor's name when it is materialized
+		}
+		n, err := numelOf(shape)
+		if err != nil {
+			continue
+		}
+		out += int64(n)
+	}
+	if out > maxViewCopies*stored+maxBroadcastElements {
+		return fmt.Errorf("the tensors' views copy %d elements out of %d stored, more than %dx (a view bomb?)", out, stored, maxViewCopies)
+	}
+	return nil
 }
 
 func intsOf(v any, what string) ([]int, error) {

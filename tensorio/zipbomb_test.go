@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -154,5 +155,42 @@ func TestHonestDeflatedNPZ(t *testing.T) {
 	s, err := ReadNPZ(path)
 	if err != nil || len(s.Tensors["a"].Data) != 4096 {
 		t.Fatalf("%v", err)
+	}
+}
+
+// TestViewBomb: many tensors viewing one storage whole would copy it once
+// each; beyond 4x the stored elements (plus 1<<24) the load is refused
+// before anything is copied. Tied weights (2 views) still load.
+func TestViewBomb(t *testing.T) {
+	const n = 1 << 20 // 4 MiB storage
+	build := func(views int) []byte {
+		var p pickler
+		p.proto().orderedDict().mark()
+		for i := 0; i < views; i++ {
+			p.str(fmt.Sprintf("w%d", i)).tensor("FloatStorage", "0", n, 0, []int{n}, []int{1})
+		}
+		return p.op('u', '.').Bytes()
+	}
+	dir := t.TempDir()
+	for _, c := range []struct {
+		views int
+		want  string
+	}{{2, ""}, {100, "views copy 104857600 elements out of 1048576 stored, more than 4x"}} {
+		path := filepath.Join(dir, fmt.Sprintf("v%d.pth", c.views))
+		writeZip(t, path, ckptRecords(build(c.views), map[string][]byte{"0": make([]byte, 4*n)}))
+		var err error
+		alloc := allocDuring(func() { _, err = Load(path) })
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%d views: %v", c.views, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%d views: err = %v, want %q", c.views, err, c.want)
+		}
+		if alloc > 16<<20 {
+			t.Errorf("%d views: allocated %d bytes", c.views, alloc)
+		}
 	}
 }
