@@ -303,6 +303,9 @@ func cleanYAMLErr(err error) string {
 // applySet applies one --set override "key.path=value" (value in YAML).
 func (d *doc) applySet(s string) error {
 	eq := strings.IndexByte(s, '=')
+	if strings.ContainsAny(s[:max(eq, 0)], "\r\n") {
+		return fmt.Errorf("--set %q: the key has a line break", s)
+	}
 	if eq <= 0 {
 		return fmt.Errorf("--set %q: expected key=value, e.g. --set n_div=8 or --set depths=[1,1,1,1]", s)
 	}

@@ -349,3 +349,15 @@ func FuzzSetFlags(f *testing.F) {
 		}
 	})
 }
+
+// Keys with line breaks (from --set or a quoted YAML key) give one-line
+// errors; the first was found by FuzzSetFlags.
+func TestLineBreakKeys(t *testing.T) {
+	if _, err := arch.Load("t0", []string{"0\n0=1"}); err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "the key has a line break") {
+		t.Errorf("--set: %q", err)
+	}
+	_, err := arch.Parse("s.yaml", []byte("extends: t0\n\"a\\nb\": 1\n"))
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), `a\nb: unknown key`) {
+		t.Errorf("yaml key: %q", err)
+	}
+}

@@ -51,7 +51,7 @@
 // e.g. ["optimizer"]["hook"]; torch.load(weights_only=True) refuses the same
 // files. The unpickler's work is bounded by the pickle's size: at most
 // 4 steps per byte (one per opcode and one per item moved), 1<<20 stack
-// items, 64 open MARKs, 1<<22 memo entries and containers nested 64 deep,
+// items, 64 open MARKs, 1<<20 memo entries and containers nested 64 deep,
 // each checked as the opcodes run; the graph it builds is walked once per
 // object, so shared and cyclic structures cost their size, not their paths.
 // The top-level object may be a state dict or a dict that holds one under
@@ -76,7 +76,8 @@
 //
 // Zip members (.npz members, .pth records) are checked before they are
 // decompressed: a stored member must occupy exactly its declared size; a
-// deflated one may expand at most 256:1 beyond its first 64 MiB (PyTorch
+// deflated one may expand at most 256:1, beyond 64 MiB per archive shared
+// by all its members (1 MiB for a data.pkl) (PyTorch
 // stores its records, and trained weights deflate by 1.1 to 2, so honest
 // files never meet this); and no member is read past the size its zip
 // header declares (an .npz member must end exactly there, which also makes
@@ -101,7 +102,9 @@
 // as float32) per tensor, 4 GiB per storage record, 100 MB for a
 // safetensors header (as the reference implementation), 1 MiB for a .npy
 // header, 256 MiB for a data.pkl, and 1<<24 elements for a PyTorch view that
-// has more elements than its storage (a broadcast made with expand()).
+// has more elements than its storage (a broadcast made with expand()); all
+// the tensors of a checkpoint together may copy at most 4 times the
+// elements of their storages (plus 1<<24), since each view is copied out.
 // A .npy stream whose size is unknown is read in bounded chunks so that a
 // truncated stream fails before a large buffer is allocated. The pickle
 // opcode stream is checked (every length-prefixed argument must fit in the

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -74,26 +75,44 @@ func LoadExpect(path string, expect Expect) (*State, error) {
 	return Load(path)
 }
 
-// Deflated zip members may expand by at most maxDeflateRatio, beyond a
-// first maxDeflateFree bytes. PyTorch stores its records uncompressed, and
-// np.savez_compressed of trained weights compresses by 1.1 to 2, so honest
-// files never meet the cap; a deflate bomb (up to 1032:1) does.
+// Deflated zip members may expand by at most maxDeflateRatio, except for
+// maxDeflateFree bytes per archive (shared by all its members, so that
+// many small bombs cannot add up). PyTorch stores its records
+// uncompressed, and np.savez_compressed of trained weights compresses by
+// 1.1 to 2, so honest files never meet the cap; a deflate bomb (up to
+// 1032:1) does. A deflated data.pkl (which torch never writes) gets
+// maxPickleFree bytes beyond the ratio.
 const (
 	maxDeflateRatio = 256
 	maxDeflateFree  = 64 << 20
+	maxPickleFree   = 1 << 20
 )
 
-// checkExpansion refuses a compressed member whose declared size is out of
-// proportion to its compressed size, before it is decompressed.
-func checkExpansion(f *zip.File) error {
+// expansion is the expansion allowance left to an archive's members.
+type expansion struct{ free uint64 }
+
+func newExpansion() *expansion { return &expansion{free: maxDeflateFree} }
+
+// check refuses a member whose declared size is out of proportion to its
+// compressed size, before it is decompressed, and charges what it expands
+// beyond the ratio to the archive's allowance.
+func (x *expansion) check(f *zip.File) error {
 	if f.Method == zip.Store {
 		if f.CompressedSize64 != f.UncompressedSize64 {
 			return fmt.Errorf("stored record claims %d bytes but occupies %d", f.UncompressedSize64, f.CompressedSize64)
 		}
 		return nil
 	}
-	if f.UncompressedSize64 > maxDeflateFree && f.UncompressedSize64/maxDeflateRatio > f.CompressedSize64 {
-		return fmt.Errorf("compressed record expands %d bytes to %d, more than %d:1 (a compression bomb?)", f.CompressedSize64, f.UncompressedSize64, maxDeflateRatio)
+	if f.CompressedSize64 > math.MaxUint64/maxDeflateRatio {
+		return nil
 	}
-	return nil
+	allowed := f.CompressedSize64 * maxDeflateRatio
+	if f.UncompressedSize64 <= allowed {
+		return nil
+	}
+	if excess := f.UncompressedSize64 - allowed; excess <= x.free {
+		x.free -= excess
+		return nil
+	}
+	return fmt.Errorf("compressed record expands %d bytes to %d, more than %d:1 (a compression bomb?)", f.CompressedSize64, f.UncompressedSize64, maxDeflateRatio)
 }

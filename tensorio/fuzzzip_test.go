@@ -69,6 +69,13 @@ func FuzzReadPTHZip(f *testing.F) {
 	writeZip(f, path, ckptRecords(p.Bytes(), map[string][]byte{"0": make([]byte, 8)}))
 	b, _ = os.ReadFile(path)
 	f.Add(b)
+	// The same with deflated records (torch stores them; a hostile file
+	// may not).
+	path = filepath.Join(f.TempDir(), "d.pth")
+	writeRawZip(f, path, []rawMember{{name: "archive/data.pkl", method: zip.Deflate, data: p.Bytes()},
+		{name: "archive/data/0", method: zip.Deflate, data: make([]byte, 8)}})
+	b, _ = os.ReadFile(path)
+	f.Add(b)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		before := totalAlloc()
 		s, err := readPTH(bytes.NewReader(data), int64(len(data)))

@@ -77,6 +77,7 @@ func readNPZ(r io.ReaderAt, size int64, expect Expect) (*State, error) {
 	}
 	var members []member
 	seen := map[string]bool{}
+	budget := newExpansion()
 	for _, zf := range zr.File {
 		if strings.HasSuffix(zf.Name, "/") {
 			continue
@@ -89,7 +90,7 @@ func readNPZ(r io.ReaderAt, size int64, expect Expect) (*State, error) {
 			return nil, errf("member %s appears twice", quoteName(zf.Name))
 		}
 		seen[name] = true
-		if err := checkExpansion(zf); err != nil {
+		if err := budget.check(zf); err != nil {
 			return nil, errf("member %s: %v", quoteName(zf.Name), err)
 		}
 		if zf.UncompressedSize64 > maxTensorBytes+maxNPYHeader+16 {

@@ -72,7 +72,7 @@ func readPTHExpect(r io.ReaderAt, size int64, expect Expect) (*State, error) {
 	if zr == nil {
 		return nil, pthErr("corrupt zip archive: %v", err)
 	}
-	ck := &checkpoint{r: r, size: size, records: map[string]*zip.File{}, raw: map[string][]byte{}}
+	ck := &checkpoint{r: r, size: size, records: map[string]*zip.File{}, raw: map[string][]byte{}, expansion: newExpansion()}
 	var pkl []*zip.File
 	for _, f := range zr.File {
 		ck.records[f.Name] = f
@@ -153,7 +153,7 @@ func readRecord(f *zip.File, max int64) ([]byte, error) {
 	if f.UncompressedSize64 > uint64(max) {
 		return nil, fmt.Errorf("record is %d bytes, more than the %d-byte limit", f.UncompressedSize64, max)
 	}
-	if err := checkExpansion(f); err != nil {
+	if err := (&expansion{free: maxPickleFree}).check(f); err != nil {
 		return nil, err
 	}
 	rc, err := f.Open()
@@ -179,6 +179,9 @@ type checkpoint struct {
 	records map[string]*zip.File
 	order   binary.ByteOrder
 	raw     map[string][]byte // storage key -> bytes, read on first use
+	// expansion is what the archive's deflated storages may still
+	// expand beyond the ratio cap.
+	expansion *expansion
 }
 
 // storageClass is a torch.*Storage class named in the pickle.
@@ -456,6 +459,9 @@ func (ck *checkpoint) state(obj any, expect Expect) (*State, error) {
 			kept = append(kept, e)
 		}
 	}
+	if err := checkViewTotal(kept, shapeOnly); err != nil {
+		return nil, pthErr("%v", err)
+	}
 	s := &State{Names: make([]string, 0, len(kept)), Tensors: make(map[string]*Tensor, len(kept))}
 	for _, e := range kept {
 		var t *Tensor
@@ -472,6 +478,40 @@ func (ck *checkpoint) state(obj any, expect Expect) (*State, error) {
 		s.Tensors[name] = t
 	}
 	return s, nil
+}
+
+// maxViewCopies bounds what the tensors copy out of their storages, as a
+// multiple of the stored elements (plus maxBroadcastElements): tensors that
+// share a storage (tied weights) are copied each, but a few kilobytes of
+// pickle must not copy one storage a thousand times.
+const maxViewCopies = 4
+
+func checkViewTotal(kept []entry, shapeOnly map[string][]int) error {
+	var out, stored int64
+	seen := map[string]bool{} // by record: each persistent id makes its own *ptStorage
+	for _, e := range kept {
+		if _, ok := shapeOnly[e.key]; ok {
+			continue
+		}
+		t := e.val.(*ptTensor)
+		if !seen[t.storage.rec.Name] {
+			seen[t.storage.rec.Name] = true
+			stored += t.storage.numel
+		}
+		shape, err := intsOf(t.size, "size")
+		if err != nil {
+			continue // reported with the tensor's name when it is materialized
+		}
+		n, err := numelOf(shape)
+		if err != nil {
+			continue
+		}
+		out += int64(n)
+	}
+	if out > maxViewCopies*stored+maxBroadcastElements {
+		return fmt.Errorf("the tensors' views copy %d elements out of %d stored, more than %dx (a view bomb?)", out, stored, maxViewCopies)
+	}
+	return nil
 }
 
 func intsOf(v any, what string) ([]int, error) {
@@ -594,7 +634,7 @@ func (ck *checkpoint) storageBytes(st *ptStorage) ([]byte, error) {
 	if want > maxTensorBytes {
 		return nil, fmt.Errorf("storage %q is %d bytes, more than the %d-byte limit", st.key, want, int64(maxTensorBytes))
 	}
-	if err := checkExpansion(st.rec); err != nil {
+	if err := ck.expansion.check(st.rec); err != nil {
 		return nil, fmt.Errorf("storage %q: record %s: %v", st.key, st.rec.Name, err)
 	}
 	rc, err := st.rec.Open()

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -67,6 +68,7 @@ func TestCompressionBombs(t *testing.T) {
 	npyBig = npyBig[:len(npyHead)+((big-len(npyHead))/4)*4]
 	npyBig = append(npyHeaderBytes([]int{(len(npyBig) - len(npyHead)) / 4}), npyBig[len(npyHead):]...)
 	small := append(npyHeaderBytes([]int{2}), make([]byte, 8)...)
+	npy40 := append(npyHeaderBytes([]int{10 << 20}), zeros[:40<<20]...) // 40 MiB: ~30 MiB beyond 256:1, so the third exceeds the archive's 64 MiB
 
 	var p pickler
 	p.proto().orderedDict().mark().str("w").tensor("FloatStorage", "0", big/4, 0, []int{big / 4}, []int{1}).op('u', '.')
@@ -93,6 +95,11 @@ func TestCompressionBombs(t *testing.T) {
 			nil, `storage "0": record archive/data/0: compressed record expands`},
 		{"pth deflated data.pkl bomb", "pklbomb.pth", []rawMember{
 			{name: "archive/data.pkl", method: zip.Deflate, data: append(append([]byte(nil), pkl[:len(pkl)-1]...), zeros...)}},
+			nil, "record archive/data.pkl: compressed record expands"},
+		{"npz bombs that add up", "many.npz", []rawMember{{name: "a.npy", method: zip.Deflate, data: npy40}, {name: "b.npy", method: zip.Deflate, data: npy40}, {name: "c.npy", method: zip.Deflate, data: npy40}},
+			nil, `member "c.npy": compressed record expands`},
+		{"pth pickle deflated beyond 1 MiB", "pkl2.pth", []rawMember{
+			{name: "archive/data.pkl", method: zip.Deflate, data: append(append([]byte{0x80, 2, ']'}, bytes.Repeat([]byte{'N', 'a'}, 2<<20)...), '.')}},
 			nil, "record archive/data.pkl: compressed record expands"},
 		{"npz tensor the model does not need", "extra.npz", []rawMember{{name: "w.npy", method: zip.Deflate, data: small}, {name: "huge.npy", method: zip.Deflate, data: mid}},
 			ExpectShapes(map[string][]int{"w": {2}}), ""},
@@ -148,5 +155,42 @@ func TestHonestDeflatedNPZ(t *testing.T) {
 	s, err := ReadNPZ(path)
 	if err != nil || len(s.Tensors["a"].Data) != 4096 {
 		t.Fatalf("%v", err)
+	}
+}
+
+// TestViewBomb: many tensors viewing one storage whole would copy it once
+// each; beyond 4x the stored elements (plus 1<<24) the load is refused
+// before anything is copied. Tied weights (2 views) still load.
+func TestViewBomb(t *testing.T) {
+	const n = 1 << 20 // 4 MiB storage
+	build := func(views int) []byte {
+		var p pickler
+		p.proto().orderedDict().mark()
+		for i := 0; i < views; i++ {
+			p.str(fmt.Sprintf("w%d", i)).tensor("FloatStorage", "0", n, 0, []int{n}, []int{1})
+		}
+		return p.op('u', '.').Bytes()
+	}
+	dir := t.TempDir()
+	for _, c := range []struct {
+		views int
+		want  string
+	}{{2, ""}, {100, "views copy 104857600 elements out of 1048576 stored, more than 4x"}} {
+		path := filepath.Join(dir, fmt.Sprintf("v%d.pth", c.views))
+		writeZip(t, path, ckptRecords(build(c.views), map[string][]byte{"0": make([]byte, 4*n)}))
+		var err error
+		alloc := allocDuring(func() { _, err = Load(path) })
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%d views: %v", c.views, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%d views: err = %v, want %q", c.views, err, c.want)
+		}
+		if alloc > 16<<20 {
+			t.Errorf("%d views: allocated %d bytes", c.views, alloc)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/internal/atomicfile"
 )
 
 // kv is one top-level key of a spec with its value in YAML flow style.
@@ -167,7 +169,8 @@ func SaveSpec(path string, s *arch.Spec, base string, header string) (string, er
 		if err != nil {
 			return false, err
 		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		// Atomic: a failed save never leaves a half-written spec.
+		if err := atomicfile.Write(path, func(w io.Writer) error { _, err := io.WriteString(w, text); return err }); err != nil {
 			return false, fmt.Errorf("save %s: %v", path, unwrapPath(err))
 		}
 		back, err := arch.Load(path, nil)

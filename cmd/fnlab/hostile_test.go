@@ -194,12 +194,25 @@ func TestHostileWeightsCLI(t *testing.T) {
 	tensorio.WriteNPYFile(in, &tensorio.Tensor{Shape: []int{1, 3, 32, 32}, Data: make([]float32, 3*32*32)})
 	bomb := pthWith(t, filepath.Join(dir, "bomb.pth"), append(append([]byte{0x80, 2}, bytes.Repeat([]byte{'('}, 8<<10)...), '.'))
 	code := pthWith(t, filepath.Join(dir, "code.pth"), []byte("\x80\x02}X\x04\x00\x00\x00hookcos\nsystem\nX\x02\x00\x00\x00ls\x85Rs."))
+	// A deflated .npz member of 96 MiB of zeros (about 100 KB on disk).
+	const n = 24 << 20
+	hdr := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%d,), }", n)
+	hdr += strings.Repeat(" ", 63-(10+len(hdr))%64) + "\n"
+	npy := append([]byte("\x93NUMPY\x01\x00"+string([]byte{byte(len(hdr)), byte(len(hdr) >> 8)})+hdr), make([]byte, 4*n)...)
+	var zbuf bytes.Buffer
+	zw := zip.NewWriter(&zbuf)
+	zf, _ := zw.CreateHeader(&zip.FileHeader{Name: "w.npy", Method: zip.Deflate})
+	zf.Write(npy)
+	zw.Close()
+	npz := writeFile(t, filepath.Join(dir, "bomb.npz"), zbuf.String())
 	tinyT0 := []string{"--set", "embed_dim=8", "--set", "depths=[1,1,1,1]", "--set", "feature_dim=16", "--set", "num_classes=10"}
 	out := filepath.Join(dir, "y.npy")
 	cases := []hostileCase{
 		{"pickle bomb", append([]string{"infer", "t0", "--weights", bomb, "--input", in, "--output", out}, tinyT0...), 1, []string{"bomb.pth", "more than 64 open MARKs"}},
 		{"os.system", append([]string{"infer", "t0", "--weights", code, "--input", in, "--output", out}, tinyT0...), 1, []string{"code.pth", `["hook"] is an instance of os.system, which is not allowed`}},
 		{"teacher with os.system", []string{"fit", "--teacher", code + ":w"}, 1, []string{"--teacher", "code.pth", "os.system"}},
+		{"deflate bomb", []string{"fit", "--teacher", npz + ":w"}, 1, []string{"--teacher", "bomb.npz", `member "w.npy": compressed record expands`, "more than 256:1"}},
+		{"deflate bomb as weights", append([]string{"infer", "t0", "--weights", npz, "--input", in, "--output", out}, tinyT0...), 1, []string{"bomb.npz", "compressed record expands"}},
 	}
 	checkCases(t, dir, cases, 64<<20)
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
@@ -288,6 +301,8 @@ func TestSearchOwnFilesOnly(t *testing.T) {
 	writeFile(t, filepath.Join(merged, "journal.jsonl"), "my own notes\n")
 	bad := writeFile(t, filepath.Join(dir, "bad.yaml"), strings.Replace(noLatencySpace, "name: nolat", "name: ../../x", 1))
 	notTable := writeFile(t, filepath.Join(dir, "t.lut.json"), `{"mine": true}`)
+	interrupted := filepath.Join(dir, "i.lut.json")
+	writeFile(t, interrupted+".partial", `{"format":"fnlab-lut-progress","space":"nolat"}`+"\n")
 	cases := []hostileCase{
 		{"second writer", []string{"search", space, "--strategy", "grid", "--journal", jpath, "--resume", "--out", out}, 1,
 			[]string{"--journal", fmt.Sprintf("in use by fnlab process %d", os.Getpid())}},
@@ -296,6 +311,10 @@ func TestSearchOwnFilesOnly(t *testing.T) {
 		{"space named like a path", []string{"search", bad, "--out", filepath.Join(dir, "b")}, 1, []string{`"../../x": expected letters, digits`}},
 		{"lut build over a file that is not a table", []string{"lut", "build", space, "--out", notTable, "--runs", "2"}, 1,
 			[]string{"t.lut.json: exists and is not a latency table", "--force"}},
+		{"lut build over an interrupted build", []string{"lut", "build", space, "--out", interrupted, "--runs", "2"}, 1,
+			[]string{"i.lut.json.partial: holds the measurements of an interrupted build; pass --resume to continue it"}},
+		{"lut build --resume with other settings", []string{"lut", "build", space, "--out", interrupted, "--runs", "2", "--resume"}, 2,
+			[]string{"--resume", "made by another build"}},
 	}
 	checkCases(t, dir, cases, 64<<20)
 	if _, err := os.Stat(filepath.Join(dir, "x")); !os.IsNotExist(err) {

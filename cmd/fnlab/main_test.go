@@ -402,14 +402,11 @@ func TestInferSpecFromWeights(t *testing.T) {
 // it says what was saved and the command that continues it, exits 130, and
 // that the command it names finishes the table.
 func TestInterruptSaysHowToResume(t *testing.T) {
-	if os.Getenv("FNLAB_TEST_MAIN") == "1" {
-		return
-	}
 	dir := t.TempDir()
 	tab := filepath.Join(dir, "t.lut.json")
 	args := []string{"lut", "build", "../../search/testdata/tiny.yaml", "--runs", "40", "--warmup", "0", "--out", tab}
-	cmd := exec.Command(os.Args[0], append([]string{"-test.run", "^TestInterruptSaysHowToResume$", "--"}, args...)...)
-	cmd.Env = append(os.Environ(), "FNLAB_TEST_MAIN=1")
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "FNLAB_AS_MAIN=1") // see TestMain
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -439,18 +436,3 @@ func TestInterruptSaysHowToResume(t *testing.T) {
 	}
 }
 
-// TestMain lets a test run this binary as fnlab itself (FNLAB_TEST_MAIN=1,
-// fnlab's arguments after "--").
-func TestMain(m *testing.M) {
-	if os.Getenv("FNLAB_TEST_MAIN") == "1" {
-		for i, a := range os.Args {
-			if a == "--" {
-				os.Args = append([]string{"fnlab"}, os.Args[i+1:]...)
-				break
-			}
-		}
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}

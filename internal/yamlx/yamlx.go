@@ -1,6 +1,7 @@
 package yamlx
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -28,7 +29,13 @@ func (d *Decoder) Where(n *yaml.Node) string {
 
 // Errf is an error "where: key: message".
 func (d *Decoder) Errf(n *yaml.Node, key, format string, args ...any) error {
-	return fmt.Errorf("%s: %s: %s", d.Where(n), key, fmt.Sprintf(format, args...))
+	return errors.New(OneLine(fmt.Sprintf("%s: %s: %s", d.Where(n), key, fmt.Sprintf(format, args...))))
+}
+
+// OneLine escapes line breaks (a YAML key or value may hold them), so that
+// every error stays one line.
+func OneLine(s string) string {
+	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
 }
 
 // Kind describes what a node is, for "found ..." in errors.
