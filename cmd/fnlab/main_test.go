@@ -435,4 +435,3 @@ func TestInterruptSaysHowToResume(t *testing.T) {
 		t.Fatalf("the resume command: exit %d %s", code, errText)
 	}
 }
-
