@@ -259,7 +259,7 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			deadline := time.Now().Add(30 * time.Second)
+			deadline := time.Now().Add(90 * time.Second)
 			for countLines(killed) < 60 && time.Now().Before(deadline) {
 				time.Sleep(2 * time.Millisecond)
 			}
