@@ -153,8 +153,8 @@ func (m modelScreen) update(msg tea.Msg) (modelScreen, tea.Cmd) {
 			if n := len(m.undo); n > 0 && m.undo[n-1].equal(m.good) {
 				m.undo = m.undo[:n-1]
 			}
+			m.status, m.statusErr = editError(msg.err, msg.edit.sets(m.good)), true
 			m.edit = m.good.clone()
-			m.fail(msg.err)
 			return m, nil
 		}
 		m.cur, m.good = msg.m, msg.edit
@@ -375,12 +375,7 @@ func (m modelScreen) setSize(w, h int) modelScreen {
 func (m modelScreen) statusLine() string {
 	switch m.prompt {
 	case promptValue:
-		f := fieldAt(m.row, m.col)
-		where := ""
-		if m.row > 0 {
-			where = fmt.Sprintf(" (stage %d)", m.row-1)
-		}
-		return fmt.Sprintf("%s%s: %s  enter apply · esc cancel", f, where, m.input.View())
+		return fmt.Sprintf("%s: %s  enter apply · esc cancel", m.edit.label(fieldAt(m.row, m.col), m.row-1), m.input.View())
 	case promptSave:
 		if m.overwrite != "" && m.overwrite == strings.TrimSpace(m.input.Value()) {
 			return stErr.Render(m.overwrite+" exists:") + " enter overwrites · esc cancels"
