@@ -60,8 +60,13 @@ func New(o Options) App {
 		cfg = "10 warm-up + 100 timed runs"
 	}
 	h := help.New()
-	return App{keys: keys, model: newModelScreen(keys, o.Start), bench: newBenchScreen(keys, run, cfg),
+	a := App{keys: keys, model: newModelScreen(keys, o.Start), bench: newBenchScreen(keys, run, cfg),
 		search: newSearchScreen(keys, o.Search), help: h}
+	if o.Search.Path != "" {
+		// Given a journal, the search is what the user came to see.
+		a.screen = ScreenSearch
+	}
+	return a
 }
 
 // Init starts the search screen's journal reader, if it has one.
@@ -133,6 +138,14 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a = a.show(ScreenModel)
 		a.model, cmd = a.model.update(msg)
 		return a, cmd
+	case openJournalMsg:
+		s, cmd, err := a.search.open(msg.path)
+		if err != nil {
+			a.model.fail(err)
+			return a, nil
+		}
+		a.search = s
+		return a.show(ScreenSearch), cmd
 	case countedMsg, openedMsg:
 		a.model, cmd = a.model.update(msg)
 		a.bench = a.bench.setModel(a.model.cur)

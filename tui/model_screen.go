@@ -15,6 +15,7 @@ import (
 	"github.com/fnlab/fnlab/analyze"
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/report"
+	"github.com/fnlab/fnlab/search"
 )
 
 // Messages of the model screen's background work.
@@ -39,7 +40,27 @@ type (
 		Sets  []string
 		Label string
 	}
+	// openJournalMsg asks the root to show the journal at path on the
+	// search screen (o on the model screen, given a journal).
+	openJournalMsg struct{ path string }
 )
+
+// isJournal tells a search journal from a spec file for the model
+// screen's open prompt: .jsonl files are journals, YAML files and presets
+// are specs, and another existing file is a journal if it reads as one.
+func isJournal(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jsonl":
+		return true
+	case ".yaml", ".yml":
+		return false
+	}
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	_, _, err := search.ReadJournal(path)
+	return err == nil
+}
 
 // countCmd counts ref+sets in the background.
 func countCmd(gen int, e Edit, ref string, sets []string, label string) tea.Cmd {
@@ -297,7 +318,14 @@ func (m modelScreen) updatePrompt(msg tea.KeyMsg) (modelScreen, tea.Cmd) {
 				return m, nil
 			}
 			m.prompt = promptNone
-			return m.update(OpenMsg{Ref: text, Label: refLabel(text)})
+			m.input.Blur()
+			// Both go through the root: a journal belongs to the search
+			// screen, and a new start asks first if it would discard edits.
+			var msg tea.Msg = OpenMsg{Ref: text, Label: refLabel(text)}
+			if isJournal(text) {
+				msg = openJournalMsg{path: text}
+			}
+			return m, func() tea.Msg { return msg }
 		case promptSave:
 			return m.save(text)
 		}
@@ -382,7 +410,7 @@ func (m modelScreen) statusLine() string {
 		}
 		return "save as: " + m.input.View() + "  enter save · esc cancel"
 	case promptOpen:
-		return "open (preset or spec file): " + m.input.View() + "  enter open · esc cancel"
+		return "open (preset, spec file or search journal): " + m.input.View() + "  enter open · esc cancel"
 	}
 	if m.statusErr {
 		return stErr.Render(m.status)

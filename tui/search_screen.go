@@ -323,14 +323,11 @@ func (s searchScreen) updatePrompt(msg tea.KeyMsg) (searchScreen, tea.Cmd) {
 		if text == "" || text == s.src.Path {
 			return s, nil
 		}
-		if _, _, err := search.ReadJournal(text); err != nil {
+		s, cmd, err := s.open(text)
+		if err != nil {
 			s.status = oneLine(err)
-			return s, nil
 		}
-		// A new path: the old poller stops at its next message (path differs).
-		s.src.Path = text
-		s.cands, s.space, s.err, s.sel, s.offset, s.status = nil, nil, nil, 0, 0, ""
-		return s, readJournal(text, -1, time.Time{}, nil, 0)
+		return s, cmd
 	}
 	var cmd tea.Cmd
 	s.input, cmd = s.input.Update(msg)
@@ -340,6 +337,20 @@ func (s searchScreen) updatePrompt(msg tea.KeyMsg) (searchScreen, tea.Cmd) {
 		s.clamp()
 	}
 	return s, cmd
+}
+
+// open starts following the journal at path instead of the current one
+// (the old poller stops at its next message: its path differs).
+func (s searchScreen) open(path string) (searchScreen, tea.Cmd, error) {
+	if path == s.src.Path {
+		return s, nil, nil
+	}
+	if _, _, err := search.ReadJournal(path); err != nil {
+		return s, nil, err
+	}
+	s.src.Path = path
+	s.cands, s.space, s.err, s.sel, s.offset, s.status = nil, nil, nil, 0, 0, ""
+	return s, readJournal(path, -1, time.Time{}, nil, 0), nil
 }
 
 // openSelected asks the root to open the selected candidate on the model screen.

@@ -189,3 +189,37 @@ func TestFlowSearchEmpty(t *testing.T) {
 	waitFor(t, tm, "No search journal")
 	finish(t, tm)
 }
+
+// TestJournalOpensSearch: given a journal the explorer starts on the
+// search screen; o on the model screen opens a journal there too.
+func TestJournalOpensSearch(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "j.jsonl")
+	writeTestJournal(t, path, 6)
+	if a := newSearchApp(t, path); a.Screen() != ScreenSearch {
+		t.Errorf("--journal starts on %v", a.Screen())
+	}
+	a := newTestApp(t, "t0")
+	if a.Screen() != ScreenModel {
+		t.Errorf("no journal starts on %v", a.Screen())
+	}
+	a = keys(t, a, "o", path, "enter")
+	if a.Screen() != ScreenSearch || a.search.src.Path != path || len(a.search.cands) != 6 {
+		t.Fatalf("o %s: screen %v path %q, %d candidates", path, a.Screen(), a.search.src.Path, len(a.search.cands))
+	}
+	// Not only by extension: a journal named otherwise is recognised.
+	other := filepath.Join(dir, "journal.log")
+	data, _ := os.ReadFile(path)
+	os.WriteFile(other, data, 0o644)
+	a = keys(t, a, "1", "o", other, "enter")
+	if a.Screen() != ScreenSearch || a.search.src.Path != other {
+		t.Errorf("o %s: screen %v path %q", other, a.Screen(), a.search.src.Path)
+	}
+	// A broken journal stays on the model screen with search's error.
+	bad := filepath.Join(dir, "bad.jsonl")
+	os.WriteFile(bad, []byte("{}\n"), 0o644)
+	a = keys(t, a, "1", "o", bad, "enter")
+	if a.Screen() != ScreenModel || !strings.Contains(a.model.statusLine(), "not a search journal") {
+		t.Errorf("o %s: screen %v status %q", bad, a.Screen(), a.model.statusLine())
+	}
+}

@@ -81,6 +81,9 @@ func (a App) updateT(t *testing.T, msg tea.Msg) App {
 		}
 		m, cmd := a.Update(queue[0])
 		a = m.(App)
+		if j, ok := queue[0].(journalMsg); ok && j.same {
+			cmd = nil // the journal poll goes on for ever: one re-read is enough
+		}
 		queue = queue[1:]
 		queue = append(queue, run(t, cmd)...)
 	}
