@@ -49,6 +49,9 @@ type App struct {
 	fullHelp bool
 	w, h     int
 	quitting bool
+
+	confirm   *action // asked on the status line: unsaved edits would be lost
+	afterSave *action // runs once the save prompt opened by the question saved
 }
 
 // New builds the root model.
@@ -106,11 +109,14 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 			return m, tea.Batch(cmds...)
 		}
-		if msg.Type == tea.KeyCtrlC || (!a.capturing() && key.Matches(msg, a.keys.Quit)) {
-			a.bench = a.bench.cancel()
-			a.search = a.search.stop()
-			a.quitting = true
-			return a, tea.Quit
+		if msg.Type == tea.KeyCtrlC {
+			return a.do(action{quit: true})
+		}
+		if a.confirm != nil {
+			return a.updateConfirm(msg)
+		}
+		if !a.capturing() && key.Matches(msg, a.keys.Quit) {
+			return a.guard(action{quit: true})
 		}
 		if !a.capturing() {
 			switch {
@@ -128,6 +134,7 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		switch a.screen {
 		case ScreenModel:
 			a.model, cmd = a.model.update(msg)
+			return a.afterSaving(cmd)
 		case ScreenBench:
 			a.bench, cmd = a.bench.update(msg)
 		case ScreenSearch:
@@ -135,9 +142,7 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, cmd
 	case OpenMsg:
-		a = a.show(ScreenModel)
-		a.model, cmd = a.model.update(msg)
-		return a, cmd
+		return a.guard(action{open: msg})
 	case openJournalMsg:
 		s, cmd, err := a.search.open(msg.path)
 		if err != nil {
@@ -197,6 +202,9 @@ func (a App) globalKeys() []key.Binding {
 }
 
 func (a App) shortHelp() []key.Binding {
+	if a.confirm != nil {
+		return a.confirmHelp()
+	}
 	var b []key.Binding
 	switch a.screen {
 	case ScreenModel:
@@ -271,6 +279,9 @@ func (a App) Frame() string {
 		body = a.bench.view()
 	case ScreenSearch:
 		body, status = a.search.view(), a.search.statusLine()
+	}
+	if a.confirm != nil {
+		status = a.confirmLine()
 	}
 	bh := a.bodyHeight()
 	lines := strings.Split(body, "\n")

@@ -19,6 +19,9 @@ type keyMap struct {
 
 	// Search screen.
 	Sort, Filter, FrontOnly, Reload, OpenCand key.Binding
+
+	// The unsaved-edits question.
+	SaveFirst, Discard key.Binding
 }
 
 func newKeys() keyMap {
@@ -62,5 +65,8 @@ func newKeys() keyMap {
 		FrontOnly: b([]string{"f"}, "f", "front"),
 		Reload:    b([]string{"R"}, "R", "reload"),
 		OpenCand:  b([]string{"enter"}, "enter", "open"),
+
+		SaveFirst: b([]string{"s"}, "s", "save first"),
+		Discard:   b([]string{"d"}, "d", "discard edits"),
 	}
 }

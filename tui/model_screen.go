@@ -94,6 +94,7 @@ type modelScreen struct {
 	cur   *Model // the last edit that counted
 	edit  Edit   // what the editor shows (ahead of cur while counting)
 	good  Edit   // the knobs of cur
+	saved Edit   // the knobs last saved (or the start's): what quitting would not lose
 	undo  []Edit
 	gen   int
 	busy  bool
@@ -126,6 +127,7 @@ func (m *modelScreen) setStart(s *Model) {
 	m.start, m.cur = s, s
 	m.edit = editOf(s.Spec)
 	m.good = m.edit.clone()
+	m.saved = m.edit.clone()
 	m.undo = nil
 	m.busy = false
 	m.gen++
@@ -133,6 +135,19 @@ func (m *modelScreen) setStart(s *Model) {
 	if m.row > len(m.edit.Stages) {
 		m.row = len(m.edit.Stages)
 	}
+}
+
+// unsaved is how many overrides the edit shown has against the last
+// saved one (the start, before any save).
+func (m modelScreen) unsaved() int { return len(m.edit.sets(m.saved)) }
+
+func (m modelScreen) dirty() bool { return !m.edit.equal(m.saved) }
+
+// startSave opens the save prompt (s, or s at the unsaved-edits question).
+func (m modelScreen) startSave() modelScreen {
+	m.overwrite = ""
+	m.openPrompt(promptSave, defaultSaveName(m.start.Label))
+	return m
 }
 
 // capturing reports whether keys go to a text prompt (the root then lets
@@ -268,8 +283,7 @@ func (m modelScreen) updateKey(msg tea.KeyMsg) (modelScreen, tea.Cmd) {
 		m.allLayers = !m.allLayers
 		m.clampOffset()
 	case key.Matches(msg, k.Save):
-		m.overwrite = ""
-		m.openPrompt(promptSave, defaultSaveName(m.start.Label))
+		m = m.startSave()
 	case key.Matches(msg, k.Open):
 		m.openPrompt(promptOpen, "")
 	}
@@ -364,6 +378,7 @@ func (m modelScreen) save(path string) (modelScreen, tea.Cmd) {
 		m.fail(err)
 		return m, nil
 	}
+	m.saved = m.edit.clone()
 	m.status, m.statusErr = fmt.Sprintf("saved %s (%s)", path, how), false
 	return m, nil
 }

@@ -253,7 +253,7 @@ func TestModelScreenSave(t *testing.T) {
 
 func TestModelScreenOpen(t *testing.T) {
 	a := newTestApp(t, "t0")
-	a = keys(t, a, "+", "o", "t0_dwconv", "enter")
+	a = keys(t, a, "+", "o", "t0_dwconv", "enter", "d")
 	if a.model.start.Spec.Name != "t0_dwconv" || len(a.model.undo) != 0 || a.model.edit.EmbedDim != 40 {
 		t.Errorf("open: start %s undo %d", a.model.start.Spec.Name, len(a.model.undo))
 	}
