@@ -2,11 +2,13 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // Screen names one of the root model's screens.
@@ -298,7 +300,19 @@ func (a App) Frame() string {
 	if a.fullHelp {
 		helpView = a.help.FullHelpView(a.fullHelpGroups())
 	} else {
-		helpView = a.help.ShortHelpView(a.shortHelp())
+		// On a narrow terminal the screen's keys go from the end of the
+		// bar, not "? keys" and "q quit": ? still lists the rest.
+		bs := a.shortHelp()
+		tail := 0
+		if a.confirm == nil && !a.capturing() {
+			tail = 2
+		}
+		whole := a.help
+		whole.Width = 0 // measured untruncated
+		for len(bs) > tail+1 && ansi.StringWidth(whole.ShortHelpView(bs)) > a.w {
+			bs = slices.Delete(bs, len(bs)-tail-1, len(bs)-tail)
+		}
+		helpView = a.help.ShortHelpView(bs)
 	}
 	hl := strings.Split(helpView, "\n")
 	for len(hl) < a.helpHeight() {

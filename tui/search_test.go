@@ -181,7 +181,7 @@ func TestFlowSearch(t *testing.T) {
 	send(tm, "3")
 	waitFor(t, tm, "12 evaluated")
 	send(tm, "down")
-	waitFor(t, tm, ">*   1  2-2-2-2_1-1-1_dwconv")
+	waitFor(t, tm, ">*  1  2-2-2-2_1-1-1_dwconv")
 	finish(t, tm)
 }
 

@@ -162,7 +162,7 @@ func (s searchScreen) listView(list []*candidate) []string {
 		}
 		nameMin = max(nameMin, len([]rune(s.cands[i].name)))
 	}
-	t := fitTable(cols, 2, min(nameMin, 40), w)
+	t := fitTable(cols, 3, min(nameMin, 40), w)
 	out := []string{line(stHeader.Render(t.header()), w)}
 	for i := s.offset; i < len(list) && i < s.offset+s.listRows(); i++ {
 		c := list[i]

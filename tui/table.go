@@ -40,7 +40,7 @@ func fitTable(cols []column, leadW, flexMin, avail int) table {
 		t.shown[i] = true
 	}
 	need := func() int {
-		n := leadW
+		n := leadW - t.gap // no gap before the first column
 		for i, c := range cols {
 			if !t.shown[i] {
 				continue
@@ -104,11 +104,15 @@ func (t table) header() string {
 func (t table) row(lead string, cells []string) string {
 	var b strings.Builder
 	b.WriteString(lead + spaces(t.leadW-ansi.StringWidth(lead)))
+	first := true
 	for i, c := range t.cols {
 		if !t.shown[i] {
 			continue
 		}
-		b.WriteString(spaces(t.gap))
+		if !first {
+			b.WriteString(spaces(t.gap))
+		}
+		first = false
 		cell := cells[i]
 		if c.flex {
 			cell = cut(cell, c.w)
