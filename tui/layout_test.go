@@ -57,8 +57,14 @@ func TestModelNarrowAndWide(t *testing.T) {
 	if hdr := lineWith(lines, "stage"); strings.Count(hdr, "Δ") != 2 || !strings.Contains(hdr, "width") || !strings.Contains(hdr, "params") {
 		t.Errorf("200x50: stage header %q", hdr)
 	}
-	if hdr := lineWith(lines, "layer ("); !strings.Contains(hdr, "bytes") || !strings.Contains(hdr, "params") || !strings.Contains(hdr, "MAC%") {
-		t.Errorf("200x50: layer header %q", hdr)
+	hdr := lineWith(lines, "layer (")
+	for _, want := range []string{"op", "out shape", "params", "FLOPs", "read", "written", "bytes", "FLOP/B", "MAC%", "Δ MACs"} {
+		if !strings.Contains(hdr, want) {
+			t.Errorf("200x50: layer header %q lacks %s", hdr, want)
+		}
+	}
+	if l := lineWith(lines, "patch_embed.proj"); !strings.Contains(l, "1x40x56x56") || !strings.Contains(l, "10.83") {
+		t.Errorf("200x50: patch_embed.proj as in analyze (1x40x56x56, 10.83 FLOP/B): %q", l)
 	}
 	if lineWith(lines, "(3 channels, batch 1)") == "" || !strings.Contains(lineWith(lines, "FLOP/B"), "MiB (-") {
 		t.Error("200x50: input details or total changes missing")

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/fnlab/fnlab/analyze"
+	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/report"
 )
 
@@ -117,9 +118,10 @@ func (m modelScreen) stageTable() []string {
 }
 
 // layerTable is the header and the rows in view. The name keeps the
-// width of the longest (up to 34, "s0.b0.spatial_mixing.partial_conv3");
-// on a narrow terminal bytes, params and the MAC share go first, then the
-// change; MACs stay.
+// width of the longest (up to 34, "s0.b0.spatial_mixing.partial_conv3").
+// A wide terminal also gets analyze's other columns (op, out shape, FLOPs,
+// read, written, FLOP/B); they go first as it narrows, then bytes, params,
+// the MAC share and the change; MACs stay.
 func (m modelScreen) layerTable() []string {
 	w := m.w
 	ls := m.layers()
@@ -130,8 +132,10 @@ func (m modelScreen) layerTable() []string {
 	}
 	first, last := min(m.offset+1, len(ls)), min(m.offset+m.layerRows(), len(ls))
 	cols := []column{{title: fmt.Sprintf("%s (%d-%d of %d)", which, first, last, len(ls)), left: true, flex: true},
-		{title: "params", w: 6, drop: 3}, {title: "MACs", w: 6}, {title: "bytes", w: 9, drop: 4}, {title: "MAC%", w: 5, drop: 2},
-		{title: "Δ MACs", w: 7, drop: 1}}
+		{title: "op", left: true, drop: 9}, {title: "out shape", left: true, drop: 10},
+		{title: "params", w: 6, drop: 3}, {title: "MACs", w: 6}, {title: "FLOPs", w: 6, drop: 5},
+		{title: "read", w: 9, drop: 6}, {title: "written", w: 9, drop: 7}, {title: "bytes", w: 9, drop: 4},
+		{title: "FLOP/B", drop: 8}, {title: "MAC%", w: 5, drop: 2}, {title: "Δ MACs", w: 7, drop: 1}}
 	startMACs := map[string]int64{}
 	for _, l := range m.start.Report.Layers {
 		startMACs[l.Name] = l.MACs
@@ -145,7 +149,9 @@ func (m modelScreen) layerTable() []string {
 		if s, ok := startMACs[l.Name]; ok {
 			d = signed(l.MACs - s)
 		}
-		return []string{shortName(l.Name), report.SI(l.Params), report.SI(l.MACs), report.Bytes(l.Bytes()), pct(share), d}
+		return []string{shortName(l.Name), l.Op, shapeText(l.OutShape), report.SI(l.Params), report.SI(l.MACs), report.SI(l.FLOPs),
+			report.Bytes(l.BytesRead), report.Bytes(l.BytesWritten), report.Bytes(l.Bytes()),
+			fmt.Sprintf("%.2f", l.Cost.Intensity()), pct(share), d}
 	}
 	nameMax := 0
 	for _, l := range ls {
@@ -166,6 +172,15 @@ func (m modelScreen) layerTable() []string {
 		out = append(out, line(tb.row(" ", cells(ls[i])), w))
 	}
 	return out
+}
+
+// shapeText is a shape as analyze prints it: "1x40x56x56".
+func shapeText(s arch.Shape) string {
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = fmt.Sprint(d)
+	}
+	return strings.Join(parts, "x")
 }
 
 // signed is a coloured delta; zero is shown as "·".

@@ -122,17 +122,17 @@ func (s searchScreen) listView(list []*candidate) []string {
 		}
 		return t
 	}
-	cols := []column{{title: title("#", sortIndex), drop: 3}, {title: "candidate", left: true, flex: true}, {title: "mixer", left: true, drop: 6}}
+	cols := []column{{title: title("#", sortIndex), drop: 1}, {title: "candidate", left: true, flex: true}, {title: "mixer", left: true, drop: 4}}
 	for i, m := range s.metrics {
 		c := column{title: title(metricTitle(m), m)}
 		switch {
 		case i < 2:
 		case m == "params":
-			c.drop = 4
+			c.drop = 2
 		case m == "macs":
-			c.drop = 5
+			c.drop = 3
 		default:
-			c.drop = 10 + i
+			c.drop = dropExtra + i
 		}
 		cols = append(cols, c)
 	}

@@ -19,6 +19,10 @@ type column struct {
 	flex  bool
 }
 
+// Columns with drop >= dropExtra are extras for a wide terminal: they go
+// before the tables pack their columns closer.
+const dropExtra = 5
+
 // table is the columns of one frame and which of them fit.
 type table struct {
 	cols  []column
@@ -54,22 +58,29 @@ func fitTable(cols []column, leadW, flexMin, avail int) table {
 		}
 		return n
 	}
-	// Two blanks between columns read better; they go before any column does.
-	t.gap = 2
-	if need() > avail {
-		t.gap = 1
-	}
-	for need() > avail {
-		worst := -1
-		for i, c := range cols {
-			if t.shown[i] && c.drop > 0 && (worst < 0 || c.drop > cols[worst].drop) {
-				worst = i
+	// dropUntil drops columns, highest first, down to drop level lowest,
+	// until the table fits; it reports whether it does.
+	dropUntil := func(lowest int) bool {
+		for need() > avail {
+			worst := -1
+			for i, c := range cols {
+				if t.shown[i] && c.drop >= lowest && (worst < 0 || c.drop > cols[worst].drop) {
+					worst = i
+				}
 			}
+			if worst < 0 {
+				return false
+			}
+			t.shown[worst] = false
 		}
-		if worst < 0 {
-			break
-		}
-		t.shown[worst] = false
+		return true
+	}
+	// Two blanks between columns read better than the extra columns of a
+	// wide terminal; the essential ones go before the second blank does.
+	t.gap = 2
+	if !dropUntil(dropExtra) {
+		t.gap = 1
+		dropUntil(1)
 	}
 	for i, c := range cols {
 		if c.flex {
