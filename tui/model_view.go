@@ -134,7 +134,7 @@ func (m modelScreen) layerTable() []string {
 	cols := []column{{title: fmt.Sprintf("%s (%d-%d of %d)", which, first, last, len(ls)), left: true, flex: true},
 		{title: "op", left: true, drop: 9}, {title: "out shape", left: true, drop: 10},
 		{title: "params", w: 6, drop: 3}, {title: "MACs", w: 6}, {title: "FLOPs", w: 6, drop: 5},
-		{title: "read", w: 9, drop: 6}, {title: "written", w: 9, drop: 7}, {title: "bytes", w: 9, drop: 4},
+		{title: "read", w: 9, drop: 7}, {title: "written", w: 9, drop: 7}, {title: "bytes", w: 9, drop: 4},
 		{title: "FLOP/B", drop: 8}, {title: "MAC%", w: 5, drop: 2}, {title: "Δ MACs", w: 7, drop: 1}}
 	startMACs := map[string]int64{}
 	for _, l := range m.start.Report.Layers {

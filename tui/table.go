@@ -15,7 +15,7 @@ type column struct {
 	title string
 	w     int  // widest cell or title
 	left  bool // left-aligned (names); numbers are right-aligned
-	drop  int  // 0: always kept; the highest is dropped first
+	drop  int  // 0: always kept; the highest is dropped first, equal ones together
 	flex  bool
 }
 
@@ -58,20 +58,25 @@ func fitTable(cols []column, leadW, flexMin, avail int) table {
 		}
 		return n
 	}
-	// dropUntil drops columns, highest first, down to drop level lowest,
-	// until the table fits; it reports whether it does.
+	// dropUntil drops columns, highest drop first, down to drop level
+	// lowest, until the table fits; it reports whether it does. Columns of
+	// one drop level go together (read without written would mislead).
 	dropUntil := func(lowest int) bool {
 		for need() > avail {
-			worst := -1
+			worst := 0
 			for i, c := range cols {
-				if t.shown[i] && c.drop >= lowest && (worst < 0 || c.drop > cols[worst].drop) {
-					worst = i
+				if t.shown[i] && c.drop >= lowest {
+					worst = max(worst, c.drop)
 				}
 			}
-			if worst < 0 {
+			if worst == 0 {
 				return false
 			}
-			t.shown[worst] = false
+			for i, c := range cols {
+				if c.drop == worst {
+					t.shown[i] = false
+				}
+			}
 		}
 		return true
 	}
