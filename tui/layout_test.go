@@ -111,3 +111,19 @@ func TestHelpBarNarrow(t *testing.T) {
 		}
 	}
 }
+
+// TestPromptNarrow: at 64 columns a long path typed at a prompt stays in
+// view up to its end (the hint gives way).
+func TestPromptNarrow(t *testing.T) {
+	a := newTestApp(t, "t0").updateT(t, tea.WindowSizeMsg{Width: 64, Height: 24})
+	path := "/tmp/some/rather/long/directory/name/search_run/journal.jsonl"
+	a = keys(t, a, "o", path)
+	st := frameLines(t, a, 64, 24)[22]
+	if !strings.Contains(st, "journal.jsonl") || !strings.HasPrefix(st, " open (preset, spec file or search journal): ") {
+		t.Errorf("prompt %q", st)
+	}
+	a = keys(t, a, "esc", "3", "/", "dw")
+	if st := frameLines(t, a, 64, 24)[22]; !strings.Contains(st, "filter: dw") || !strings.Contains(st, "enter keep · esc cancel") {
+		t.Errorf("filter prompt %q", st)
+	}
+}

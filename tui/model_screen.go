@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/fnlab/fnlab/analyze"
 	"github.com/fnlab/fnlab/arch"
@@ -302,6 +303,7 @@ func defaultSaveName(label string) string {
 
 func (m *modelScreen) openPrompt(p prompt, value string) {
 	m.prompt = p
+	m.fitInput()
 	m.input.SetValue(value)
 	m.input.CursorEnd()
 	m.input.Focus()
@@ -344,6 +346,7 @@ func (m modelScreen) updatePrompt(msg tea.KeyMsg) (modelScreen, tea.Cmd) {
 		}
 	}
 	var cmd tea.Cmd
+	m.fitInput()
 	m.input, cmd = m.input.Update(msg)
 	return m, cmd
 }
@@ -409,22 +412,19 @@ func (m *modelScreen) clampOffset() {
 
 func (m modelScreen) setSize(w, h int) modelScreen {
 	m.w, m.h = w, h
+	m.fitInput()
 	m.clampOffset()
 	return m
 }
 
 // statusLine is the line above the help bar: a prompt or the last message.
 func (m modelScreen) statusLine() string {
-	switch m.prompt {
-	case promptValue:
-		return fmt.Sprintf("%s: %s  enter apply · esc cancel", m.edit.label(fieldAt(m.row, m.col), m.row-1), m.input.View())
-	case promptSave:
-		if m.overwrite != "" && m.overwrite == strings.TrimSpace(m.input.Value()) {
-			return stErr.Render(m.overwrite+" exists:") + " enter overwrites · esc cancels"
-		}
-		return "save as: " + m.input.View() + "  enter save · esc cancel"
-	case promptOpen:
-		return "open (preset, spec file or search journal): " + m.input.View() + "  enter open · esc cancel"
+	if m.prompt == promptSave && m.overwrite != "" && m.overwrite == strings.TrimSpace(m.input.Value()) {
+		return stErr.Render(m.overwrite+" exists:") + " enter overwrites · esc cancels"
+	}
+	if m.prompt != promptNone {
+		label, hint := m.promptText()
+		return promptLine(label, m.input, hint, m.w)
 	}
 	if m.statusErr {
 		return stErr.Render(m.status)
@@ -451,4 +451,44 @@ func (m modelScreen) fullHelp() [][]key.Binding {
 		{k.Focus, k.PageUp, k.PageDown, k.AllLayers},
 		{k.Save, k.Open},
 	}
+}
+
+// promptText is the open prompt's label and hint.
+func (m modelScreen) promptText() (label, hint string) {
+	switch m.prompt {
+	case promptValue:
+		return m.edit.label(fieldAt(m.row, m.col), m.row-1) + ": ", "enter apply · esc cancel"
+	case promptSave:
+		return "save as: ", "enter save · esc cancel"
+	case promptOpen:
+		return "open (preset, spec file or search journal): ", "enter open · esc cancel"
+	}
+	return "", ""
+}
+
+// fitInput sizes the text input to the room its prompt leaves; the input
+// scrolls as it is edited, so it must know before the keys arrive.
+func (m *modelScreen) fitInput() {
+	label, hint := m.promptText()
+	m.input.Width, _ = promptWidth(label, hint, m.w)
+}
+
+// promptWidth is the input width of a prompt on the status line (w cells,
+// one of them the margin, one the cursor) and whether the hint is shown:
+// only with 20 cells of input beside it (the help bar names enter and esc
+// too), so that a long path stays in view up to the cursor.
+func promptWidth(label, hint string, w int) (int, bool) {
+	room := w - 1 - ansi.StringWidth(label) - 1
+	if hw := ansi.StringWidth(hint) + 2; room-hw >= 20 {
+		return room - hw, true
+	}
+	return max(4, room), false
+}
+
+// promptLine is label, the input and, when there is room, the hint.
+func promptLine(label string, in textinput.Model, hint string, w int) string {
+	if _, withHint := promptWidth(label, hint, w); withHint {
+		return label + in.View() + "  " + hint
+	}
+	return label + in.View()
 }

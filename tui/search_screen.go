@@ -144,6 +144,7 @@ func (s searchScreen) capturing() bool { return s.prompt != promptNone }
 
 func (s searchScreen) setSize(w, h int) searchScreen {
 	s.w, s.h = w, h
+	s.fitInput()
 	s.clamp()
 	return s
 }
@@ -321,11 +322,13 @@ func (s searchScreen) update(msg tea.Msg) (searchScreen, tea.Cmd) {
 			s.frontOnly = !s.frontOnly
 		case key.Matches(msg, k.Filter):
 			s.prompt = promptValue
+			s.fitInput()
 			s.input.SetValue(s.filter)
 			s.input.CursorEnd()
 			s.input.Focus()
 		case key.Matches(msg, k.Open):
 			s.prompt = promptOpen
+			s.fitInput()
 			s.input.SetValue(s.src.Path)
 			s.input.CursorEnd()
 			s.input.Focus()
@@ -362,6 +365,7 @@ func (s searchScreen) updatePrompt(msg tea.KeyMsg) (searchScreen, tea.Cmd) {
 		return s, cmd
 	}
 	var cmd tea.Cmd
+	s.fitInput()
 	s.input, cmd = s.input.Update(msg)
 	if s.prompt == promptValue {
 		s.filter = s.input.Value() // filter as you type
@@ -430,12 +434,25 @@ func (s *searchScreen) clamp() {
 	s.offset = max(0, min(s.offset, n-s.listRows()))
 }
 
-func (s searchScreen) statusLine() string {
+func (s searchScreen) promptText() (label, hint string) {
 	switch s.prompt {
 	case promptValue:
-		return "filter: " + s.input.View() + "  enter keep · esc cancel"
+		return "filter: ", "enter keep · esc cancel"
 	case promptOpen:
-		return "open journal: " + s.input.View() + "  enter open · esc cancel"
+		return "open journal: ", "enter open · esc cancel"
+	}
+	return "", ""
+}
+
+func (s *searchScreen) fitInput() {
+	label, hint := s.promptText()
+	s.input.Width, _ = promptWidth(label, hint, s.w)
+}
+
+func (s searchScreen) statusLine() string {
+	if s.prompt != promptNone {
+		label, hint := s.promptText()
+		return promptLine(label, s.input, hint, s.w)
 	}
 	if s.src.Path == "" {
 		return ""
