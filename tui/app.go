@@ -256,6 +256,10 @@ func (a App) Frame() string {
 			fmt.Sprintf("this terminal is %dx%d.", a.w, a.h),
 			"Enlarge it, or q to quit.",
 		}
+		if a.confirm != nil {
+			// The question must not be lost with the status line.
+			msg[2] = "Unsaved edits: d discards, esc cancels."
+		}
 		for i := range msg {
 			msg[i] = cut(msg[i], a.w)
 		}

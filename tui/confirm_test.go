@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/fnlab/fnlab/arch"
 )
 
@@ -93,6 +95,15 @@ func TestUnsavedEdits(t *testing.T) {
 		b = keys(t, a, "d")
 		if b.screen != ScreenModel || b.model.start.Label != "candidate 7" || b.model.start.Spec.Stages[2].NDiv != 8 {
 			t.Errorf("d: screen %v start %q", b.screen, b.model.start.Label)
+		}
+	})
+	t.Run("tiny terminal", func(t *testing.T) {
+		a := keys(t, edited(t).updateT(t, tea.WindowSizeMsg{Width: 40, Height: 10}), "q")
+		if !strings.Contains(a.Frame(), "Unsaved edits: d discards") {
+			t.Errorf("question not shown:\n%s", a.Frame())
+		}
+		if a = keys(t, a, "d"); !a.quitting {
+			t.Error("d did not quit")
 		}
 	})
 	t.Run("o asks", func(t *testing.T) {
