@@ -385,7 +385,7 @@ func (s searchScreen) open(path string) (searchScreen, tea.Cmd, error) {
 		return s, nil, err
 	}
 	s.src.Path = path
-	s.cands, s.space, s.err, s.sel, s.offset, s.status = nil, nil, nil, 0, 0, ""
+	s.cands, s.space, s.spaceErr, s.err, s.sel, s.offset, s.status = nil, nil, nil, nil, 0, 0, ""
 	return s, readJournal(path, -1, time.Time{}, nil, 0), nil
 }
 
