@@ -2,11 +2,13 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // Screen names one of the root model's screens.
@@ -49,6 +51,9 @@ type App struct {
 	fullHelp bool
 	w, h     int
 	quitting bool
+
+	confirm   *action // asked on the status line: unsaved edits would be lost
+	afterSave *action // runs once the save prompt opened by the question saved
 }
 
 // New builds the root model.
@@ -60,8 +65,13 @@ func New(o Options) App {
 		cfg = "10 warm-up + 100 timed runs"
 	}
 	h := help.New()
-	return App{keys: keys, model: newModelScreen(keys, o.Start), bench: newBenchScreen(keys, run, cfg),
+	a := App{keys: keys, model: newModelScreen(keys, o.Start), bench: newBenchScreen(keys, run, cfg),
 		search: newSearchScreen(keys, o.Search), help: h}
+	if o.Search.Path != "" {
+		// Given a journal, the search is what the user came to see.
+		a.screen = ScreenSearch
+	}
+	return a
 }
 
 // Init starts the search screen's journal reader, if it has one.
@@ -101,11 +111,14 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 			return m, tea.Batch(cmds...)
 		}
-		if msg.Type == tea.KeyCtrlC || (!a.capturing() && key.Matches(msg, a.keys.Quit)) {
-			a.bench = a.bench.cancel()
-			a.search = a.search.stop()
-			a.quitting = true
-			return a, tea.Quit
+		if msg.Type == tea.KeyCtrlC {
+			return a.do(action{quit: true})
+		}
+		if a.confirm != nil {
+			return a.updateConfirm(msg)
+		}
+		if !a.capturing() && key.Matches(msg, a.keys.Quit) {
+			return a.guard(action{quit: true})
 		}
 		if !a.capturing() {
 			switch {
@@ -123,6 +136,7 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		switch a.screen {
 		case ScreenModel:
 			a.model, cmd = a.model.update(msg)
+			return a.afterSaving(cmd)
 		case ScreenBench:
 			a.bench, cmd = a.bench.update(msg)
 		case ScreenSearch:
@@ -130,9 +144,15 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, cmd
 	case OpenMsg:
-		a = a.show(ScreenModel)
-		a.model, cmd = a.model.update(msg)
-		return a, cmd
+		return a.guard(action{open: msg})
+	case openJournalMsg:
+		s, cmd, err := a.search.open(msg.path)
+		if err != nil {
+			a.model.fail(err)
+			return a, nil
+		}
+		a.search = s
+		return a.show(ScreenSearch), cmd
 	case countedMsg, openedMsg:
 		a.model, cmd = a.model.update(msg)
 		a.bench = a.bench.setModel(a.model.cur)
@@ -184,6 +204,9 @@ func (a App) globalKeys() []key.Binding {
 }
 
 func (a App) shortHelp() []key.Binding {
+	if a.confirm != nil {
+		return a.confirmHelp()
+	}
 	var b []key.Binding
 	switch a.screen {
 	case ScreenModel:
@@ -233,6 +256,10 @@ func (a App) Frame() string {
 			fmt.Sprintf("this terminal is %dx%d.", a.w, a.h),
 			"Enlarge it, or q to quit.",
 		}
+		if a.confirm != nil {
+			// The question must not be lost with the status line.
+			msg[2] = "Unsaved edits: d discards, esc cancels."
+		}
 		for i := range msg {
 			msg[i] = cut(msg[i], a.w)
 		}
@@ -259,6 +286,9 @@ func (a App) Frame() string {
 	case ScreenSearch:
 		body, status = a.search.view(), a.search.statusLine()
 	}
+	if a.confirm != nil {
+		status = a.confirmLine()
+	}
 	bh := a.bodyHeight()
 	lines := strings.Split(body, "\n")
 	if len(lines) > bh {
@@ -274,7 +304,19 @@ func (a App) Frame() string {
 	if a.fullHelp {
 		helpView = a.help.FullHelpView(a.fullHelpGroups())
 	} else {
-		helpView = a.help.ShortHelpView(a.shortHelp())
+		// On a narrow terminal the screen's keys go from the end of the
+		// bar, not "? keys" and "q quit": ? still lists the rest.
+		bs := a.shortHelp()
+		tail := 0
+		if a.confirm == nil && !a.capturing() {
+			tail = 2
+		}
+		whole := a.help
+		whole.Width = 0 // measured untruncated
+		for len(bs) > tail+1 && ansi.StringWidth(whole.ShortHelpView(bs)) > a.w {
+			bs = slices.Delete(bs, len(bs)-tail-1, len(bs)-tail)
+		}
+		helpView = a.help.ShortHelpView(bs)
 	}
 	hl := strings.Split(helpView, "\n")
 	for len(hl) < a.helpHeight() {

@@ -56,10 +56,12 @@ func waitFor(t *testing.T, tm *teatest.TestModel, text string) {
 		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
 }
 
-// finish quits with q and compares the last frame with the golden file.
-func finish(t *testing.T, tm *teatest.TestModel) App {
+// finish quits with q (then the keys given: d to discard unsaved edits)
+// and compares the last frame with the golden file.
+func finish(t *testing.T, tm *teatest.TestModel, then ...string) App {
 	t.Helper()
 	send(tm, "q")
+	send(tm, then...)
 	a := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(App)
 	if !a.quitting || a.View() != "" {
 		t.Error("q did not quit with an empty last view")
@@ -75,7 +77,7 @@ func TestFlowModelEdit(t *testing.T) {
 	send(tm, "down", "down", "down", "right", "right", "+", "+", "+", "+")
 	send(tm, "h", "h", "+", "k", "k", "l", "+", "+")
 	waitFor(t, tm, "3 change(s)")
-	finish(t, tm)
+	finish(t, tm, "d")
 }
 
 // TestFlowModelLayers: tab to the layer table, page down, all layers.
@@ -125,6 +127,20 @@ func TestFlowHelp(t *testing.T) {
 	send(tm, "?")
 	waitFor(t, tm, "page up")
 	finish(t, tm)
+}
+
+// TestFlowUnsaved: q with an edit asks on the status line; the frame is
+// taken with the question shown (ctrl+c quits without asking).
+func TestFlowUnsaved(t *testing.T) {
+	tm := startFlow(t, "t0", Options{})
+	send(tm, "+", "q")
+	waitFor(t, tm, "d discard")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	a := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(App)
+	if !a.quitting {
+		t.Error("ctrl+c did not quit")
+	}
+	golden.RequireEqual(t, []byte(a.Frame()+"\n"))
 }
 
 // TestFlowResize: grow, then shrink below the minimum: a message, no crash.

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/fnlab/fnlab/analyze"
 	"github.com/fnlab/fnlab/arch"
@@ -327,8 +328,8 @@ func (b benchScreen) view() string {
 		add("")
 		return strings.Join(lines, "\n")
 	}
-	add(fmt.Sprintf(" median %.3f ms · p10 %.3f · p90 %.3f · %.1f img/s · %.1f GFLOPS",
-		r.MedianMS, r.P10MS, r.P90MS, r.ImagesPerS, r.GFLOPS))
+	add(joinFit(w, fmt.Sprintf(" median %.3f ms", r.MedianMS), fmt.Sprintf("p10 %.3f", r.P10MS), fmt.Sprintf("p90 %.3f", r.P90MS),
+		fmt.Sprintf("%.1f img/s", r.ImagesPerS), fmt.Sprintf("%.1f GFLOPS", r.GFLOPS)))
 
 	var totalMACs int64
 	timeBy, macBy := map[string]float64{}, map[string]int64{}
@@ -343,11 +344,12 @@ func (b benchScreen) view() string {
 		}
 		return float64(n) / float64(totalMACs)
 	}
-	var kinds []string
+	kinds := []string{" time/MACs:"}
 	for _, k := range []string{"mixers", "MLPs", "other"} {
 		kinds = append(kinds, fmt.Sprintf("%s %s/%s", k, pct(timeBy[k]), pct(macShare(macBy[k]))))
 	}
-	add(" time/MACs: " + strings.Join(kinds, " · "))
+	kinds[1] = kinds[0] + " " + kinds[1]
+	add(joinFit(w, kinds[1:]...))
 
 	steps := slices.Clone(r.Layers)
 	switch b.order {
@@ -356,7 +358,11 @@ func (b benchScreen) view() string {
 	case orderMACs:
 		slices.SortStableFunc(steps, func(x, y analyze.StepTime) int { return cmpDesc(float64(x.MACs), float64(y.MACs)) })
 	}
-	nameW := min(22, max(10, w/4))
+	// Step names keep their width (up to 24); the bars take the rest.
+	nameW := 10
+	for _, l := range steps {
+		nameW = max(nameW, min(24, len(stepLabel(l.Name))))
+	}
 	barW := max(4, (w-nameW-8-2*7-4)/2)
 	scale := 0.0 // both columns share one scale, so bar lengths compare
 	for _, l := range steps {
@@ -385,4 +391,18 @@ func cmpDesc(a, b float64) int {
 		return 1
 	}
 	return 0
+}
+
+// joinFit joins parts with " · " as far as they fit in w cells: a part
+// that does not fit is left out whole (with the ones after it), so that no
+// number is cut.
+func joinFit(w int, parts ...string) string {
+	out := parts[0]
+	for _, p := range parts[1:] {
+		if ansi.StringWidth(out+" · "+p) > w {
+			break
+		}
+		out += " · " + p
+	}
+	return out
 }

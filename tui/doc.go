@@ -18,14 +18,22 @@
 // analyze.Count (BN counted as eval, as `fnlab analyze`), and the stage
 // table, totals and layer table show the result with its change against
 // the start (negative deltas green, positive red). An edit that arch
-// refuses is undone and its one-line error shown. The layer table lists
-// conv and linear layers (a: all layers) with params, MACs, bytes, share of
-// the model's MACs and the change of MACs ("new" for layers the start does
-// not have); layer names abbreviate "stages.N.blocks.M." to "sN.bM.".
+// refuses is undone and its one-line error shown, naming the field that
+// was edited ("stage 2 groups: 7 does not divide stage 2's width 160"),
+// not the override it became. Totals are in the units of `fnlab analyze`
+// (bytes in KiB/MiB, FLOP/B). The layer table lists conv and linear layers
+// (a: all layers) with params, MACs, bytes, share of the model's MACs and
+// the change of MACs ("new" for layers the start does not have), and on a
+// wide terminal also op, out shape, FLOPs, read, written and FLOP/B; layer
+// names abbreviate "stages.N.blocks.M." to "sN.bM.".
 // s saves the edit as a spec YAML: `extends: START` plus the keys that
 // differ (depths and stages together), or a full spec if that does not
 // read back as the same model; the file is read back with arch.Load and
-// compared before the save is reported.
+// compared before the save is reported. o opens a preset or spec file as
+// the new start, or a search journal on the search screen. Quitting with q
+// and opening another start (o, or a search candidate) ask first while the
+// edit is not saved: "unsaved edits: s save · d discard · esc cancel" on
+// the status line (s saves, then goes on).
 //
 // Bench (2): measures the current model on fnlab's engine (seeded random
 // weights, BN folded, every program step timed) in the background with a
@@ -40,17 +48,24 @@
 // space's first two objectives (macs and params fill in when it has fewer)
 // as a scatter plot: '·' evaluated, '*' on the Pareto front
 // (search.ParetoFront of the space's objectives), '@' selected; below it
-// the list (index, short name, mixer, params, MACs, the two objectives)
-// can be sorted, filtered by a substring of the key or mixer, and cut to
-// the front. enter opens the selected candidate (the space's base with its
+// the list (index, short name, mixer, the objectives, params, MACs, and
+// the journal's other metrics when there is room; 'x' marks infeasible
+// candidates) can be sorted by any of its columns either way, filtered by
+// a substring of the key or mixer, and cut to the front; the status line
+// always says how ("sort latency ↓ · filter "dw" · front only · 3 of 40
+// shown"). enter opens the selected candidate (the space's base with its
 // overrides) as the model screen's new start. If the journal's space does
-// not load, the list is shown without front or open.
+// not load, a line says so and the list is shown without front or open,
+// candidates named by their key's values. With --journal the explorer
+// starts on this screen.
 //
 // # Keys
 //
 //	1 2 3          model, bench, search screen
 //	?              all keys of the screen
-//	q, ctrl+c      quit (q types into an open prompt; ctrl+c always quits)
+//	q, ctrl+c      quit (q types into an open prompt and asks first when
+//	               the edit is not saved; ctrl+c always quits at once)
+//	s d esc        at that question: save first, discard, keep editing
 //
 //	model screen
 //	↑↓←→ / hjkl    move between fields (tab: arrows scroll the layer table)
@@ -61,7 +76,8 @@
 //	u r            undo, reset to the start
 //	a              all layers / conv and linear layers
 //	pgup pgdn      scroll the layer table
-//	s o            save the edit as YAML, open a preset or spec file
+//	s o            save the edit as YAML, open a preset, spec file or
+//	               search journal
 //
 //	bench screen
 //	enter b        measure          x esc   cancel
@@ -70,7 +86,7 @@
 //
 //	search screen
 //	↑↓ pgup pgdn   select            enter   open on the model screen
-//	s              sort: index, objective 1, objective 2, params, MACs
+//	s S            sort: index, then each metric column; reverse
 //	/              filter, applied as you type (enter or esc closes the prompt)
 //	f              Pareto front only
 //	o              open another journal
@@ -81,14 +97,20 @@
 // # Terminal
 //
 // Screens are laid out for at least MinWidth x MinHeight (64x16) and fill
-// the window on resize; a smaller terminal shows a message instead. The
+// the window on resize; a smaller terminal shows a message instead. Tables
+// fit the width by dropping whole columns (table.go), never by cutting a
+// number; names keep their width. A taller terminal gets a taller plot and
+// longer lists, a wider one more columns. On a narrow terminal the help
+// bar drops the screen's keys before "? keys" and "q quit". The
 // command runs in the alternate screen, so quitting leaves the terminal
 // as it was.
 //
 // # Tests
 //
 // The update logic is tested by feeding messages to App.Update and running
-// the commands it returns (update_test.go); the main flows run the real
-// program under teatest at 80x24 with a fake bench and compare the last
-// frame with testdata/*.golden (go test ./tui -update rewrites them).
+// the commands it returns (update_test.go, confirm_test.go); layouts are
+// checked at 64x24 and 200x50 (layout_test.go, search_test.go); the main
+// flows run the real program under teatest at 80x24 with a fake bench and
+// compare the last frame with testdata/*.golden (go test ./tui -update
+// rewrites them).
 package tui

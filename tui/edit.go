@@ -104,6 +104,22 @@ func (f field) String() string {
 	return [...]string{"embed_dim", "mlp_ratio", "input", "depth", "mixer", "n_div/groups"}[f]
 }
 
+// label names field f of stage st as errors and prompts do ("stage 2
+// groups"), the way editError names arch's keys.
+func (e Edit) label(f field, st int) string {
+	if f < fDepth {
+		return f.String()
+	}
+	name := f.String()
+	if f == fSplit {
+		name = "n_div"
+		if e.Stages[st].Mixer == arch.GConv {
+			name = "groups"
+		}
+	}
+	return fmt.Sprintf("stage %d %s", st, name)
+}
+
 // Steps of the +/- keys.
 const (
 	embedStep = 8
@@ -185,7 +201,7 @@ func (e Edit) set(f field, st int, text string) (Edit, error) {
 	atoi := func(lo, hi int) (int, error) {
 		v, err := strconv.Atoi(text)
 		if err != nil || v < lo || v > hi {
-			return 0, fmt.Errorf("%s: expected an integer from %d to %d, found %q", f, lo, hi, text)
+			return 0, fmt.Errorf("%s: expected an integer from %d to %d, found %q", e.label(f, st), lo, hi, text)
 		}
 		return v, nil
 	}
@@ -210,7 +226,7 @@ func (e Edit) set(f field, st int, text string) (Edit, error) {
 	case fMixer:
 		m := arch.Mixer(strings.ToLower(text))
 		if !slices.Contains(arch.Mixers, m) {
-			return e, fmt.Errorf("mixer: expected pconv, conv, dwconv or gconv, found %q", text)
+			return e, fmt.Errorf("%s: expected pconv, conv, dwconv or gconv, found %q", e.label(f, st), text)
 		}
 		e.Stages[st].Mixer = m
 	case fSplit:

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -171,5 +172,30 @@ func TestShortName(t *testing.T) {
 	}
 	if got := stepLabel("stages.3"); got != "s3.merge" {
 		t.Errorf("stepLabel = %q", got)
+	}
+}
+
+func TestEditError(t *testing.T) {
+	cases := []struct {
+		err     string
+		changed []string
+		want    string
+	}{
+		{"--set stages.2.groups: stages[2].groups: 7 does not divide stage 2's width 160 (expected a divisor of 160)",
+			[]string{"stages.2.groups=7"}, "stage 2 groups: 7 does not divide stage 2's width 160 (expected a divisor of 160)"},
+		{"--set input.height: input.height: 8 is too small: patch embedding (4/4) and 3 merges (2/2) need at least 32",
+			[]string{"input.height=8", "input.width=8"}, "input: 8 is too small: patch embedding"},
+		{"specs/fasternet_t0.yaml:4: n_div: 4 is larger than stage 0's width 1 (PConv would convolve no channel)",
+			[]string{"embed_dim=1"}, "embed_dim 1: n_div: 4 is larger than stage 0's width 1 (PConv would convolve no channel) (specs/fasternet_t0.yaml:4)"},
+		{"--set stages.2.n_div: stages[2].n_div: 999 is larger than stage 2's width 16",
+			[]string{"embed_dim=4"}, "embed_dim 4: stage 2 n_div: 999 is larger than stage 2's width 16"},
+		{"--set input.height: input.height: 8 is too small", []string{"embed_dim=8", "input.height=8", "input.width=8"}, "input: 8 is too small"},
+		{"engine: boom", nil, "engine: boom"},
+	}
+	for _, c := range cases {
+		got := editError(errors.New(c.err), c.changed)
+		if !strings.HasPrefix(got, c.want) || strings.Contains(got, "--set") {
+			t.Errorf("editError(%q, %q)\n = %q\nwant %q...", c.err, c.changed, got, c.want)
+		}
 	}
 }

@@ -7,7 +7,7 @@ type keyMap struct {
 	Quit, Help, Model, Bench, Search key.Binding
 
 	// Help-bar summaries of several keys.
-	Move, Change, Scroll key.Binding
+	Move, Change, Scroll, SortBoth key.Binding
 
 	// Model screen.
 	Up, Down, Left, Right, Inc, Dec, Enter, Escape key.Binding
@@ -18,7 +18,10 @@ type keyMap struct {
 	Run, Cancel, Order key.Binding
 
 	// Search screen.
-	Sort, Filter, FrontOnly, Reload, OpenCand key.Binding
+	Sort, Reverse, Filter, FrontOnly, Reload, OpenCand key.Binding
+
+	// The unsaved-edits question.
+	SaveFirst, Discard key.Binding
 }
 
 func newKeys() keyMap {
@@ -32,9 +35,10 @@ func newKeys() keyMap {
 		Bench:  b([]string{"2"}, "2", "bench"),
 		Search: b([]string{"3"}, "3", "search"),
 
-		Move:   b([]string{"up", "down", "left", "right"}, "↑↓←→", "move"),
-		Change: b([]string{"+", "-"}, "+/-", "change"),
-		Scroll: b([]string{"up", "down"}, "↑↓", "scroll"),
+		Move:     b([]string{"up", "down", "left", "right"}, "↑↓←→", "move"),
+		Change:   b([]string{"+", "-"}, "+/-", "change"),
+		Scroll:   b([]string{"up", "down"}, "↑↓", "scroll"),
+		SortBoth: b([]string{"s", "S"}, "s/S", "sort/reverse"),
 
 		Up:        b([]string{"up", "k"}, "↑/k", "up"),
 		Down:      b([]string{"down", "j"}, "↓/j", "down"),
@@ -58,9 +62,13 @@ func newKeys() keyMap {
 		Order:  b([]string{"o"}, "o", "order"),
 
 		Sort:      b([]string{"s"}, "s", "sort"),
+		Reverse:   b([]string{"S"}, "S", "reverse"),
 		Filter:    b([]string{"/"}, "/", "filter"),
 		FrontOnly: b([]string{"f"}, "f", "front"),
 		Reload:    b([]string{"R"}, "R", "reload"),
 		OpenCand:  b([]string{"enter"}, "enter", "open"),
+
+		SaveFirst: b([]string{"s"}, "s", "save first"),
+		Discard:   b([]string{"d"}, "d", "discard edits"),
 	}
 }

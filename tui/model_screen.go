@@ -11,10 +11,11 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/fnlab/fnlab/analyze"
 	"github.com/fnlab/fnlab/arch"
-	"github.com/fnlab/fnlab/report"
+	"github.com/fnlab/fnlab/search"
 )
 
 // Messages of the model screen's background work.
@@ -39,7 +40,27 @@ type (
 		Sets  []string
 		Label string
 	}
+	// openJournalMsg asks the root to show the journal at path on the
+	// search screen (o on the model screen, given a journal).
+	openJournalMsg struct{ path string }
 )
+
+// isJournal tells a search journal from a spec file for the model
+// screen's open prompt: .jsonl files are journals, YAML files and presets
+// are specs, and another existing file is a journal if it reads as one.
+func isJournal(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jsonl":
+		return true
+	case ".yaml", ".yml":
+		return false
+	}
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	_, _, err := search.ReadJournal(path)
+	return err == nil
+}
 
 // countCmd counts ref+sets in the background.
 func countCmd(gen int, e Edit, ref string, sets []string, label string) tea.Cmd {
@@ -73,6 +94,7 @@ type modelScreen struct {
 	cur   *Model // the last edit that counted
 	edit  Edit   // what the editor shows (ahead of cur while counting)
 	good  Edit   // the knobs of cur
+	saved Edit   // the knobs last saved (or the start's): what quitting would not lose
 	undo  []Edit
 	gen   int
 	busy  bool
@@ -105,6 +127,7 @@ func (m *modelScreen) setStart(s *Model) {
 	m.start, m.cur = s, s
 	m.edit = editOf(s.Spec)
 	m.good = m.edit.clone()
+	m.saved = m.edit.clone()
 	m.undo = nil
 	m.busy = false
 	m.gen++
@@ -112,6 +135,19 @@ func (m *modelScreen) setStart(s *Model) {
 	if m.row > len(m.edit.Stages) {
 		m.row = len(m.edit.Stages)
 	}
+}
+
+// unsaved is how many overrides the edit shown has against the last
+// saved one (the start, before any save).
+func (m modelScreen) unsaved() int { return len(m.edit.sets(m.saved)) }
+
+func (m modelScreen) dirty() bool { return !m.edit.equal(m.saved) }
+
+// startSave opens the save prompt (s, or s at the unsaved-edits question).
+func (m modelScreen) startSave() modelScreen {
+	m.overwrite = ""
+	m.openPrompt(promptSave, defaultSaveName(m.start.Label))
+	return m
 }
 
 // capturing reports whether keys go to a text prompt (the root then lets
@@ -153,8 +189,8 @@ func (m modelScreen) update(msg tea.Msg) (modelScreen, tea.Cmd) {
 			if n := len(m.undo); n > 0 && m.undo[n-1].equal(m.good) {
 				m.undo = m.undo[:n-1]
 			}
+			m.status, m.statusErr = editError(msg.err, msg.edit.sets(m.good)), true
 			m.edit = m.good.clone()
-			m.fail(msg.err)
 			return m, nil
 		}
 		m.cur, m.good = msg.m, msg.edit
@@ -247,8 +283,7 @@ func (m modelScreen) updateKey(msg tea.KeyMsg) (modelScreen, tea.Cmd) {
 		m.allLayers = !m.allLayers
 		m.clampOffset()
 	case key.Matches(msg, k.Save):
-		m.overwrite = ""
-		m.openPrompt(promptSave, defaultSaveName(m.start.Label))
+		m = m.startSave()
 	case key.Matches(msg, k.Open):
 		m.openPrompt(promptOpen, "")
 	}
@@ -268,6 +303,7 @@ func defaultSaveName(label string) string {
 
 func (m *modelScreen) openPrompt(p prompt, value string) {
 	m.prompt = p
+	m.fitInput()
 	m.input.SetValue(value)
 	m.input.CursorEnd()
 	m.input.Focus()
@@ -297,12 +333,20 @@ func (m modelScreen) updatePrompt(msg tea.KeyMsg) (modelScreen, tea.Cmd) {
 				return m, nil
 			}
 			m.prompt = promptNone
-			return m.update(OpenMsg{Ref: text, Label: refLabel(text)})
+			m.input.Blur()
+			// Both go through the root: a journal belongs to the search
+			// screen, and a new start asks first if it would discard edits.
+			var msg tea.Msg = OpenMsg{Ref: text, Label: refLabel(text)}
+			if isJournal(text) {
+				msg = openJournalMsg{path: text}
+			}
+			return m, func() tea.Msg { return msg }
 		case promptSave:
 			return m.save(text)
 		}
 	}
 	var cmd tea.Cmd
+	m.fitInput()
 	m.input, cmd = m.input.Update(msg)
 	return m, cmd
 }
@@ -336,6 +380,7 @@ func (m modelScreen) save(path string) (modelScreen, tea.Cmd) {
 		m.fail(err)
 		return m, nil
 	}
+	m.saved = m.edit.clone()
 	m.status, m.statusErr = fmt.Sprintf("saved %s (%s)", path, how), false
 	return m, nil
 }
@@ -367,27 +412,19 @@ func (m *modelScreen) clampOffset() {
 
 func (m modelScreen) setSize(w, h int) modelScreen {
 	m.w, m.h = w, h
+	m.fitInput()
 	m.clampOffset()
 	return m
 }
 
 // statusLine is the line above the help bar: a prompt or the last message.
 func (m modelScreen) statusLine() string {
-	switch m.prompt {
-	case promptValue:
-		f := fieldAt(m.row, m.col)
-		where := ""
-		if m.row > 0 {
-			where = fmt.Sprintf(" (stage %d)", m.row-1)
-		}
-		return fmt.Sprintf("%s%s: %s  enter apply · esc cancel", f, where, m.input.View())
-	case promptSave:
-		if m.overwrite != "" && m.overwrite == strings.TrimSpace(m.input.Value()) {
-			return stErr.Render(m.overwrite+" exists:") + " enter overwrites · esc cancels"
-		}
-		return "save as: " + m.input.View() + "  enter save · esc cancel"
-	case promptOpen:
-		return "open (preset or spec file): " + m.input.View() + "  enter open · esc cancel"
+	if m.prompt == promptSave && m.overwrite != "" && m.overwrite == strings.TrimSpace(m.input.Value()) {
+		return stErr.Render(m.overwrite+" exists:") + " enter overwrites · esc cancels"
+	}
+	if m.prompt != promptNone {
+		label, hint := m.promptText()
+		return promptLine(label, m.input, hint, m.w)
 	}
 	if m.statusErr {
 		return stErr.Render(m.status)
@@ -416,128 +453,42 @@ func (m modelScreen) fullHelp() [][]key.Binding {
 	}
 }
 
-func (m modelScreen) view() string {
-	w := m.w
-	var lines []string
-	add := func(s string) { lines = append(lines, line(s, w)) }
-
-	// Title.
-	changes := m.good.sets(editOf(m.start.Spec))
-	title := stTitle.Render(m.cur.Spec.Name)
-	from := " · from " + m.start.Label
-	if len(m.start.Sets) > 0 {
-		from += fmt.Sprintf(" + %d override(s)", len(m.start.Sets))
+// promptText is the open prompt's label and hint.
+func (m modelScreen) promptText() (label, hint string) {
+	switch m.prompt {
+	case promptValue:
+		return m.edit.label(fieldAt(m.row, m.col), m.row-1) + ": ", "enter apply · esc cancel"
+	case promptSave:
+		return "save as: ", "enter save · esc cancel"
+	case promptOpen:
+		return "open (preset, spec file or search journal): ", "enter open · esc cancel"
 	}
-	state := " · unchanged"
-	if len(changes) > 0 {
-		state = fmt.Sprintf(" · %d change(s)", len(changes))
-	}
-	if m.busy {
-		state += " · counting…"
-	}
-	add(" " + title + from + state)
-
-	// Globals row.
-	cell := func(row, col int, text string, width int) string {
-		sel := m.row == row && m.col == col && !m.layersFocus
-		if sel {
-			return stSelected.Render("["+text+"]") + spaces(width-len(text)-2)
-		}
-		return " " + text + " " + spaces(width-len(text)-2)
-	}
-	in := m.cur.Spec.Input
-	add(fmt.Sprintf(" embed_dim %s  mlp_ratio %s  input %s  (%d channels, batch %d)",
-		cell(0, 0, m.edit.value(fEmbed, 0), 6), cell(0, 1, m.edit.value(fRatio, 0), 6),
-		cell(0, 2, m.edit.value(fInput, 0), 11), in.Channels, in.Batch))
-
-	// Stage table.
-	start, cur := m.start.Report, m.cur.Report
-	sc, ss := stageCost(cur, len(m.good.Stages)), stageCost(start, len(m.start.Spec.Stages))
-	add(stHeader.Render(fmt.Sprintf(" %-5s %-6s %-8s %-7s %6s %9s %8s %9s %8s",
-		"stage", "depth", "mixer", "n_div", "width", "params", "Δ", "MACs", "Δ")))
-	for i := range m.edit.Stages {
-		var c, s analyze.Cost
-		if i < len(sc) {
-			c = sc[i]
-		}
-		if i < len(ss) {
-			s = ss[i]
-		}
-		row := fmt.Sprintf(" %-5d%s%s%s %6d %9s %s %9s %s", i,
-			cell(i+1, 0, m.edit.value(fDepth, i), 7), cell(i+1, 1, m.edit.value(fMixer, i), 9),
-			cell(i+1, 2, m.edit.value(fSplit, i), 8), m.edit.stageDim(i),
-			report.SI(c.Params), signed(c.Params-s.Params, 8), report.SI(c.MACs), signed(c.MACs-s.MACs, 8))
-		add(row)
-	}
-	t, t0 := cur.Totals, start.Totals
-	add(stHeader.Render(fmt.Sprintf(" %-36s %9s", "total", report.SI(t.Params))) + " " + signed(t.Params-t0.Params, 8) +
-		" " + stHeader.Render(fmt.Sprintf("%9s", report.SI(t.MACs))) + " " + signed(t.MACs-t0.MACs, 8))
-	rel := relChange(t.MACs, t0.MACs)
-	if rel == "" {
-		rel = "±0%"
-	}
-	add(fmt.Sprintf(" MACs %s · FLOPs %s%s · bytes %s%s · %.1f MACs/B", rel, report.SI(t.FLOPs), paren(t.FLOPs-t0.FLOPs),
-		report.SI(t.Bytes()), paren(t.Bytes()-t0.Bytes()), float64(t.MACs)/float64(max(1, t.Bytes()))))
-
-	// Layer table.
-	ls := m.layers()
-	nameW := max(12, w-41)
-	which := "layer"
-	if m.allLayers {
-		which = "layer, all"
-	}
-	hdr := fmt.Sprintf(" %-*s %7s %7s %7s %6s %8s", nameW,
-		cut(fmt.Sprintf("%s (%d-%d of %d)", which, min(m.offset+1, len(ls)), min(m.offset+m.layerRows(), len(ls)), len(ls)), nameW),
-		"params", "MACs", "bytes", "MAC%", "Δ MACs")
-	if m.layersFocus {
-		hdr = stSelected.Render("▸" + hdr[1:])
-	} else {
-		hdr = stHeader.Render(hdr)
-	}
-	add(hdr)
-	startMACs := map[string]int64{}
-	for _, l := range start.Layers {
-		startMACs[l.Name] = l.MACs
-	}
-	for i := m.offset; i < len(ls) && i < m.offset+m.layerRows(); i++ {
-		l := ls[i]
-		share := 0.0
-		if t.MACs > 0 {
-			share = float64(l.MACs) / float64(t.MACs)
-		}
-		d := right("new", 8)
-		if s, ok := startMACs[l.Name]; ok {
-			d = signed(l.MACs-s, 8)
-		} else {
-			d = stWorse.Render(d)
-		}
-		add(fmt.Sprintf(" %-*s %7s %7s %7s %6s %s", nameW, cut(shortName(l.Name), nameW), report.SI(l.Params),
-			report.SI(l.MACs), report.SI(l.Bytes()), pct(share), d))
-	}
-	return strings.Join(lines, "\n")
+	return "", ""
 }
 
-// signed right-aligns a coloured delta in w cells; zero is shown as "·".
-func signed(d int64, w int) string {
-	if d == 0 {
-		return right("·", w)
-	}
-	return delta(right(report.Signed(d), w), float64(d))
+// fitInput sizes the text input to the room its prompt leaves; the input
+// scrolls as it is edited, so it must know before the keys arrive.
+func (m *modelScreen) fitInput() {
+	label, hint := m.promptText()
+	m.input.Width, _ = promptWidth(label, hint, m.w)
 }
 
-// paren is " (delta)", or nothing when zero.
-func paren(d int64) string {
-	if d == 0 {
-		return ""
+// promptWidth is the input width of a prompt on the status line (w cells,
+// one of them the margin, one the cursor) and whether the hint is shown:
+// only with 20 cells of input beside it (the help bar names enter and esc
+// too), so that a long path stays in view up to the cursor.
+func promptWidth(label, hint string, w int) (int, bool) {
+	room := w - 1 - ansi.StringWidth(label) - 1
+	if hw := ansi.StringWidth(hint) + 2; room-hw >= 20 {
+		return room - hw, true
 	}
-	return " " + delta("("+report.Signed(d)+")", float64(d))
+	return max(4, room), false
 }
 
-// relChange is the relative change of a total, e.g. "-3.4%".
-func relChange(v, v0 int64) string {
-	if v0 == 0 || v == v0 {
-		return ""
+// promptLine is label, the input and, when there is room, the hint.
+func promptLine(label string, in textinput.Model, hint string, w int) string {
+	if _, withHint := promptWidth(label, hint, w); withHint {
+		return label + in.View() + "  " + hint
 	}
-	r := float64(v-v0) / float64(v0)
-	return delta(fmt.Sprintf("%+.1f%%", 100*r), r)
+	return label + in.View()
 }

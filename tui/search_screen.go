@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/fnlab/fnlab/report"
 	"github.com/fnlab/fnlab/search"
 )
 
@@ -38,14 +36,15 @@ func OpenJournal(path string) (SearchSource, error) {
 
 // journalMsg carries a (re-)read journal; same reports an unchanged file.
 type journalMsg struct {
-	path  string
-	size  int64
-	mod   time.Time
-	same  bool
-	head  search.Header
-	recs  []search.Record
-	space *search.Space
-	err   error
+	path     string
+	size     int64
+	mod      time.Time
+	same     bool
+	head     search.Header
+	recs     []search.Record
+	space    *search.Space
+	spaceErr error
+	err      error
 }
 
 // readJournal reads path unless its size and time are those already read.
@@ -66,7 +65,7 @@ func readJournal(path string, size int64, mod time.Time, space *search.Space, de
 			if sp, serr := search.LoadSpace(h.Space); serr == nil {
 				msg.space = sp
 			} else {
-				msg.space = nil
+				msg.space, msg.spaceErr = nil, serr
 			}
 		}
 		return msg
@@ -81,19 +80,16 @@ func readJournal(path string, size int64, mod time.Time, space *search.Space, de
 type candidate struct {
 	rec   search.Record
 	name  string    // the space's short name of the key
-	obj   []float64 // objective values (as measured, not negated)
+	vals  []float64 // the screen's metrics (objectives first), NaN when not computed
 	front bool
 }
 
-type searchSort int
+// obj is the value of objective i (0 or 1), as measured, not negated.
+func (c *candidate) obj(i int) float64 { return c.vals[i] }
 
-const (
-	sortIndex searchSort = iota
-	sortObj0
-	sortObj1
-	sortParams
-	sortMACs
-)
+// sortIndex sorts the list by the records' index, the strategy's order;
+// the other sort keys are metric names.
+const sortIndex = "index"
 
 // searchScreen shows a search journal: the front as a scatter plot of the
 // first two objectives and the candidates as a list.
@@ -101,14 +97,17 @@ type searchScreen struct {
 	keys keyMap
 	src  SearchSource
 
-	head  search.Header
-	space *search.Space
-	cands []candidate
-	size  int64
-	mod   time.Time
-	err   error
+	head     search.Header
+	space    *search.Space
+	spaceErr error // why the journal's space did not load
+	cands    []candidate
+	size     int64
+	mod      time.Time
+	err      error
 
-	sortBy    searchSort
+	metrics   []string // the list's metric columns: objectives, params, macs, others measured
+	sortBy    string   // sortIndex or one of metrics
+	sortDesc  bool
 	frontOnly bool
 	filter    string
 	prompt    prompt // promptOpen (journal path) or promptValue (filter)
@@ -128,7 +127,7 @@ func newSearchScreen(keys keyMap, src SearchSource) searchScreen {
 	if src.Poll <= 0 {
 		src.Poll = time.Second
 	}
-	return searchScreen{keys: keys, src: src, input: ti}
+	return searchScreen{keys: keys, src: src, input: ti, sortBy: sortIndex}
 }
 
 func (s searchScreen) init() tea.Cmd {
@@ -145,6 +144,7 @@ func (s searchScreen) capturing() bool { return s.prompt != promptNone }
 
 func (s searchScreen) setSize(w, h int) searchScreen {
 	s.w, s.h = w, h
+	s.fitInput()
 	s.clamp()
 	return s
 }
@@ -164,22 +164,39 @@ func (s searchScreen) objNames() []string {
 	return out
 }
 
+// otherMetrics are the metrics a journal may hold besides the objectives,
+// params and macs, in the order the list shows them when there is room.
+var otherMetrics = []string{"latency", "naswot", "recon", "flops", "bytes", "peak_memory"}
+
 // load turns records into candidates and marks the Pareto front.
 func (s *searchScreen) load(msg journalMsg) {
 	s.head, s.space = msg.head, msg.space
-	names := s.objNames()
+	if s.space == nil && msg.spaceErr != nil {
+		s.spaceErr = msg.spaceErr
+	} else if s.space != nil {
+		s.spaceErr = nil
+	}
+	s.metrics = s.objNames()
+	for _, m := range append([]string{"params", "macs"}, otherMetrics...) {
+		if !slices.Contains(s.metrics, m) && (m == "params" || m == "macs" || measured(msg.recs, m)) {
+			s.metrics = append(s.metrics, m)
+		}
+	}
+	if !slices.Contains(s.metrics, s.sortBy) {
+		s.sortBy, s.sortDesc = sortIndex, false
+	}
 	s.cands = s.cands[:0]
 	for _, r := range msg.recs {
-		c := candidate{rec: r, name: r.Key}
+		c := candidate{rec: r, name: keyName(r.Key)}
 		if s.space != nil {
 			c.name = s.space.ShortNameKey(r.Key)
 		}
-		for _, n := range names {
+		for _, n := range s.metrics {
 			v := math.NaN()
 			if r.Metrics != nil {
 				v = r.Metrics.Value(n)
 			}
-			c.obj = append(c.obj, v)
+			c.vals = append(c.vals, v)
 		}
 		s.cands = append(s.cands, c)
 	}
@@ -214,41 +231,55 @@ func (s searchScreen) shown() []*candidate {
 		}
 		out = append(out, c)
 	}
+	col := slices.Index(s.metrics, s.sortBy)
 	val := func(c *candidate) float64 {
-		switch s.sortBy {
-		case sortObj0:
-			return c.obj[0]
-		case sortObj1:
-			return c.obj[1]
-		case sortParams:
-			if c.rec.Metrics != nil {
-				return float64(c.rec.Metrics.Params)
-			}
-		case sortMACs:
-			if c.rec.Metrics != nil {
-				return float64(c.rec.Metrics.MACs)
-			}
-		default:
+		if col < 0 {
 			return float64(c.rec.Index)
 		}
-		return math.Inf(1)
+		return c.vals[col]
 	}
 	slices.SortStableFunc(out, func(a, b *candidate) int {
 		x, y := val(a), val(b)
+		// Not computed sorts last either way.
+		xn, yn := math.IsNaN(x), math.IsNaN(y)
 		switch {
-		case x < y || (!math.IsNaN(x) && math.IsNaN(y)):
-			return -1
-		case x > y || (math.IsNaN(x) && !math.IsNaN(y)):
+		case xn && yn:
+			return 0
+		case xn:
 			return 1
+		case yn:
+			return -1
+		case x == y:
+			return 0
+		case (x < y) != s.sortDesc:
+			return -1
 		}
-		return 0
+		return 1
 	})
 	return out
 }
 
-func (s searchScreen) sortName() string {
-	names := s.objNames()
-	return [...]string{"index", names[0], names[1], "params", "macs"}[s.sortBy]
+// measured reports whether any record has metric m (recon is 0 when it
+// was not computed).
+func measured(recs []search.Record, m string) bool {
+	for _, r := range recs {
+		if r.Metrics != nil {
+			if v := r.Metrics.Value(m); !math.IsNaN(v) && v != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sortName is the sort key: "index" or a metric name.
+func (s searchScreen) sortName() string { return s.sortBy }
+
+// nextSort is the sort key after the current one (s cycles through the
+// index and the metric columns, each ascending first).
+func (s searchScreen) nextSort() string {
+	keys := append([]string{sortIndex}, s.metrics...)
+	return keys[(slices.Index(keys, s.sortBy)+1)%len(keys)]
 }
 
 func (s searchScreen) update(msg tea.Msg) (searchScreen, tea.Cmd) {
@@ -284,16 +315,20 @@ func (s searchScreen) update(msg tea.Msg) (searchScreen, tea.Cmd) {
 		case key.Matches(msg, k.PageDown):
 			s.sel += s.listRows()
 		case key.Matches(msg, k.Sort):
-			s.sortBy = (s.sortBy + 1) % 5
+			s.sortBy, s.sortDesc = s.nextSort(), false
+		case key.Matches(msg, k.Reverse):
+			s.sortDesc = !s.sortDesc
 		case key.Matches(msg, k.FrontOnly):
 			s.frontOnly = !s.frontOnly
 		case key.Matches(msg, k.Filter):
 			s.prompt = promptValue
+			s.fitInput()
 			s.input.SetValue(s.filter)
 			s.input.CursorEnd()
 			s.input.Focus()
 		case key.Matches(msg, k.Open):
 			s.prompt = promptOpen
+			s.fitInput()
 			s.input.SetValue(s.src.Path)
 			s.input.CursorEnd()
 			s.input.Focus()
@@ -323,16 +358,14 @@ func (s searchScreen) updatePrompt(msg tea.KeyMsg) (searchScreen, tea.Cmd) {
 		if text == "" || text == s.src.Path {
 			return s, nil
 		}
-		if _, _, err := search.ReadJournal(text); err != nil {
+		s, cmd, err := s.open(text)
+		if err != nil {
 			s.status = oneLine(err)
-			return s, nil
 		}
-		// A new path: the old poller stops at its next message (path differs).
-		s.src.Path = text
-		s.cands, s.space, s.err, s.sel, s.offset, s.status = nil, nil, nil, 0, 0, ""
-		return s, readJournal(text, -1, time.Time{}, nil, 0)
+		return s, cmd
 	}
 	var cmd tea.Cmd
+	s.fitInput()
 	s.input, cmd = s.input.Update(msg)
 	if s.prompt == promptValue {
 		s.filter = s.input.Value() // filter as you type
@@ -340,6 +373,20 @@ func (s searchScreen) updatePrompt(msg tea.KeyMsg) (searchScreen, tea.Cmd) {
 		s.clamp()
 	}
 	return s, cmd
+}
+
+// open starts following the journal at path instead of the current one
+// (the old poller stops at its next message: its path differs).
+func (s searchScreen) open(path string) (searchScreen, tea.Cmd, error) {
+	if path == s.src.Path {
+		return s, nil, nil
+	}
+	if _, _, err := search.ReadJournal(path); err != nil {
+		return s, nil, err
+	}
+	s.src.Path = path
+	s.cands, s.space, s.spaceErr, s.err, s.sel, s.offset, s.status = nil, nil, nil, nil, 0, 0, ""
+	return s, readJournal(path, -1, time.Time{}, nil, 0), nil
 }
 
 // openSelected asks the root to open the selected candidate on the model screen.
@@ -362,9 +409,18 @@ func (s *searchScreen) openSelected() tea.Cmd {
 	return func() tea.Msg { return o }
 }
 
-// Body layout: title, plot (plotRows + axis line), list header, rows.
-func (s searchScreen) plotRows() int { return max(3, min(8, (s.h-4)/2)) }
-func (s searchScreen) listRows() int { return max(1, s.h-s.plotRows()-3) }
+// Body layout: title, a line on a space that did not load, the plot
+// (plotRows + axis line), the list header and rows. The plot takes about
+// half of what is left, so a tall terminal shows a finer plot and a longer
+// list alike.
+func (s searchScreen) noteLines() int {
+	if s.spaceErr != nil {
+		return 1
+	}
+	return 0
+}
+func (s searchScreen) plotRows() int { return max(3, min(20, (s.h-4-s.noteLines())/2)) }
+func (s searchScreen) listRows() int { return max(1, s.h-s.plotRows()-3-s.noteLines()) }
 
 func (s *searchScreen) clamp() {
 	n := len(s.shown())
@@ -378,17 +434,48 @@ func (s *searchScreen) clamp() {
 	s.offset = max(0, min(s.offset, n-s.listRows()))
 }
 
-func (s searchScreen) statusLine() string {
+func (s searchScreen) promptText() (label, hint string) {
 	switch s.prompt {
 	case promptValue:
-		return "filter: " + s.input.View() + "  enter keep · esc cancel"
+		return "filter: ", "enter keep · esc cancel"
 	case promptOpen:
-		return "open journal: " + s.input.View() + "  enter open · esc cancel"
+		return "open journal: ", "enter open · esc cancel"
 	}
+	return "", ""
+}
+
+func (s *searchScreen) fitInput() {
+	label, hint := s.promptText()
+	s.input.Width, _ = promptWidth(label, hint, s.w)
+}
+
+func (s searchScreen) statusLine() string {
+	if s.prompt != promptNone {
+		label, hint := s.promptText()
+		return promptLine(label, s.input, hint, s.w)
+	}
+	if s.src.Path == "" {
+		return ""
+	}
+	// How the list is cut and ordered, always in view: a filter or the
+	// front-only mode left on otherwise looks like candidates gone missing.
+	arrow := "↑"
+	if s.sortDesc {
+		arrow = "↓"
+	}
+	state := []string{"sort " + s.sortName() + " " + arrow}
+	if s.filter != "" {
+		state = append(state, fmt.Sprintf("filter %q", s.filter))
+	}
+	if s.frontOnly {
+		state = append(state, "front only")
+	}
+	state = append(state, fmt.Sprintf("%d of %d shown", len(s.shown()), len(s.cands)))
+	out := strings.Join(state, " · ")
 	if s.status != "" {
-		return stErr.Render(s.status)
+		out = stErr.Render(s.status) + " · " + out
 	}
-	return ""
+	return out
 }
 
 func (s searchScreen) shortHelp() []key.Binding {
@@ -396,178 +483,10 @@ func (s searchScreen) shortHelp() []key.Binding {
 	if s.prompt != promptNone {
 		return []key.Binding{k.Enter, k.Escape}
 	}
-	return []key.Binding{k.Scroll, k.OpenCand, k.Sort, k.Filter, k.FrontOnly}
+	return []key.Binding{k.Scroll, k.OpenCand, k.SortBoth, k.Filter, k.FrontOnly}
 }
 
 func (s searchScreen) fullHelp() [][]key.Binding {
 	k := s.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.OpenCand, k.Sort, k.Filter, k.FrontOnly, k.Open}}
-}
-
-// fmtMetric formats an objective value for the list and the axes.
-func fmtMetric(name string, v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "-"
-	case name == "latency":
-		return fmt.Sprintf("%.3fms", v)
-	case name == "naswot" || name == "recon":
-		return fmt.Sprintf("%.4g", v)
-	}
-	return report.SIf(v)
-}
-
-func (s searchScreen) view() string {
-	w := s.w
-	var lines []string
-	add := func(x string) { lines = append(lines, line(x, w)) }
-	if s.src.Path == "" {
-		add(" No search journal. Start one with `fnlab search SPACE --journal FILE`,")
-		add(" then run `fnlab tui --journal FILE`, or press o to open a journal here.")
-		return strings.Join(lines, "\n")
-	}
-	nFront := 0
-	for _, c := range s.cands {
-		if c.front {
-			nFront++
-		}
-	}
-	space := s.head.Space
-	if s.space != nil {
-		space = s.space.Name
-	}
-	title := fmt.Sprintf(" %s · %s · %d evaluated", stTitle.Render("Search "+space), s.head.Strategy, len(s.cands))
-	if s.head.Budget > 0 {
-		title += fmt.Sprintf(" of %d", s.head.Budget)
-	}
-	title += fmt.Sprintf(" · front %d · %s", nFront, filepath.Base(s.src.Path))
-	add(title)
-	if s.err != nil {
-		add(" " + stErr.Render(oneLine(s.err)))
-	}
-	list := s.shown()
-	names := s.objNames()
-	var sel *candidate
-	if len(list) > 0 {
-		sel = list[s.sel]
-	}
-	lines = append(lines, s.plot(names, sel)...)
-
-	// List.
-	nameW := max(10, w-59)
-	hdr := fmt.Sprintf("  %5s %-*s %-7s %8s %8s %10s %10s", "#", nameW, "candidate", "mixer", "params", "MACs",
-		cut(names[0], 10), cut(names[1], 10))
-	add(stHeader.Render(hdr))
-	for i := s.offset; i < len(list) && i < s.offset+s.listRows(); i++ {
-		c := list[i]
-		mark := " "
-		if c.front {
-			mark = "*"
-		}
-		mixer, params, macs := "-", "-", "-"
-		if m := c.rec.Metrics; m != nil {
-			mixer, params, macs = m.Mixer, report.SI(m.Params), report.SI(m.MACs)
-		}
-		name := c.name
-		if c.rec.Error != "" {
-			name += " (" + c.rec.Error + ")"
-		} else if !c.rec.Feasible {
-			name += " (infeasible)"
-		}
-		cur := " "
-		if i == s.sel {
-			cur = ">"
-		}
-		row := fmt.Sprintf("%s%s%5d %-*s %-7s %8s %8s %10s %10s", cur, mark, c.rec.Index, nameW, cut(name, nameW), cut(mixer, 7),
-			params, macs, fmtMetric(names[0], c.obj[0]), fmtMetric(names[1], c.obj[1]))
-		switch {
-		case i == s.sel:
-			row = stSelected.Render(row)
-		case c.front:
-			row = stFront.Render(row)
-		}
-		add(row)
-	}
-	if len(list) == 0 {
-		add("   no candidates" + map[bool]string{true: " match", false: " yet"}[s.filter != "" || s.frontOnly])
-	}
-	return strings.Join(lines, "\n")
-}
-
-// plot draws the candidates over the first two objectives: '·' evaluated,
-// '*' on the Pareto front, '@' the selected candidate. Lower is to the left
-// and bottom.
-func (s searchScreen) plot(names []string, sel *candidate) []string {
-	w, rows := s.w, s.plotRows()
-	const yLabelW = 10
-	pw := max(10, w-yLabelW-3)
-	minX, maxX, minY, maxY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-	for _, c := range s.cands {
-		x, y := c.obj[0], c.obj[1]
-		if math.IsNaN(x) || math.IsNaN(y) {
-			continue
-		}
-		minX, maxX, minY, maxY = math.Min(minX, x), math.Max(maxX, x), math.Min(minY, y), math.Max(maxY, y)
-	}
-	grid := make([][]rune, rows)
-	for i := range grid {
-		grid[i] = []rune(strings.Repeat(" ", pw))
-	}
-	cell := func(x, y float64) (int, int) {
-		cx, cy := 0, rows-1
-		if maxX > minX {
-			cx = int((x - minX) / (maxX - minX) * float64(pw-1))
-		}
-		if maxY > minY {
-			cy = rows - 1 - int((y-minY)/(maxY-minY)*float64(rows-1))
-		}
-		return cx, cy
-	}
-	rank := map[rune]int{' ': 0, '·': 1, '*': 2, '@': 3}
-	put := func(c *candidate, r rune) {
-		if math.IsNaN(c.obj[0]) || math.IsNaN(c.obj[1]) {
-			return
-		}
-		x, y := cell(c.obj[0], c.obj[1])
-		if rank[r] > rank[grid[y][x]] {
-			grid[y][x] = r
-		}
-	}
-	for i := range s.cands {
-		c := &s.cands[i]
-		if c.front {
-			put(c, '*')
-		} else {
-			put(c, '·')
-		}
-	}
-	if sel != nil {
-		put(sel, '@')
-	}
-	var out []string
-	for i, r := range grid {
-		label := ""
-		switch {
-		case math.IsInf(minY, 1):
-		case i == 0:
-			label = fmtMetric(names[1], maxY)
-		case i == rows-1:
-			label = fmtMetric(names[1], minY)
-		case i == rows/2:
-			label = names[1]
-		}
-		row := string(r)
-		row = strings.ReplaceAll(row, "*", stFront.Render("*"))
-		out = append(out, " "+right(cut(label, yLabelW), yLabelW)+" │"+row)
-	}
-	// The x axis: its range and name under the plot.
-	xl := ""
-	if !math.IsInf(minX, 1) {
-		lo, hi := fmtMetric(names[0], minX), fmtMetric(names[0], maxX)
-		mid := names[0] + " →   * front  @ selected"
-		gap := pw - len(lo) - len(hi) - len([]rune(mid))
-		xl = lo + spaces(max(1, gap/2)) + mid + spaces(max(1, gap-gap/2)) + hi
-	}
-	out = append(out, " "+spaces(yLabelW)+" └"+xl)
-	return out
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.OpenCand, k.Sort, k.Reverse, k.Filter, k.FrontOnly, k.Open}}
 }

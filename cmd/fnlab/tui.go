@@ -31,14 +31,17 @@ func newTUICmd() *cobra.Command {
   1 Model   edit embed_dim, mlp_ratio, input size and, per stage, depth, mixer
             and n_div (groups for gconv); the stage and layer tables (params,
             MACs, bytes, share of MACs) and totals are recounted at each key,
-            with the change against the starting model; s saves a spec YAML.
+            with the change against the starting model; s saves a spec YAML,
+            o opens a preset, a spec file or a search journal.
   2 Bench   measure the current model's latency in the background, then per
             program step the share of time next to the share of MACs.
-  3 Search  follow a running search's journal (--journal) or open a finished
-            one: the Pareto front as a scatter plot, a sortable, filterable
-            candidate list; enter opens a candidate on the model screen.
+  3 Search  follow a running search's journal (--journal: the explorer starts
+            here) or open a finished one: the Pareto front as a scatter plot,
+            a sortable, filterable candidate list; enter opens a candidate on
+            the model screen.
 
-Keys are shown at the bottom; ? shows all of them; q or ctrl+c quits.
+Keys are shown at the bottom; ? shows all of them; q quits, asking first
+when the edited model is not saved; ctrl+c quits at once.
 The bench uses seeded random weights (the weights do not change the time).`,
 		Example: `  fnlab tui
   fnlab tui t2 --set stages.2.n_div=8
@@ -88,7 +91,7 @@ The bench uses seeded random weights (the weights do not change the time).`,
 		},
 	}
 	c.Flags().StringArrayVar(&sets, "set", nil, "override a spec key of the starting model, value in YAML (repeatable): --set stages.2.n_div=8")
-	c.Flags().StringVar(&journal, "journal", "", "search journal (JSONL) to follow on the search screen")
+	c.Flags().StringVar(&journal, "journal", "", "search journal (JSONL) to follow; the explorer opens on the search screen")
 	c.Flags().IntVar(&threads, "threads", 0, "bench worker threads (default: all cores)")
 	c.Flags().IntVar(&warmup, "warmup", 10, "bench warm-up passes")
 	c.Flags().IntVar(&runs, "runs", 100, "bench timed passes")

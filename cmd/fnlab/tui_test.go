@@ -38,7 +38,7 @@ func TestTUIHelp(t *testing.T) {
 	if code != 0 {
 		t.Fatal(errText)
 	}
-	for _, want := range []string{"fnlab tui t2 --set stages.2.n_div=8", "--journal", "1 Model", "2 Bench", "3 Search"} {
+	for _, want := range []string{"fnlab tui t2 --set stages.2.n_div=8", "--journal", "1 Model", "2 Bench", "3 Search", "the explorer starts", "asking first"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("help lacks %q", want)
 		}
