@@ -78,7 +78,7 @@ func TestLeaseExpiryAndLateFinisher(t *testing.T) {
 		t.Fatalf("b claims %v (%v) while a holds %s: want another trial", b, err, a.key)
 	}
 	// Expire a's lease (as a SIGKILLed worker's lapses): b may take it.
-	exec(t, `UPDATE `+pgx.Identifier{schema}.Sanitize()+`.trials SET lease_until = now() - interval '1 second' WHERE key = $1`, a.key)
+	execSQL(t, `UPDATE `+pgx.Identifier{schema}.Sanitize()+`.trials SET lease_until = now() - interval '1 second' WHERE key = $1`, a.key)
 	var again *trial
 	for {
 		c, err := st.claim(ctx, "b", time.Minute)
@@ -119,7 +119,7 @@ func TestLeaseExpiryAndLateFinisher(t *testing.T) {
 		t.Errorf("b's finish again (a retry after a lost reply): %v %v", ok, err)
 	}
 	// b's first claim expires but nobody takes it: b still finishes it.
-	exec(t, `UPDATE `+pgx.Identifier{schema}.Sanitize()+`.trials SET lease_until = now() - interval '1 second' WHERE key = $1`, b.key)
+	execSQL(t, `UPDATE `+pgx.Identifier{schema}.Sanitize()+`.trials SET lease_until = now() - interval '1 second' WHERE key = $1`, b.key)
 	g, _ = sp.ParseKey(b.key)
 	rec, _ := evaluator(sp)(ctx, g)
 	rec.Index = b.idx

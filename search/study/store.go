@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -40,6 +41,7 @@ type Store struct {
 	schema   string // quoted, for SQL text
 	rawName  string // unquoted, for pgx.Identifier
 	retryFor time.Duration
+	retried  atomic.Int64 // transient failures retried (tests read it)
 }
 
 // MaskURL returns u with its password replaced by "xxxxx", for headers
@@ -230,6 +232,7 @@ func (s *Store) retry(ctx context.Context, f func(context.Context) error) error 
 			}
 			return err // ours, already one line
 		}
+		s.retried.Add(1)
 		if time.Since(start) > s.retryFor {
 			return fmt.Errorf("%s: server lost for %s (%s); the study keeps every finished trial: rerun the worker when the server is back", s.url, s.retryFor, s.cause(err))
 		}

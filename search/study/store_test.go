@@ -40,7 +40,7 @@ func TestSchemaCreatedOnceAndVersioned(t *testing.T) {
 		{"banana", "unknown to this fnlab"},
 		{"0", "unknown to this fnlab"},
 	} {
-		exec(t, `UPDATE `+q+`.meta SET value = $1 WHERE key = 'schema_version'`, tc.version)
+		execSQL(t, `UPDATE `+q+`.meta SET value = $1 WHERE key = 'schema_version'`, tc.version)
 		_, err := Open(context.Background(), testURL(t), Options{Schema: schema})
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("schema_version %s: got %v, want one line with %q", tc.version, err, tc.want)
@@ -51,8 +51,8 @@ func TestSchemaCreatedOnceAndVersioned(t *testing.T) {
 func TestUnknownSchemaRefused(t *testing.T) {
 	schema := testSchema(t)
 	q := pgx.Identifier{schema}.Sanitize()
-	exec(t, `CREATE SCHEMA `+q)
-	exec(t, `CREATE TABLE `+q+`.trials (id int)`)
+	execSQL(t, `CREATE SCHEMA `+q)
+	execSQL(t, `CREATE TABLE `+q+`.trials (id int)`)
 	_, err := Open(context.Background(), testURL(t), Options{Schema: schema})
 	if err == nil || !strings.Contains(err.Error(), "unknown schema") {
 		t.Fatalf("got %v, want the unknown schema refused", err)
@@ -75,10 +75,10 @@ func TestOpenErrors(t *testing.T) {
 		return u.String()
 	}
 	const secret = "s3cret-pw"
-	exec(t, `DO $$ BEGIN
+	execSQL(t, `DO $$ BEGIN
 		IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'fnlab_pw') THEN CREATE ROLE fnlab_pw LOGIN; END IF;
 		ALTER ROLE fnlab_pw PASSWORD 'right-pw'; END $$`)
-	exec(t, `GRANT CREATE ON DATABASE `+pgx.Identifier{strings.TrimPrefix(base.Path, "/")}.Sanitize()+` TO fnlab_pw`)
+	execSQL(t, `GRANT CREATE ON DATABASE `+pgx.Identifier{strings.TrimPrefix(base.Path, "/")}.Sanitize()+` TO fnlab_pw`)
 	cases := []struct {
 		name, url, want string
 	}{

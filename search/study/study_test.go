@@ -81,8 +81,8 @@ func openStore(t testing.TB, schema string) *Store {
 	return s
 }
 
-// exec runs SQL directly (tests expire leases and tamper with metadata).
-func exec(t testing.TB, sql string, args ...any) {
+// execSQL runs SQL directly (tests expire leases and tamper with metadata).
+func execSQL(t testing.TB, sql string, args ...any) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
