@@ -169,6 +169,10 @@ func TestConcurrentClaimsAreDistinct(t *testing.T) {
 	if c, err := st.claim(context.Background(), "z", time.Minute); c != nil || err != nil {
 		t.Errorf("a 41st claim of 40 trials: %v %v", c, err)
 	}
+	// Each claim took one trial: none is held by a claimer that did not get it.
+	if n := query[int](t, `SELECT count(*) FROM `+pgx.Identifier{schema}.Sanitize()+`.trials WHERE state = 'running'`); n != len(seen) {
+		t.Errorf("%d trials running after %d claims", n, len(seen))
+	}
 }
 
 // TestGenerationBuiltOnce: workers racing to build the next generation

@@ -33,6 +33,12 @@ type Options struct {
 	MaxConns int32
 }
 
+// URLError is a URL that Open cannot use (as opposed to a server it
+// cannot reach or that refuses it).
+type URLError struct{ msg string }
+
+func (e *URLError) Error() string { return e.msg }
+
 // Store is a connection to the PostgreSQL server that holds studies.
 type Store struct {
 	pool     *pgxpool.Pool
@@ -73,12 +79,12 @@ func Open(ctx context.Context, rawURL string, o Options) (*Store, error) {
 	masked := MaskURL(rawURL)
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
-		return nil, fmt.Errorf("%s: not a PostgreSQL URL (expected postgres://USER@HOST:PORT/DB)", masked)
+		return nil, &URLError{fmt.Sprintf("%s: not a PostgreSQL URL (expected postgres://USER@HOST:PORT/DB)", masked)}
 	}
 	password, _ := u.User.Password()
 	cfg, err := pgxpool.ParseConfig(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a valid PostgreSQL URL (%s)", masked, scrub(firstLine(err), password))
+		return nil, &URLError{fmt.Sprintf("%s: not a PostgreSQL URL (%s)", masked, scrub(firstLine(err), password))}
 	}
 	if cfg.ConnConfig.Password != "" {
 		password = cfg.ConnConfig.Password // from PGPASSWORD or .pgpass: scrub it too

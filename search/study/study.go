@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -266,7 +267,7 @@ func (e *NotFoundError) Error() string {
 	if len(e.Have) == 0 {
 		return fmt.Sprintf("study %s: not found at %s (it holds no study yet)", e.Study, e.URL)
 	}
-	return fmt.Sprintf("study %s: not found at %s (it holds %v)", e.Study, e.URL, e.Have)
+	return fmt.Sprintf("study %s: not found at %s (it holds %s)", e.Study, e.URL, strings.Join(e.Have, ", "))
 }
 
 func (s *Store) identity(ctx context.Context, name string) (Identity, error) {
@@ -328,8 +329,10 @@ type WorkerStatus struct {
 	PID       int       `json:"pid"`
 	Started   time.Time `json:"started"`
 	Heartbeat time.Time `json:"heartbeat"`
-	Evaluated int       `json:"evaluated"`
-	Running   int       `json:"running"`
+	// HeartbeatAge is the time since the heartbeat by the server's clock.
+	HeartbeatAge float64 `json:"heartbeat_age_s"`
+	Evaluated    int     `json:"evaluated"`
+	Running      int     `json:"running"`
 	// Live: stopped cleanly never, heartbeat within its lease.
 	Live    bool `json:"live"`
 	Stopped bool `json:"stopped"`
@@ -362,7 +365,8 @@ func (s *Store) Status(ctx context.Context, name string) (Status, error) {
 		if completedBy != nil {
 			st.Complete, st.CompletedBy = true, *completedBy
 		}
-		rows, err := s.pool.Query(ctx, `SELECT w.id, w.host, w.pid, w.started_at, w.heartbeat_at, w.evaluated,
+		rows, err := s.pool.Query(ctx, `SELECT w.id, w.host, w.pid, w.started_at, w.heartbeat_at,
+				extract(epoch FROM now() - w.heartbeat_at)::float8, w.evaluated,
 				(SELECT count(*) FROM `+s.t("trials")+` t WHERE t.study = w.study AND t.worker = w.id AND t.state = 'running' AND t.lease_until >= now()),
 				w.stopped_at IS NULL AND w.heartbeat_at + make_interval(secs => w.lease_s) >= now(),
 				w.stopped_at IS NOT NULL
@@ -372,7 +376,7 @@ func (s *Store) Status(ctx context.Context, name string) (Status, error) {
 		}
 		st.Workers, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (WorkerStatus, error) {
 			var w WorkerStatus
-			err := r.Scan(&w.ID, &w.Host, &w.PID, &w.Started, &w.Heartbeat, &w.Evaluated, &w.Running, &w.Live, &w.Stopped)
+			err := r.Scan(&w.ID, &w.Host, &w.PID, &w.Started, &w.Heartbeat, &w.HeartbeatAge, &w.Evaluated, &w.Running, &w.Live, &w.Stopped)
 			return w, err
 		})
 		return err

@@ -193,7 +193,8 @@ func child() int {
 	delay := time.Duration(atoi("DELAY_MS")) * time.Millisecond
 	stall := env("STALL") == "1"
 	lease, _ := time.ParseDuration(env("LEASE"))
-	res, err := st.Work(ctx, WorkerOptions{ID: env("ID"), Lease: lease, Parallel: max(1, atoi("PARALLEL")),
+	poll := time.Duration(atoi("POLL_MS")) * time.Millisecond
+	res, err := st.Work(ctx, WorkerOptions{ID: env("ID"), Lease: lease, Poll: poll, Parallel: max(1, atoi("PARALLEL")),
 		Evaluate: func(ctx context.Context, g search.Genome) (search.Record, error) {
 			if stall {
 				select {} // killed here, mid-evaluation

@@ -27,7 +27,8 @@ type WorkerOptions struct {
 	// Parallel is how many trials the worker evaluates at once (default 1).
 	Parallel int
 	// Poll is how long an idle worker waits before it looks for work
-	// again (default Lease/10 within 100 ms .. 2 s).
+	// again (default Lease/20 within 100 ms .. 1 s): at a generation
+	// boundary every worker but the builder waits up to this long.
 	Poll time.Duration
 	// Evaluate measures one candidate (search.Evaluator.Evaluate, say). An
 	// error stops the worker (its claims are released).
@@ -85,7 +86,7 @@ func (o *WorkerOptions) defaults() {
 		o.Parallel = 1
 	}
 	if o.Poll <= 0 {
-		o.Poll = min(max(o.Lease/10, 100*time.Millisecond), 2*time.Second)
+		o.Poll = min(max(o.Lease/20, 100*time.Millisecond), time.Second)
 	}
 }
 
@@ -358,12 +359,16 @@ func (st *Study) claim(ctx context.Context, worker string, lease time.Duration) 
 	var t *trial
 	err := s.retry(ctx, func(ctx context.Context) error {
 		t = &trial{}
-		err := s.pool.QueryRow(ctx, `UPDATE `+s.t("trials")+` t
-			SET state = 'running', worker = $2, attempt = t.attempt + 1, lease_until = now() + make_interval(secs => $3)
-			FROM (SELECT key FROM `+s.t("trials")+`
+		// MATERIALIZED: the candidate row is chosen once. As a subquery in
+		// FROM the planner may rescan it per joined row, and with SKIP
+		// LOCKED each rescan picks another row: one claim would take
+		// several trials and orphan all but the first.
+		err := s.pool.QueryRow(ctx, `WITH c AS MATERIALIZED (SELECT key FROM `+s.t("trials")+`
 				WHERE study = $1 AND (state = 'pending' OR (state = 'running' AND lease_until < now()))
-				ORDER BY idx LIMIT 1 FOR UPDATE SKIP LOCKED) c
-			WHERE t.study = $1 AND t.key = c.key
+				ORDER BY idx LIMIT 1 FOR UPDATE SKIP LOCKED)
+			UPDATE `+s.t("trials")+` t
+			SET state = 'running', worker = $2, attempt = t.attempt + 1, lease_until = now() + make_interval(secs => $3)
+			FROM c WHERE t.study = $1 AND t.key = c.key
 			RETURNING t.key, t.idx, t.generation, t.attempt`, st.Name, worker, lease.Seconds()).
 			Scan(&t.key, &t.idx, &t.generation, &t.attempt)
 		if errors.Is(err, pgx.ErrNoRows) {

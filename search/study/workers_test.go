@@ -122,7 +122,7 @@ func checkStudy(t *testing.T, s *Store, name string, results []Result) Status {
 func TestThreeWorkersEvolveLikeOneProcess(t *testing.T) {
 	schema := testSchema(t)
 	s := openStore(t, schema)
-	sp := spec{schema: schema, name: "evolve3", strategy: "evolve", budget: 64, population: 8, seed: 11, lease: 2 * time.Second}
+	sp := spec{schema: schema, name: "evolve3", strategy: "evolve", budget: 64, population: 8, seed: 11, lease: 20 * time.Second}
 	var results []Result
 	type proc struct {
 		cmd       *exec.Cmd
@@ -130,7 +130,7 @@ func TestThreeWorkersEvolveLikeOneProcess(t *testing.T) {
 	}
 	var procs []proc
 	for i := range 3 {
-		cmd, out, errb := startWorker(t, sp, fmt.Sprintf("w%d", i), "FNLAB_STUDY_DELAY_MS=30")
+		cmd, out, errb := startWorker(t, sp, fmt.Sprintf("w%d", i), "FNLAB_STUDY_DELAY_MS=30", "FNLAB_STUDY_POLL_MS=100")
 		procs = append(procs, proc{cmd, out, errb})
 	}
 	for _, p := range procs {
@@ -139,6 +139,10 @@ func TestThreeWorkersEvolveLikeOneProcess(t *testing.T) {
 	st := checkStudy(t, s, "evolve3", results)
 	if st.Generation < 3 {
 		t.Errorf("the study ran %d generations; want a test of several", st.Generation)
+	}
+	if st.Redone != 0 {
+		// Nobody was killed and leases are long: every trial was claimed once.
+		t.Errorf("%d trials were claimed more than once", st.Redone)
 	}
 	if len(st.Workers) != 3 {
 		t.Errorf("%d workers registered, want 3", len(st.Workers))
