@@ -157,11 +157,12 @@ func TestThreeWorkersEvolveLikeOneProcess(t *testing.T) {
 
 // TestKilledWorkersTrialRedone: a worker SIGKILLed mid-evaluation holds a
 // trial; once its lease expires another worker redoes it, once, and the
-// study still equals one process's search.
+// study still equals one process's search (an NSGA-II one: its next
+// generation waits for the redone trial).
 func TestKilledWorkersTrialRedone(t *testing.T) {
 	schema := testSchema(t)
 	s := openStore(t, schema)
-	sp := spec{schema: schema, name: "killed", strategy: "random", budget: 30, seed: 4, lease: 2 * time.Second}
+	sp := spec{schema: schema, name: "killed", strategy: "evolve", budget: 40, population: 8, seed: 4, lease: 2 * time.Second}
 	// The staller creates the study, claims the first trial and blocks in it.
 	staller, _, _ := startWorker(t, sp, "doomed", "FNLAB_STUDY_STALL=1")
 	q := pgx.Identifier{schema}.Sanitize()
