@@ -74,6 +74,7 @@
 // reads) appear in no message: URLs are shown masked (MaskURL).
 //
 // Stop: a worker that returns (study complete, context cancelled, an
-// evaluation error) releases its claims back to pending, so nobody waits
-// for their leases, and records stopped_at.
+// evaluation error) first stores evaluations that had finished, then
+// releases its other claims back to pending, so nobody waits for their
+// leases, and records stopped_at.
 package study

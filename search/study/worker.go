@@ -31,7 +31,8 @@ type WorkerOptions struct {
 	// boundary every worker but the builder waits up to this long.
 	Poll time.Duration
 	// Evaluate measures one candidate (search.Evaluator.Evaluate, say). An
-	// error stops the worker (its claims are released).
+	// error stops the worker (its claims are released); one that gives up
+	// when ctx is done must return an error, not a partial record.
 	Evaluate func(ctx context.Context, g search.Genome) (search.Record, error)
 	// Progress, if set, is called about twice a second with the study's
 	// counts, and once at the end.
@@ -227,14 +228,21 @@ func (w *worker) evaluate(ctx context.Context, t *trial) error {
 		w.mu.Unlock()
 	}()
 	rec, err := w.o.Evaluate(ectx, g)
-	if ctx.Err() != nil {
-		return nil // stopping: the claim is released by stop
-	}
-	if ectx.Err() != nil {
+	stopping := ctx.Err() != nil
+	switch {
+	case stopping && err != nil:
+		return nil // the claim is released by stop
+	case !stopping && ectx.Err() != nil:
 		w.mu.Lock()
 		w.lost++ // the heartbeat found the lease gone and stopped this evaluation
 		w.mu.Unlock()
 		return nil
+	case stopping:
+		// Stopping (Ctrl-C) with a finished evaluation: store it rather
+		// than throw it away, within a short grace period.
+		gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		ctx = gctx
 	}
 	if err != nil {
 		return err
