@@ -253,3 +253,63 @@ func TestGenerationBuiltOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestLostLeaseCancelsEvaluation: when a worker's renewal finds that its
+// trial went to another worker (its lease expired meanwhile), it stops
+// that evaluation instead of finishing it for nothing.
+func TestLostLeaseCancelsEvaluation(t *testing.T) {
+	sp := tiny(t)
+	schema := testSchema(t)
+	s := openStore(t, schema)
+	st := join(t, s, "lost", identity(sp, "grid", 1, 1, 0))
+	ctx := context.Background()
+	type out struct {
+		res Result
+		err error
+	}
+	done := make(chan out, 1)
+	cancelled := make(chan struct{})
+	go func() {
+		res, err := st.Work(ctx, WorkerOptions{ID: "a", Lease: time.Second, Poll: 50 * time.Millisecond,
+			Evaluate: func(ctx context.Context, g search.Genome) (search.Record, error) {
+				<-ctx.Done() // an evaluation that would never end by itself
+				close(cancelled)
+				return search.Record{}, ctx.Err()
+			}})
+		done <- out{res, err}
+	}()
+	q := pgx.Identifier{schema}.Sanitize()
+	for deadline := time.Now().Add(time.Minute); query[int](t, `SELECT count(*) FROM `+q+`.trials WHERE worker = 'a' AND state = 'running'`) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("worker a never claimed the trial")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	execSQL(t, `UPDATE `+q+`.trials SET lease_until = now() - interval '1 second'`)
+	b, err := st.claim(ctx, "b", time.Minute)
+	if err != nil || b == nil {
+		t.Fatalf("b claims the expired trial: %v %v", b, err)
+	}
+	// The trial is b's: a's next renewal (every 333 ms) must stop a's
+	// evaluation. A minute is only against a hang.
+	select {
+	case <-cancelled:
+	case <-time.After(time.Minute):
+		t.Fatal("worker a kept evaluating a trial it no longer holds")
+	}
+	g, _ := sp.ParseKey(b.key)
+	rec, _ := evaluator(sp)(ctx, g)
+	rec.Index = b.idx
+	if ok, err := st.finish(ctx, "b", b, &rec); !ok || err != nil {
+		t.Fatalf("b finishes: %v %v", ok, err)
+	}
+	var res out
+	select {
+	case res = <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("worker a did not return after the study completed")
+	}
+	if res.err != nil || res.res.Lost != 1 || res.res.Evaluated != 0 || !res.res.Completed {
+		t.Errorf("worker a: %+v %v; want 1 lost, 0 evaluated, and the study completed by a", res.res, res.err)
+	}
+}

@@ -405,12 +405,9 @@ func (st *Study) finish(ctx context.Context, worker string, t *trial, rec *searc
 		var n int
 		err := s.pool.QueryRow(ctx, `WITH f AS (
 				UPDATE `+s.t("trials")+` SET state = 'done', record = $5, finished_at = now(), lease_until = NULL
-				WHERE study = $1 AND key = $2 AND worker = $3 AND attempt = $4 AND state = 'running' RETURNING 1)
-			UPDATE `+s.t("workers")+` SET evaluated = evaluated + (SELECT count(*) FROM f) WHERE study = $1 AND id = $3
-			RETURNING (SELECT count(*) FROM f)`, st.Name, t.key, worker, t.attempt, string(line)).Scan(&n)
-		if errors.Is(err, pgx.ErrNoRows) {
-			err = fmt.Errorf("study %s: worker %s is not registered", st.Name, worker)
-		}
+				WHERE study = $1 AND key = $2 AND worker = $3 AND attempt = $4 AND state = 'running' RETURNING 1),
+			w AS (UPDATE `+s.t("workers")+` SET evaluated = evaluated + 1 WHERE study = $1 AND id = $3 AND EXISTS (SELECT 1 FROM f))
+			SELECT count(*) FROM f`, st.Name, t.key, worker, t.attempt, string(line)).Scan(&n)
 		if err != nil {
 			return err
 		}
