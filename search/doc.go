@@ -85,4 +85,9 @@
 // and evaluates the rest, so resumed and uninterrupted journals hold the
 // same records (a test kills a child with SIGKILL to check it). A torn
 // last line is dropped on resume.
+//
+// Next replays a strategy the same way over the records known so far and
+// returns its next batch without evaluating it: every missing candidate of
+// a grid or random search, or evolve's next generation. Package
+// search/study builds a search shared by many processes on it.
 package search

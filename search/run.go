@@ -67,6 +67,10 @@ func PopulationFor(budget int) int { return min(max(budget/10, 8), 64) }
 // candidates depends only on the space, the seed and the metrics, so a
 // resumed run evaluates exactly what an uninterrupted run would have.
 func Run(ctx context.Context, ev *Evaluator, o Options) ([]Record, error) {
+	return run(ctx, ev, o, nil)
+}
+
+func run(ctx context.Context, ev *Evaluator, o Options, plan *planState) ([]Record, error) {
 	sp := ev.Space
 	if o.Shard.N == 0 {
 		o.Shard = Shard{0, 1}
@@ -77,7 +81,7 @@ func Run(ctx context.Context, ev *Evaluator, o Options) ([]Record, error) {
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
-	r := &runner{ev: ev, o: o, cache: map[string]*Record{}, ctx: ctx}
+	r := &runner{ev: ev, o: o, cache: map[string]*Record{}, ctx: ctx, plan: plan}
 	for i := range o.Prior {
 		rec := o.Prior[i]
 		r.cache[rec.Key] = &rec
@@ -171,6 +175,9 @@ type runner struct {
 	cache map[string]*Record // every record known: resumed and new
 	done  []*Record          // records of this run's sequence, in completion order
 	total int
+	// plan, when set, makes evalBatch record the jobs it would evaluate
+	// instead of evaluating them (see Next).
+	plan *planState
 }
 
 type job struct {
@@ -183,6 +190,9 @@ type job struct {
 // worker pool, journaling each new record as it finishes, and returns the
 // records in job order.
 func (r *runner) evalBatch(jobs []job) ([]*Record, error) {
+	if r.plan != nil {
+		r.plan.batches++
+	}
 	out := make([]*Record, len(jobs))
 	var todo []int
 	for i, j := range jobs {
@@ -196,6 +206,9 @@ func (r *runner) evalBatch(jobs []job) ([]*Record, error) {
 	}
 	if len(todo) == 0 {
 		return out, nil
+	}
+	if r.plan != nil {
+		return r.plan.add(jobs, todo, out)
 	}
 	type result struct {
 		i   int

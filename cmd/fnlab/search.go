@@ -33,6 +33,7 @@ type searchFlags struct {
 	seed                                           uint64
 	resume, proxy, measure, force                  bool
 	measureRuns                                    int
+	study                                          studyFlags // --storage, --study, --lease: search_study.go
 }
 
 func newSearchCmd() *cobra.Command {
@@ -64,6 +65,7 @@ front member as a spec YAML that analyze and bench accept.`,
   fnlab search search_t0_ndiv_depth --lut t0.lut.json --strategy evolve --budget 1500 --out runs/ndiv --resume
   fnlab search my_space.yaml --lut board.lut.json --strategy random --budget 20000 --shard 0/4 --out runs/r
   fnlab search merge my_space.yaml runs/r/journal-*.jsonl --out runs/merged
+  fnlab search search_t0_ndiv_depth --lut t0.lut.json --budget 1500 --storage postgres://fnlab@db:5432/fnlab --out runs/study  # on every machine
   fnlab analyze runs/ndiv/front/01_*.yaml`,
 		Args: exactArgs(1, "SPACE"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runSearch(cmd, args[0], &f) },
@@ -85,6 +87,8 @@ front member as a spec YAML that analyze and bench accept.`,
 	fl.BoolVar(&f.measure, "measure-front", false, "re-measure the front's latency with real benchmarks at the table's thread count")
 	fl.IntVar(&f.measureRuns, "measure-runs", 30, "timed passes per front member with --measure-front")
 	c.AddCommand(newSearchMergeCmd())
+	addStudyFlags(fl, &f.study)
+	c.AddCommand(newSearchExportCmd(), newSearchStatusCmd())
 	return c
 }
 
@@ -185,6 +189,9 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 		Population: population}
 	if table != nil {
 		h.Latency = "lut: " + table.MachineLine
+	}
+	if f.study.storage != "" {
+		return runStudy(cmd, sp, ev, h, jpath, out, f, &f.study, table)
 	}
 	var j *search.Journal
 	var prior []search.Record

@@ -1,0 +1,374 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/fnlab/fnlab/report"
+	"github.com/fnlab/fnlab/search"
+	"github.com/fnlab/fnlab/search/lut"
+	"github.com/fnlab/fnlab/search/study"
+)
+
+// studyFlags are the flags of a search shared through PostgreSQL.
+type studyFlags struct {
+	storage, study string
+	lease          time.Duration
+}
+
+func addStudyFlags(fl *pflag.FlagSet, f *studyFlags) {
+	fl.StringVar(&f.storage, "storage", "", "share the search through PostgreSQL: postgres://USER@HOST:PORT/DB (password from PGPASSWORD or ~/.pgpass); every worker with the same arguments joins")
+	fl.StringVar(&f.study, "study", "", "with --storage: the study's name (default: the space's name)")
+	fl.DurationVar(&f.lease, "lease", 30*time.Second, "with --storage: how long a claimed candidate stays claimed without renewal (a killed worker's candidates are redone after it)")
+}
+
+// openStore connects to --storage; a bad URL is a bad invocation.
+func openStore(ctx context.Context, url string) (*study.Store, error) {
+	if url == "" {
+		return nil, usageError{errors.New("--storage: required (postgres://USER@HOST:PORT/DB)")}
+	}
+	s, err := study.Open(ctx, url, study.Options{})
+	if err != nil {
+		var ue *study.URLError
+		if errors.As(err, &ue) {
+			return nil, usageError{fmt.Errorf("--storage %v", err)}
+		}
+		return nil, fmt.Errorf("--storage %v", err)
+	}
+	return s, nil
+}
+
+// runStudy is `fnlab search SPACE --storage URL`: this process joins the
+// study as one worker; the worker that completes it writes the report.
+func runStudy(cmd *cobra.Command, sp *search.Space, ev *search.Evaluator, h search.Header, jpath, out string, f *searchFlags, sf *studyFlags, table *lut.Table) error {
+	if h.Shard != "0/1" {
+		return usageError{errors.New("--shard with --storage: a study shares its candidates between workers as they go; drop --shard")}
+	}
+	if sf.lease < time.Second {
+		return usageError{fmt.Errorf("--lease %s: expected at least 1s", sf.lease)}
+	}
+	name := sf.study
+	if name == "" {
+		name = sp.Name
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := openStore(ctx, sf.storage)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	id := study.IdentityOf(h, f.population)
+	st, created, err := s.Join(ctx, name, sp, id)
+	if err != nil {
+		return err
+	}
+	stderr := cmd.ErrOrStderr()
+	workerID := study.DefaultWorkerID()
+	verb := "joined"
+	if created {
+		verb = "created"
+	}
+	fmt.Fprintf(stderr, "study %s at %s: %s; worker %s (%s, seed %d, budget %d)\n", name, s.URL(), verb, workerID, h.Strategy, h.Seed, h.Budget)
+	parallel := f.workers
+	if parallel <= 0 {
+		parallel = runtime.GOMAXPROCS(0)
+	}
+	o := study.WorkerOptions{ID: workerID, Lease: sf.lease, Parallel: parallel,
+		Evaluate: func(_ context.Context, g search.Genome) (search.Record, error) { return ev.Evaluate(g) }}
+	o.Progress = studyProgress(stderr, name)
+	res, err := st.Work(ctx, o)
+	o.Progress(study.Progress{Total: -1}) // finish the bar
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("interrupted: study %s at %s keeps every finished trial (this worker finished %d); rerun the same command to continue, any number of workers may join", name, s.URL(), res.Evaluated)
+		}
+		return err
+	}
+	if !res.Completed {
+		done := searchDone{Study: name, Storage: s.URL(), Complete: true, CompletedBy: res.CompletedBy, Evaluated: res.Evaluated}
+		if f.format == "json" {
+			return writeJSON(cmd.OutOrStdout(), done)
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "study %s complete; this worker finished %d trials. Worker %s completed the study and wrote the report to its --out.\nexport the study: fnlab search export --storage %s --study %s --out journal.jsonl\n",
+			name, res.Evaluated, res.CompletedBy, s.URL(), name)
+		return nil
+	}
+	sid, recs, err := s.Records(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := replaceJournal(jpath, sid); err != nil {
+		return err
+	}
+	hdr := sid.Header()
+	if err := search.WriteJournal(jpath, hdr, recs); err != nil {
+		return err
+	}
+	hdr.Shard = "study " + name
+	return searchReport(cmd.OutOrStdout(), sp, recs, hdr, jpath, out, f, table)
+}
+
+// searchDone is what a worker that did not complete the study prints.
+type searchDone struct {
+	Study       string `json:"study"`
+	Storage     string `json:"storage"`
+	Complete    bool   `json:"complete"`
+	CompletedBy string `json:"completed_by"`
+	Evaluated   int    `json:"evaluated"`
+}
+
+// replaceJournal makes room for the study's journal at path: a journal of
+// the same search (an earlier export or run) is replaced, anything else
+// is kept and refused.
+func replaceJournal(path string, id study.Identity) error {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Size() == 0 {
+		return nil
+	}
+	h, _, err := search.ReadJournal(path)
+	if err == nil && h.SpaceHash == id.SpaceHash && h.Strategy == id.Strategy && h.Seed == id.Seed && h.LUTHash == id.LUTHash {
+		return os.Remove(path)
+	}
+	return fmt.Errorf("--journal %s: holds another search; choose another --out or --journal for the study's report", path)
+}
+
+// studyProgress shows the whole study's progress: a bar on a terminal, a
+// line every 10 s otherwise (logs of a Kubernetes Job, say). Total -1
+// ends it.
+func studyProgress(w io.Writer, name string) func(study.Progress) {
+	var mu sync.Mutex
+	if isTerminal(w) {
+		var bar *progressbar.ProgressBar
+		return func(p study.Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			if p.Total < 0 {
+				if bar != nil {
+					_ = bar.Finish()
+				}
+				return
+			}
+			if bar == nil {
+				bar = progressbar.NewOptions(p.Total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("study "+name),
+					progressbar.OptionClearOnFinish(), progressbar.OptionShowCount(), progressbar.OptionThrottle(100e6))
+			}
+			if bar.GetMax() != p.Total {
+				bar.ChangeMax(p.Total)
+			}
+			bar.Describe(fmt.Sprintf("study %s (%d running, this worker %d)", name, p.Running, p.Mine))
+			_ = bar.Set(p.Done)
+		}
+	}
+	var last time.Time
+	return func(p study.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p.Total < 0 || time.Since(last) < 10*time.Second {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(w, "study %s: %d/%d done, %d running, %d pending; this worker %d\n", name, p.Done, p.Total, p.Running, p.Pending, p.Mine)
+	}
+}
+
+func newSearchExportCmd() *cobra.Command {
+	var storage, name, out, format string
+	c := &cobra.Command{
+		Use:   "export --storage URL [--study NAME] --out JOURNAL",
+		Short: "Write a study's finished trials as a search journal (JSONL)",
+		Long: `export writes the finished trials of a study in PostgreSQL as a search journal:
+the header of the study's search and one record per candidate, in index order,
+as "fnlab search" writes it on one machine. tui, "search merge" and the charts
+read it. A study still running exports what is finished so far.`,
+		Example: `  fnlab search export --storage postgres://fnlab@db:5432/fnlab --study t0_ndiv_depth --out study.jsonl
+  fnlab tui --journal study.jsonl`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
+			}
+			if out == "" {
+				return usageError{errors.New("--out: required (the journal file to write)")}
+			}
+			ctx := cmd.Context()
+			s, err := openStore(ctx, storage)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if name, err = pickStudy(ctx, s, name); err != nil {
+				return err
+			}
+			id, recs, err := s.Records(ctx, name)
+			if err != nil {
+				return err
+			}
+			st, err := s.Status(ctx, name)
+			if err != nil {
+				return err
+			}
+			if fi, err := os.Stat(out); err == nil && fi.Size() > 0 {
+				return fmt.Errorf("--out %s: already exists; remove it or choose another file", out)
+			}
+			if err := search.WriteJournal(out, id.Header(), recs); err != nil {
+				return err
+			}
+			doc := studyExportDoc{Study: name, Storage: s.URL(), Journal: out, Records: len(recs), Total: st.Total, Complete: st.Complete}
+			if format == "json" {
+				return writeJSON(cmd.OutOrStdout(), doc)
+			}
+			state := "complete"
+			if !st.Complete {
+				state = fmt.Sprintf("still running: %d running, %d pending", st.Running+st.Expired, st.Pending)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "study %s: %d records (%s) written to %s\n", name, len(recs), state, out)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&storage, "storage", "", "the study's PostgreSQL: postgres://USER@HOST:PORT/DB")
+	c.Flags().StringVar(&name, "study", "", "the study (default: the only one)")
+	c.Flags().StringVar(&out, "out", "", "journal file to write (JSONL)")
+	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	return c
+}
+
+type studyExportDoc struct {
+	Study    string `json:"study"`
+	Storage  string `json:"storage"`
+	Journal  string `json:"journal"`
+	Records  int    `json:"records"`
+	Total    int    `json:"total"`
+	Complete bool   `json:"complete"`
+}
+
+// pickStudy is name, or the store's only study.
+func pickStudy(ctx context.Context, s *study.Store, name string) (string, error) {
+	if name != "" {
+		return name, nil
+	}
+	names, err := s.Studies(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(names) == 1 {
+		return names[0], nil
+	}
+	if len(names) == 0 {
+		return "", fmt.Errorf("--storage %s: holds no study yet", s.URL())
+	}
+	return "", usageError{fmt.Errorf("--study: required, %s holds %s", s.URL(), strings.Join(names, ", "))}
+}
+
+func newSearchStatusCmd() *cobra.Command {
+	var storage, name, format string
+	c := &cobra.Command{
+		Use:   "status --storage URL [--study NAME]",
+		Short: "Show a study's done, running and pending trials and its workers",
+		Long: `status reads studies in PostgreSQL: for each, its search, how many trials are
+done, running (claimed, lease current), expired (claimed by a worker that
+stopped renewing: claimable again) and pending, and its workers (live: it
+renewed its heartbeat within its lease and has not stopped).`,
+		Example: `  fnlab search status --storage postgres://fnlab@db:5432/fnlab
+  fnlab search status --storage postgres://fnlab@db:5432/fnlab --study t0_ndiv_depth --format json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			s, err := openStore(ctx, storage)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			names := []string{name}
+			if name == "" {
+				if names, err = s.Studies(ctx); err != nil {
+					return err
+				}
+			}
+			doc := statusDoc{Storage: s.URL(), Studies: []study.Status{}}
+			for _, n := range names {
+				st, err := s.Status(ctx, n)
+				if err != nil {
+					return err
+				}
+				doc.Studies = append(doc.Studies, st)
+			}
+			if format == "json" {
+				return writeJSON(cmd.OutOrStdout(), doc)
+			}
+			return statusText(cmd.OutOrStdout(), &doc)
+		},
+	}
+	c.Flags().StringVar(&storage, "storage", "", "PostgreSQL holding the studies: postgres://USER@HOST:PORT/DB")
+	c.Flags().StringVar(&name, "study", "", "one study (default: all)")
+	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	return c
+}
+
+type statusDoc struct {
+	Storage string         `json:"storage"`
+	Studies []study.Status `json:"studies"`
+}
+
+func statusText(w io.Writer, doc *statusDoc) error {
+	if len(doc.Studies) == 0 {
+		fmt.Fprintf(w, "%s: no study yet\n", doc.Storage)
+		return nil
+	}
+	for i, st := range doc.Studies {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		id := st.Identity
+		state := "running"
+		if st.Complete {
+			state = "complete (report by " + st.CompletedBy + ")"
+		}
+		pop := ""
+		if id.Population > 0 {
+			pop = fmt.Sprintf(", population %d", id.Population)
+		}
+		fmt.Fprintf(w, "study %s at %s: %s\n", st.Study, doc.Storage, state)
+		fmt.Fprintf(w, "search: space %s (hash %s), %s, seed %d, budget %d%s  ·  latency: %s\n", id.Space, id.SpaceHash, id.Strategy, id.Seed, id.Budget, pop, id.Latency)
+		fmt.Fprintf(w, "trials: %d done (%d redone after a lost lease), %d running, %d expired, %d pending  ·  generation %d\n",
+			st.Done, st.Redone, st.Running, st.Expired, st.Pending, st.Generation)
+		live := 0
+		t := &report.Table{Header: []string{"worker", "host", "pid", "evaluated", "running", "heartbeat", "state"},
+			Right: []bool{false, false, true, true, true, true, false}}
+		for _, wk := range st.Workers {
+			s := "lost (no heartbeat within its lease)"
+			switch {
+			case wk.Stopped:
+				s = "stopped"
+			case wk.Live:
+				s = "live"
+				live++
+			}
+			t.Add(wk.ID, wk.Host, fmt.Sprint(wk.PID), fmt.Sprint(wk.Evaluated), fmt.Sprint(wk.Running),
+				(time.Duration(wk.HeartbeatAge)*time.Second).String()+" ago", s)
+		}
+		fmt.Fprintf(w, "workers: %d live of %d\n", live, len(st.Workers))
+		if len(st.Workers) > 0 {
+			if err := t.Write(w); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
