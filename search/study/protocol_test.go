@@ -2,6 +2,7 @@ package study
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -42,7 +43,7 @@ func TestJoinRefusesOtherSettings(t *testing.T) {
 		{"population", func(i *Identity) { i.Population = 12 }, "population 8, this worker has 12"},
 		{"latency table", func(i *Identity) { i.LUTHash = "abcd" }, `latency table "", this worker has "abcd"`},
 		{"proxy", func(i *Identity) { i.Proxy = true }, "proxy false, this worker has true"},
-		{"journal version", func(i *Identity) { i.JournalVersion = 1 }, "journal version 2, this fnlab writes 1"},
+		{"journal version", func(i *Identity) { i.JournalVersion = 1 }, fmt.Sprintf("journal version %d, this fnlab writes 1", search.JournalVersion)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			other := id

@@ -37,6 +37,9 @@ func IdentityOf(h search.Header, population int) Identity {
 		// The effective population, so that the default and the same value
 		// given explicitly are one study.
 		if population <= 0 {
+			population = h.Population
+		}
+		if population <= 0 {
 			population = search.PopulationFor(h.Budget)
 		}
 		id.Population = population
@@ -48,7 +51,8 @@ func IdentityOf(h search.Header, population int) Identity {
 // exported study reads as the journal of one process).
 func (id Identity) Header() search.Header {
 	return search.Header{Format: search.JournalFormat, Version: id.JournalVersion, Space: id.Space, SpaceHash: id.SpaceHash,
-		Strategy: id.Strategy, Seed: id.Seed, Budget: id.Budget, Shard: "0/1", Latency: id.Latency, LUTHash: id.LUTHash, Proxy: id.Proxy}
+		Strategy: id.Strategy, Seed: id.Seed, Budget: id.Budget, Shard: "0/1", Latency: id.Latency, LUTHash: id.LUTHash, Proxy: id.Proxy,
+		Population: id.Population}
 }
 
 // Options is the search.Options the identity stands for.
