@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/fnlab/fnlab/analyze"
@@ -93,8 +94,9 @@ type Table struct {
 	BuiltFrom         []string `json:"built_from"` // names of the measured models
 	Entries           []Entry  `json:"entries"`
 
-	byKey map[string]*Entry
-	hash  string // of the bytes Load read, so a journal names this exact file
+	byKey     map[string]*Entry
+	indexOnce sync.Once // byKey is built once, on first use: tables are read by many evaluation workers at once
+	hash      string    // of the bytes Load read, so a journal names this exact file
 }
 
 // Hash identifies the file a table was loaded from (the first 16 hex
@@ -102,17 +104,20 @@ type Table struct {
 func (t *Table) Hash() string { return t.hash }
 
 func (t *Table) index() {
-	t.byKey = make(map[string]*Entry, len(t.Entries))
-	for i := range t.Entries {
-		t.byKey[t.Entries[i].Key] = &t.Entries[i]
-	}
+	t.indexOnce.Do(func() {
+		if t.byKey != nil {
+			return
+		}
+		t.byKey = make(map[string]*Entry, len(t.Entries))
+		for i := range t.Entries {
+			t.byKey[t.Entries[i].Key] = &t.Entries[i]
+		}
+	})
 }
 
 // Lookup returns the entry of key, or nil.
 func (t *Table) Lookup(key string) *Entry {
-	if t.byKey == nil {
-		t.index()
-	}
+	t.index()
 	return t.byKey[key]
 }
 
@@ -136,9 +141,7 @@ func (t *Table) Predict(g *arch.Graph) (float64, error) {
 
 // PredictSteps is Predict for a planned step list.
 func (t *Table) PredictSteps(steps []engine.StepInfo) (float64, error) {
-	if t.byKey == nil {
-		t.index()
-	}
+	t.index()
 	ms := t.OverheadMS + t.OverheadPerStepMS*float64(len(steps))
 	for i := range steps {
 		e := t.byKey[steps[i].Key]

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/fnlab/fnlab/arch"
@@ -126,4 +127,21 @@ func FuzzLoad(f *testing.F) {
 		}
 		tab.Predict(g)
 	})
+}
+
+// TestPredictConcurrent: a table is read by many evaluation workers at
+// once (go test -race would report the first-use index build racing).
+func TestPredictConcurrent(t *testing.T) {
+	tab := &Table{Statistic: "median", Entries: []Entry{{Key: "a", MedianMS: 1}, {Key: "b", MedianMS: 2}}}
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if e := tab.Lookup("b"); e == nil || e.MedianMS != 2 {
+				t.Error("lookup b failed")
+			}
+		}()
+	}
+	wg.Wait()
 }
