@@ -14,6 +14,9 @@ var (
 	gemmKC     = 1024      // at most this many K per pass when split
 	gemmBBytes = 256 << 10 // packed B of one column group (per K pass)
 	gemmABytes = 512 << 10 // A of one row chunk (per K pass)
+	// B of at least this many floats (512 KiB) is prefetched ahead: larger
+	// than L2 can keep along with A, it comes from L3 or DRAM.
+	gemmPfFloats = 128 << 10
 )
 
 func gemmAVX512(m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) bool {
@@ -120,6 +123,9 @@ func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *
 			}
 			if kk < K {
 				flags |= kFlagPfNext
+			}
+			if K*b.N >= gemmPfFloats {
+				flags |= kFlagPf
 			}
 			gemmPass(isa, mr, r0, r1, k0, kk, flags, passes[:np], b, c, bias, res, args)
 			k0 += kk
