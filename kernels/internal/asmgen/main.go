@@ -55,7 +55,7 @@ const (
 	flagRes
 	flagMasked // AVX2 only: tail columns, use masked loads and stores
 	flagPfNext // AVX-512: K runs in passes, prefetch the next panel's range
-	flagPf     // AVX-512: B is big (likely not in cache), prefetch it ahead
+	flagPf     // B is big (likely not in cache), prefetch it ahead
 )
 
 // Offsets into kernels.geluConst ([16]float32).
@@ -565,9 +565,16 @@ func gemmY(mr, H int) {
 		}
 		return Mem{Base: BX, Index: R11, Scale: 1, Disp: 32 * h}
 	}
-	step := func(u, set int) {
+	step := func(u, set int, pf bool) {
 		for h := 0; h < H; h++ {
 			VMOVUPS(bAddr(u, h), yr(12+h))
+		}
+		if pf {
+			// as in gemmZ: one line per k (a pass reads 32 or 64 of a
+			// panel's 128 bytes per k; the other half's pass follows)
+			a := bAddr(u, 0)
+			a.Disp += pfDist
+			PREFETCHT0(a)
 		}
 		for r := 0; r < mr; r++ {
 			t := yr(14 + r%2)
@@ -579,20 +586,27 @@ func gemmY(mr, H int) {
 	}
 	CMPQ(RCX, I(uint64(unroll)))
 	JB(LabelRef(name + "_k1"))
-	Label(name + "_k4")
-	for u := 0; u < unroll; u++ {
-		step(u, u%sets)
+	k4 := func(label string, pf bool) {
+		Label(label)
+		for u := 0; u < unroll; u++ {
+			step(u, u%sets, pf)
+		}
+		advanceRows(mr, 4*unroll)
+		LEAQ(Mem{Base: BX, Index: R10, Scale: 4}, RBX)
+		SUBQ(I(uint64(unroll)), RCX)
+		CMPQ(RCX, I(uint64(unroll)))
+		JAE(LabelRef(label))
 	}
-	advanceRows(mr, 4*unroll)
-	LEAQ(Mem{Base: BX, Index: R10, Scale: 4}, RBX)
-	SUBQ(I(uint64(unroll)), RCX)
-	CMPQ(RCX, I(uint64(unroll)))
-	JAE(LabelRef(name + "_k4"))
+	TESTQ(I(flagPf), Mem{Base: DI, Disp: offFlags})
+	JZ(LabelRef(name + "_k4"))
+	k4(name+"_k4p", true)
+	JMP(LabelRef(name + "_k1"))
+	k4(name+"_k4", false)
 	Label(name + "_k1")
 	TESTQ(RCX, RCX)
 	JZ(LabelRef(name + "_kdone"))
 	Label(name + "_k1loop")
-	step(0, 0)
+	step(0, 0, false)
 	advanceRows(mr, 4)
 	ADDQ(R10, RBX)
 	DECQ(RCX)
