@@ -110,12 +110,12 @@
 // out directly (M = w), or, for few channels on wide images, one GEMM runs
 // over whole padded rows (M = rows*(w+2)-2, two wasted outputs per row)
 // into scratch and the valid pixels are copied out with the residual, or,
-// when B is big (9*cg*cog >= 128K floats, 512 KiB) on a narrow map (w < 28), the
-// patches of many rows are gathered (im2col: A[p][(dy*3+dx)*cg+ci], rows
-// of 9*cg floats, as many rows as fit in 2 MiB, running on across images
-// when every row is asked for) and one GEMM per chunk and group writes out
-// directly: a per-row GEMM of M = 7 would stream all of B (21 MB at
-// 768 channels) for each image row.
+// when B is big (9*cg*cog >= 128K floats, 512 KiB) on a narrow map
+// (w < 28), the patches of many rows are gathered (im2col:
+// A[p][(dy*3+dx)*cg+ci], rows of 9*cg floats, as many rows as fit in
+// 2 MiB, running on across images when every row is asked for) and one
+// GEMM per chunk and group writes out directly: a per-row GEMM of M = 7
+// would stream all of B (21 MB at 768 channels) for each image row.
 // Depthwise (groups == cin == cout) runs its own kernel: weights packed
 // [9][C rounded up to 16], 16 channels per AVX-512 vector (masked tail),
 // 1..8 output pixels per step with the nine tap vectors in registers;
