@@ -91,8 +91,11 @@ func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *
 	args.ldc = ldc * 4
 	args.ldr = ldr * 4
 
-	mc := max(mr, gemmABytes/(4*kc)/mr*mr)
-	nch := (m + mc - 1) / mc
+	nch := 1
+	if 4*m*kc > gemmABytes {
+		mc := max(mr, gemmABytes/(4*kc)/mr*mr)
+		nch = (m + mc - 1) / mc
+	}
 	for ch := 0; ch < nch; ch++ {
 		r0, r1 := m*ch/nch, m*(ch+1)/nch
 		si, soff, k0 := 0, 0, 0
@@ -141,13 +144,18 @@ func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *
 // 4 x 12 + 1, whose one-row block streams B for 2% of the work).
 func gemmPass(isa Level, mr, r0, r1, k0, kk int, flags uint64, passes []gemmColPass, b *PackedB, c, bias, res []float32, args gemmArgs) {
 	// args is a copy: the pointers stored into it must not leak the slices.
+	// (The divisions are skipped in the common small cases: per-row conv
+	// GEMMs are short enough for them to show.)
 	rows := r1 - r0
-	nb := (rows + mr - 1) / mr
-	mrA := (rows + nb - 1) / nb
-	n1 := rows - (mrA-1)*nb // blocks of mrA rows; the other nb-n1 have mrA-1
+	nb, mrA, n1 := 1, rows, 1
+	if rows > mr {
+		nb = (rows + mr - 1) / mr
+		mrA = (rows + nb - 1) / nb
+		n1 = rows - (mrA-1)*nb // blocks of mrA rows; the other nb-n1 have mrA-1
+	}
 	full := b.full
 	ng := 1
-	if full > 0 {
+	if full*kk*gemmNR*4 > gemmBBytes {
 		gp := max(1, gemmBBytes/(kk*gemmNR*4))
 		ng = (full + gp - 1) / gp
 	}
