@@ -164,7 +164,7 @@ func TestSlicingMatchesSplitCat(t *testing.T) {
 
 // Wide models on small maps take other paths with several threads (MLPs,
 // merges and convs split by output channels): their outputs must agree
-// with one thread's.
+// with one thread's, and Forward must not allocate on either.
 func TestThreadsAgree(t *testing.T) {
 	for _, ref := range []string{"t0_conv", "t2"} {
 		t.Run(ref, func(t *testing.T) {
@@ -191,6 +191,9 @@ func TestThreadsAgree(t *testing.T) {
 					t.Fatal(err)
 				}
 				outs = append(outs, append([]float32(nil), p.Outputs[0].Data...))
+				if a := testing.AllocsPerRun(3, func() { p.Forward(in) }); a != 0 {
+					t.Errorf("%d threads: Forward allocates %.0f times per call", threads, a)
+				}
 				p.Close()
 			}
 			if e := maxRelErr(outs[1], outs[0]); e > 1e-5 {

@@ -93,6 +93,9 @@ func TestBuildOpsMatchesReference(t *testing.T) {
 			if maxErr > 1e-4*math.Max(1, maxRef) {
 				t.Fatalf("max |engine - reference| = %g (reference scale %g)", maxErr, maxRef)
 			}
+			if a := testing.AllocsPerRun(2, func() { p.Forward(x) }); a != 0 {
+				t.Errorf("Forward allocates %.0f times per call", a)
+			}
 			ops := 0
 			for _, s := range p.Steps {
 				if !engine.LayoutStep(s.Name) {

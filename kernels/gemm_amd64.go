@@ -45,6 +45,7 @@ const (
 	kFlagRes
 	kFlagMasked // AVX2: tail columns, use ymask
 	kFlagPfNext // AVX-512: K runs in passes, prefetch the next panel's range
+	kFlagPf     // B is big (likely not in cache), prefetch it ahead
 )
 
 // AVX-512 micro-kernels: gemmZ<mr>x<nr>(args *gemmArgs), mr = 1..12, nr = 32, 16 or 8.

@@ -14,6 +14,9 @@ var (
 	gemmKC     = 1024      // at most this many K per pass when split
 	gemmBBytes = 256 << 10 // packed B of one column group (per K pass)
 	gemmABytes = 512 << 10 // A of one row chunk (per K pass)
+	// B of at least this many floats (512 KiB) is prefetched ahead: larger
+	// than L2 can keep along with A, it comes from L3 or DRAM.
+	gemmPfFloats = 128 << 10
 )
 
 func gemmAVX512(m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) bool {
@@ -88,8 +91,83 @@ func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *
 	args.ldc = ldc * 4
 	args.ldr = ldr * 4
 
-	mc := max(mr, gemmABytes/(4*kc)/mr*mr)
-	nch := (m + mc - 1) / mc
+	// pass runs one K pass (kk values from k0, sources already in args)
+	// over rows [r0, r1) and every column: column groups of about gemmBBytes
+	// of packed B, each over all the rows in blocks of nearly equal height
+	// (at most mr; a 49-row product runs 4 x 10 + 9 rows rather than
+	// 4 x 12 + 1, whose one-row block streams B for 2% of the work).
+	// A closure, not a function: args must stay in this frame (a pointer
+	// parameter would make the slices stored into it escape; a copy costs
+	// 576 bytes a call).
+	pass := func(r0, r1, k0, kk int, flags uint64) {
+		// (The divisions are skipped in the common small cases: per-row conv
+		// GEMMs are short enough for them to show.)
+		rows := r1 - r0
+		nb, mrA, n1 := 1, rows, 1
+		if rows > mr {
+			nb = (rows + mr - 1) / mr
+			mrA = (rows + nb - 1) / nb
+			n1 = rows - (mrA-1)*nb // blocks of mrA rows; the other nb-n1 have mrA-1
+		}
+		full := b.full
+		ng := 1
+		if full*kk*gemmNR*4 > gemmBBytes {
+			gp := max(1, gemmBBytes/(kk*gemmNR*4))
+			ng = (full + gp - 1) / gp
+		}
+		for g := 0; g < ng; g++ {
+			p0, p1 := full*g/ng, full*(g+1)/ng
+			for _, p := range passes[:np] {
+				col, bOff, npanel := p.col, p.bOff, p.npanel
+				if p.full {
+					// a pass over the full panels: this group's share
+					col += p0 * gemmNR
+					bOff += p0 * b.K * gemmNR
+					npanel = p1 - p0
+				} else if g < ng-1 {
+					continue // the tail panel goes with the last group
+				}
+				if npanel == 0 {
+					continue
+				}
+				args.b = &b.data[bOff+k0*p.width]
+				args.bstride, args.npanel = p.bstride, npanel
+				args.kstride, args.cstride = p.width*4, p.cstride
+				args.mask = p.mask
+				args.flags = flags
+				if p.lanes > 0 {
+					args.flags |= kFlagMasked
+					for l := range args.ymask {
+						args.ymask[l] = 0
+						if l < p.lanes {
+							args.ymask[l] = -1
+						}
+					}
+				}
+				// Pointers are stored here, into the local args, so that
+				// escape analysis keeps the caller's slices where they are.
+				args.c = &c[col]
+				if bias != nil {
+					args.bias = &bias[col]
+				}
+				if res != nil {
+					args.res = &res[col]
+				}
+				args.row0, args.nblk = r0, n1
+				callKern(isa, mrA, p.nr, &args)
+				if n1 < nb {
+					args.row0, args.nblk = r0+n1*mrA, nb-n1
+					callKern(isa, mrA-1, p.nr, &args)
+				}
+			}
+		}
+	}
+
+	nch := 1
+	if 4*m*kc > gemmABytes {
+		mc := max(mr, gemmABytes/(4*kc)/mr*mr)
+		nch = (m + mc - 1) / mc
+	}
 	for ch := 0; ch < nch; ch++ {
 		r0, r1 := m*ch/nch, m*(ch+1)/nch
 		si, soff, k0 := 0, 0, 0
@@ -121,76 +199,14 @@ func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *
 			if kk < K {
 				flags |= kFlagPfNext
 			}
-			gemmPass(isa, mr, r0, r1, k0, kk, flags, passes[:np], b, c, bias, res, args)
+			if K*b.N >= gemmPfFloats {
+				flags |= kFlagPf
+			}
+			pass(r0, r1, k0, kk, flags)
 			k0 += kk
 		}
 	}
 	return true
-}
-
-// gemmPass runs one K pass (kk values from k0, sources already in args)
-// over rows [r0, r1) and every column: column groups of about gemmBBytes
-// of packed B, each over all the rows in blocks of nearly equal height
-// (at most mr; a 49-row product runs 4 x 10 + 9 rows rather than
-// 4 x 12 + 1, whose one-row block streams B for 2% of the work).
-func gemmPass(isa Level, mr, r0, r1, k0, kk int, flags uint64, passes []gemmColPass, b *PackedB, c, bias, res []float32, args gemmArgs) {
-	// args is a copy: the pointers stored into it must not leak the slices.
-	rows := r1 - r0
-	nb := (rows + mr - 1) / mr
-	mrA := (rows + nb - 1) / nb
-	n1 := rows - (mrA-1)*nb // blocks of mrA rows; the other nb-n1 have mrA-1
-	full := b.full
-	ng := 1
-	if full > 0 {
-		gp := max(1, gemmBBytes/(kk*gemmNR*4))
-		ng = (full + gp - 1) / gp
-	}
-	for g := 0; g < ng; g++ {
-		p0, p1 := full*g/ng, full*(g+1)/ng
-		for _, p := range passes {
-			col, bOff, npanel := p.col, p.bOff, p.npanel
-			if p.full {
-				// a pass over the full panels: this group's share
-				col += p0 * gemmNR
-				bOff += p0 * b.K * gemmNR
-				npanel = p1 - p0
-			} else if g < ng-1 {
-				continue // the tail panel goes with the last group
-			}
-			if npanel == 0 {
-				continue
-			}
-			args.b = &b.data[bOff+k0*p.width]
-			args.bstride, args.npanel = p.bstride, npanel
-			args.kstride, args.cstride = p.width*4, p.cstride
-			args.mask = p.mask
-			args.flags = flags
-			if p.lanes > 0 {
-				args.flags |= kFlagMasked
-				for l := range args.ymask {
-					args.ymask[l] = 0
-					if l < p.lanes {
-						args.ymask[l] = -1
-					}
-				}
-			}
-			// Pointers are stored here, into the local args, so that
-			// escape analysis keeps the caller's slices where they are.
-			args.c = &c[col]
-			if bias != nil {
-				args.bias = &bias[col]
-			}
-			if res != nil {
-				args.res = &res[col]
-			}
-			args.row0, args.nblk = r0, n1
-			callKern(isa, mrA, p.nr, &args)
-			if n1 < nb {
-				args.row0, args.nblk = r0+n1*mrA, nb-n1
-				callKern(isa, mrA-1, p.nr, &args)
-			}
-		}
-	}
 }
 
 // gemmColPass is one kernel call's worth of columns: the full panels, or

@@ -14,6 +14,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -53,6 +55,7 @@ const (
 	flagRes
 	flagMasked // AVX2 only: tail columns, use masked loads and stores
 	flagPfNext // AVX-512: K runs in passes, prefetch the next panel's range
+	flagPf     // B is big (likely not in cache), prefetch it ahead
 )
 
 // Offsets into kernels.geluConst ([16]float32).
@@ -96,6 +99,37 @@ func main() {
 	fmaPeakZ()
 	fmaPeakY()
 	Generate()
+	alignLoops()
+}
+
+// alignLoops inserts PCALIGN $64 before the GEMM k-loops of the generated
+// file (avo has no alignment directive), so that where a hot loop starts
+// in a cache line does not shift with unrelated edits to the generator.
+func alignLoops() {
+	out := ""
+	for i, a := range os.Args {
+		if a == "-out" && i+1 < len(os.Args) {
+			out = os.Args[i+1]
+		}
+	}
+	if out == "" {
+		return
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		panic(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	var res []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "gemm") && (strings.HasSuffix(l, "_k4:") || strings.HasSuffix(l, "_k4p:")) {
+			res = append(res, "\tPCALIGN $0x40")
+		}
+		res = append(res, l)
+	}
+	if err := os.WriteFile(out, []byte(strings.Join(res, "\n")), 0o644); err != nil {
+		panic(err)
+	}
 }
 
 func zr(i int) VecPhysical {
@@ -251,7 +285,7 @@ func gemmZ(mr, nr int) {
 	Label(name + "_src")
 	setupRows(mr)
 
-	step := func(u, set int) {
+	step := func(u, set int, pf bool) {
 		bregs := []VecPhysical{vr(24 + (u%2)*2), vr(25 + (u%2)*2)}
 		for h := 0; h < H; h++ {
 			VMOVUPS(Mem{Base: BX, Disp: u*nrB + lane*h}, bregs[h])
@@ -259,7 +293,7 @@ func gemmZ(mr, nr int) {
 		// Prefetch the panel pfDist bytes ahead, one line per 64 bytes
 		// consumed: the first row block of a call meets B cold (from L3 or
 		// DRAM) and the hardware prefetchers alone leave it latency-bound.
-		for off := 0; off < nrB && nr == 32; off += 64 {
+		for off := 0; off < nrB && pf; off += 64 {
 			if (u*nrB+off)%64 == 0 {
 				PREFETCHT0(Mem{Base: BX, Disp: u*nrB + off + pfDist})
 			}
@@ -274,20 +308,31 @@ func gemmZ(mr, nr int) {
 	}
 	CMPQ(RCX, Imm(uint64(unroll)))
 	JB(LabelRef(name + "_k1"))
-	Label(name + "_k4")
-	for u := 0; u < unroll; u++ {
-		step(u, u%sets)
+	k4 := func(label string, pf bool) {
+		Label(label)
+		for u := 0; u < unroll; u++ {
+			step(u, u%sets, pf)
+		}
+		advanceRows(mr, 4*unroll)
+		ADDQ(I(uint64(unroll*nrB)), RBX)
+		SUBQ(I(uint64(unroll)), RCX)
+		CMPQ(RCX, Imm(uint64(unroll)))
+		JAE(LabelRef(label))
 	}
-	advanceRows(mr, 4*unroll)
-	ADDQ(I(uint64(unroll*nrB)), RBX)
-	SUBQ(I(uint64(unroll)), RCX)
-	CMPQ(RCX, Imm(uint64(unroll)))
-	JAE(LabelRef(name + "_k4"))
+	if nr == 32 {
+		// Two copies of the loop: prefetching a B that is in cache anyway
+		// costs load slots (grouped convs: 10% slower).
+		TESTQ(I(flagPf), Mem{Base: DI, Disp: offFlags})
+		JZ(LabelRef(name + "_k4"))
+		k4(name+"_k4p", true)
+		JMP(LabelRef(name + "_k1"))
+	}
+	k4(name+"_k4", false)
 	Label(name + "_k1")
 	TESTQ(RCX, RCX)
 	JZ(LabelRef(name + "_kdone"))
 	Label(name + "_k1loop")
-	step(0, 0)
+	step(0, 0, false)
 	advanceRows(mr, 4)
 	ADDQ(I(uint64(nrB)), RBX)
 	DECQ(RCX)
@@ -408,411 +453,4 @@ func geluZ(x, xc, s, p, q VecPhysical) {
 	VMAXPS_BCST(gc(gcNHalf), p, p)
 	VMULPS_BCST(gc(gcHalf), x, xc)
 	VFMADD213PS(xc, p, x)
-}
-
-var geluConstY = Symbol{Name: "·geluConstY"}
-
-// gy addresses constant off/4 of geluConst replicated 8 times (geluConstY).
-func gy(off int) Mem { return NewDataAddr(geluConstY, off*8) }
-
-// geluY is geluZ for ymm registers, with the constants as full-vector
-// memory operands (geluConstY) so that four temporaries suffice.
-func geluY(x, xc, s, p, q VecPhysical) {
-	VMINPS(gy(gcClampHi), x, xc)
-	VMAXPS(gy(gcClampLo), xc, xc)
-	VMULPS(xc, xc, s)
-	VMOVUPS(gy(gcP), p)
-	for i := 1; i < gcNP; i++ {
-		VFMADD213PS(gy(gcP+4*i), s, p)
-	}
-	VMULPS(xc, p, p)
-	VMOVUPS(gy(gcQ), q)
-	for i := 1; i < gcNQ; i++ {
-		VFMADD213PS(gy(gcQ+4*i), s, q)
-	}
-	VDIVPS(q, p, p)
-	VMINPS(gy(gcHalf), p, p)
-	VMAXPS(gy(gcNHalf), p, p)
-	VMULPS(gy(gcHalf), x, xc)
-	VFMADD213PS(xc, p, x)
-}
-
-// gemmY generates the AVX2 kernel for an mr x (8*H) register block (mr <= 6,
-// H ymm per row). Unlike gemmZ it takes the B row stride (kstride) and the
-// panel column stride (cstride) from the arguments, so that it can run over
-// either half of the 32-wide panels, and it uses lane masks (VMASKMOVPS) only
-// when flagMasked is set.
-func gemmY(mr, H int) {
-	name := fmt.Sprintf("gemmY%dx%d", mr, 8*H)
-	TEXT(name, NOSPLIT, "func(args *byte)")
-	Doc(fmt.Sprintf("%s is the AVX2 %dx%d GEMM micro-kernel with fused epilogue.", name, mr, 8*H))
-	sets := 1
-	for sets < 4 && sets*mr*H < 8 && (sets+1)*mr*H <= 12 {
-		sets++
-	}
-	unroll := 4
-	acc := func(s, r, h int) VecPhysical { return yr(s*mr*H + r*H + h) }
-	all := func(f func(r, h int)) {
-		for r := 0; r < mr; r++ {
-			for h := 0; h < H; h++ {
-				f(r, h)
-			}
-		}
-	}
-	ymask := func(h int) Mem { return Mem{Base: DI, Disp: offYmask + 32*h} }
-
-	Load(Param("args"), RDI)
-	MOVQ(Mem{Base: DI, Disp: offKstride}, R10) // B bytes per k
-	LEAQ(Mem{Base: R10, Index: R10, Scale: 2}, R11)
-	XORQ(R13, R13)
-	Label(name + "_block")
-	XORQ(RSI, RSI)
-	Label(name + "_panel")
-	// column byte offset of panel SI in BX... recomputed where needed
-	for s := 0; s < sets; s++ {
-		all(func(r, h int) { VXORPS(acc(s, r, h), acc(s, r, h), acc(s, r, h)) })
-	}
-	MOVQ(Mem{Base: DI, Disp: offFlags}, RDX)
-	TESTQ(I(flagAccum), RDX)
-	JZ(LabelRef(name + "_init"))
-	MOVQ(Mem{Base: DI, Disp: offLdc}, R12)
-	rowOffset(mr, R12, RCX)
-	MOVQ(RSI, RBX)
-	IMULQ(Mem{Base: DI, Disp: offCstride}, RBX)
-	ADDQ(RBX, RCX)
-	ADDQ(Mem{Base: DI, Disp: offC}, RCX)
-	TESTQ(I(flagMasked), RDX)
-	JNZ(LabelRef(name + "_initm"))
-	all(func(r, h int) {
-		VMOVUPS(Mem{Base: CX, Disp: 32 * h}, acc(0, r, h))
-		if h == H-1 && r < mr-1 {
-			ADDQ(R12, RCX)
-		}
-	})
-	JMP(LabelRef(name + "_init"))
-	Label(name + "_initm")
-	for h := 0; h < H; h++ {
-		VMOVUPS(ymask(h), yr(12+h))
-	}
-	all(func(r, h int) {
-		VMASKMOVPS(Mem{Base: CX, Disp: 32 * h}, yr(12+h), acc(0, r, h))
-		if h == H-1 && r < mr-1 {
-			ADDQ(R12, RCX)
-		}
-	})
-	Label(name + "_init")
-
-	MOVQ(RSI, RBX)
-	IMULQ(Mem{Base: DI, Disp: offBstride}, RBX)
-	ADDQ(Mem{Base: DI, Disp: offB}, RBX)
-	XORQ(RAX, RAX)
-	Label(name + "_src")
-	setupRows(mr)
-
-	bAddr := func(u, h int) Mem {
-		switch u {
-		case 0:
-			return Mem{Base: BX, Disp: 32 * h}
-		case 1:
-			return Mem{Base: BX, Index: R10, Scale: 1, Disp: 32 * h}
-		case 2:
-			return Mem{Base: BX, Index: R10, Scale: 2, Disp: 32 * h}
-		}
-		return Mem{Base: BX, Index: R11, Scale: 1, Disp: 32 * h}
-	}
-	step := func(u, set int) {
-		for h := 0; h < H; h++ {
-			VMOVUPS(bAddr(u, h), yr(12+h))
-		}
-		for r := 0; r < mr; r++ {
-			t := yr(14 + r%2)
-			VBROADCASTSS(rowAddr(r, 4*u), t)
-			for h := 0; h < H; h++ {
-				VFMADD231PS(yr(12+h), t, acc(set, r, h))
-			}
-		}
-	}
-	CMPQ(RCX, I(uint64(unroll)))
-	JB(LabelRef(name + "_k1"))
-	Label(name + "_k4")
-	for u := 0; u < unroll; u++ {
-		step(u, u%sets)
-	}
-	advanceRows(mr, 4*unroll)
-	LEAQ(Mem{Base: BX, Index: R10, Scale: 4}, RBX)
-	SUBQ(I(uint64(unroll)), RCX)
-	CMPQ(RCX, I(uint64(unroll)))
-	JAE(LabelRef(name + "_k4"))
-	Label(name + "_k1")
-	TESTQ(RCX, RCX)
-	JZ(LabelRef(name + "_kdone"))
-	Label(name + "_k1loop")
-	step(0, 0)
-	advanceRows(mr, 4)
-	ADDQ(R10, RBX)
-	DECQ(RCX)
-	JNZ(LabelRef(name + "_k1loop"))
-	Label(name + "_kdone")
-	INCQ(RAX)
-	CMPQ(RAX, Mem{Base: DI, Disp: offNsrc})
-	JB(LabelRef(name + "_src"))
-
-	for s := 1; s < sets; s++ {
-		all(func(r, h int) { VADDPS(acc(s, r, h), acc(0, r, h), acc(0, r, h)) })
-	}
-
-	// Epilogue; BX = column byte offset of the panel.
-	MOVQ(Mem{Base: DI, Disp: offFlags}, RDX)
-	MOVQ(RSI, RBX)
-	IMULQ(Mem{Base: DI, Disp: offCstride}, RBX)
-	TESTQ(I(flagBias), RDX)
-	JZ(LabelRef(name + "_nobias"))
-	MOVQ(Mem{Base: DI, Disp: offBias}, RCX)
-	ADDQ(RBX, RCX)
-	TESTQ(I(flagMasked), RDX)
-	JNZ(LabelRef(name + "_biasm"))
-	for h := 0; h < H; h++ {
-		VMOVUPS(Mem{Base: CX, Disp: 32 * h}, yr(12+h))
-	}
-	JMP(LabelRef(name + "_biasadd"))
-	Label(name + "_biasm")
-	for h := 0; h < H; h++ {
-		VMOVUPS(ymask(h), yr(14))
-		VMASKMOVPS(Mem{Base: CX, Disp: 32 * h}, yr(14), yr(12+h))
-	}
-	Label(name + "_biasadd")
-	all(func(r, h int) { VADDPS(yr(12+h), acc(0, r, h), acc(0, r, h)) })
-	Label(name + "_nobias")
-	TESTQ(I(flagReLU), RDX)
-	JZ(LabelRef(name + "_norelu"))
-	VXORPS(Y12, Y12, Y12)
-	all(func(r, h int) { VMAXPS(acc(0, r, h), Y12, acc(0, r, h)) })
-	Label(name + "_norelu")
-	TESTQ(I(flagGELU), RDX)
-	JZ(LabelRef(name + "_nogelu"))
-	all(func(r, h int) { geluY(acc(0, r, h), Y12, Y13, Y14, Y15) })
-	Label(name + "_nogelu")
-
-	MOVQ(Mem{Base: DI, Disp: offLdc}, R12)
-	rowOffset(mr, R12, RCX)
-	ADDQ(RBX, RCX)
-	ADDQ(Mem{Base: DI, Disp: offC}, RCX)
-	TESTQ(I(flagRes), RDX)
-	JZ(LabelRef(name + "_nores"))
-	MOVQ(Mem{Base: DI, Disp: offLdr}, R9)
-	rowOffset(mr, R9, R8)
-	ADDQ(RBX, R8)
-	ADDQ(Mem{Base: DI, Disp: offRes}, R8)
-	Label(name + "_nores")
-	for h := 0; h < H; h++ {
-		VMOVUPS(ymask(h), yr(12+h))
-	}
-	TESTQ(I(flagMasked), RDX)
-	JNZ(LabelRef(name + "_storem"))
-	// Unmasked store, with or without residual.
-	TESTQ(I(flagRes), RDX)
-	JZ(LabelRef(name + "_store"))
-	all(func(r, h int) {
-		VADDPS(Mem{Base: R8, Disp: 32 * h}, acc(0, r, h), acc(0, r, h))
-		VMOVUPS(acc(0, r, h), Mem{Base: CX, Disp: 32 * h})
-		if h == H-1 && r < mr-1 {
-			ADDQ(R12, RCX)
-			ADDQ(R9, R8)
-		}
-	})
-	JMP(LabelRef(name + "_stored"))
-	Label(name + "_store")
-	all(func(r, h int) {
-		VMOVUPS(acc(0, r, h), Mem{Base: CX, Disp: 32 * h})
-		if h == H-1 && r < mr-1 {
-			ADDQ(R12, RCX)
-		}
-	})
-	JMP(LabelRef(name + "_stored"))
-	// Masked store, with or without residual.
-	Label(name + "_storem")
-	TESTQ(I(flagRes), RDX)
-	JZ(LabelRef(name + "_storem2"))
-	all(func(r, h int) {
-		VMASKMOVPS(Mem{Base: R8, Disp: 32 * h}, yr(12+h), Y14)
-		VADDPS(Y14, acc(0, r, h), acc(0, r, h))
-		VMASKMOVPS(acc(0, r, h), yr(12+h), Mem{Base: CX, Disp: 32 * h})
-		if h == H-1 && r < mr-1 {
-			ADDQ(R12, RCX)
-			ADDQ(R9, R8)
-		}
-	})
-	JMP(LabelRef(name + "_stored"))
-	Label(name + "_storem2")
-	all(func(r, h int) {
-		VMASKMOVPS(acc(0, r, h), yr(12+h), Mem{Base: CX, Disp: 32 * h})
-		if h == H-1 && r < mr-1 {
-			ADDQ(R12, RCX)
-		}
-	})
-	Label(name + "_stored")
-
-	INCQ(RSI)
-	CMPQ(RSI, Mem{Base: DI, Disp: offNpanel})
-	JB(LabelRef(name + "_panel"))
-	INCQ(R13)
-	CMPQ(R13, Mem{Base: DI, Disp: offNblk})
-	JB(LabelRef(name + "_block"))
-	VZEROUPPER()
-	RET()
-}
-
-// actY generates actY(x *float32, n int, act int) for AVX2: whole vectors of
-// 8 only; the caller finishes the last n%8 floats.
-func actY() {
-	TEXT("actY", NOSPLIT, "func(x *float32, n int, act int)")
-	Doc("actY applies activation act (1 ReLU, 2 GELU) in place to x[:n&^7] with AVX2.")
-	Load(Param("x"), RDI)
-	Load(Param("n"), RCX)
-	Load(Param("act"), RDX)
-	SHRQ(Imm(3), RCX)
-	JZ(LabelRef("actY_done"))
-	CMPQ(RDX, I(2))
-	JEQ(LabelRef("actY_gelu"))
-	VXORPS(Y15, Y15, Y15)
-	Label("actY_relu")
-	VMAXPS(Mem{Base: DI}, Y15, Y0)
-	VMOVUPS(Y0, Mem{Base: DI})
-	ADDQ(I(32), RDI)
-	DECQ(RCX)
-	JNZ(LabelRef("actY_relu"))
-	JMP(LabelRef("actY_done"))
-	Label("actY_gelu")
-	VMOVUPS(Mem{Base: DI}, Y0)
-	geluY(Y0, Y8, Y9, Y10, Y11)
-	VMOVUPS(Y0, Mem{Base: DI})
-	ADDQ(I(32), RDI)
-	DECQ(RCX)
-	JNZ(LabelRef("actY_gelu"))
-	Label("actY_done")
-	VZEROUPPER()
-	RET()
-}
-
-// actZ generates actZ(x *float32, n int, act int): in-place ReLU (act 1) or
-// GELU (act 2) over n floats, 16 at a time with a masked tail.
-func actZ() {
-	TEXT("actZ", NOSPLIT, "func(x *float32, n int, act int)")
-	Doc("actZ applies activation act (1 ReLU, 2 GELU) in place to x[:n] with AVX-512.")
-	Load(Param("x"), RDI)
-	Load(Param("n"), RCX)
-	Load(Param("act"), RDX)
-	CMPQ(RDX, Imm(2))
-	JEQ(LabelRef("actZ_gelu"))
-
-	VPXORD(Z31, Z31, Z31)
-	CMPQ(RCX, Imm(64))
-	JB(LabelRef("actZ_relu16"))
-	Label("actZ_relu64")
-	for u := 0; u < 4; u++ {
-		VMAXPS(Mem{Base: DI, Disp: 64 * u}, Z31, zr(u))
-	}
-	for u := 0; u < 4; u++ {
-		VMOVUPS(zr(u), Mem{Base: DI, Disp: 64 * u})
-	}
-	ADDQ(I(256), RDI)
-	SUBQ(I(64), RCX)
-	CMPQ(RCX, Imm(64))
-	JAE(LabelRef("actZ_relu64"))
-	Label("actZ_relu16")
-	TESTQ(RCX, RCX)
-	JZ(LabelRef("actZ_done"))
-	tailMask("actZ_rmask")
-	VMOVUPS_Z(Mem{Base: DI}, K1, Z0)
-	VMAXPS(Z0, Z31, Z0)
-	VMOVUPS(Z0, K1, Mem{Base: DI})
-	ADDQ(I(64), RDI)
-	SUBQ(I(16), RCX)
-	JA(LabelRef("actZ_relu16"))
-	JMP(LabelRef("actZ_done"))
-
-	Label("actZ_gelu")
-	CMPQ(RCX, Imm(32))
-	JB(LabelRef("actZ_gelu16"))
-	Label("actZ_gelu32")
-	VMOVUPS(Mem{Base: DI}, Z0)
-	VMOVUPS(Mem{Base: DI, Disp: 64}, Z1)
-	geluZ(Z0, Z8, Z9, Z10, Z11)
-	geluZ(Z1, Z12, Z13, Z14, Z15)
-	VMOVUPS(Z0, Mem{Base: DI})
-	VMOVUPS(Z1, Mem{Base: DI, Disp: 64})
-	ADDQ(I(128), RDI)
-	SUBQ(I(32), RCX)
-	CMPQ(RCX, Imm(32))
-	JAE(LabelRef("actZ_gelu32"))
-	Label("actZ_gelu16")
-	TESTQ(RCX, RCX)
-	JZ(LabelRef("actZ_done"))
-	tailMask("actZ_gmask")
-	VMOVUPS_Z(Mem{Base: DI}, K1, Z0)
-	geluZ(Z0, Z8, Z9, Z10, Z11)
-	VMOVUPS(Z0, K1, Mem{Base: DI})
-	ADDQ(I(64), RDI)
-	SUBQ(I(16), RCX)
-	JA(LabelRef("actZ_gelu16"))
-	Label("actZ_done")
-	VZEROUPPER()
-	RET()
-}
-
-// tailMask sets K1 to the low min(n,16) bits of n in RCX (n > 0); clobbers AX.
-func tailMask(name string) {
-	MOVL(U32(0xFFFF), EAX)
-	CMPQ(RCX, Imm(16))
-	JAE(LabelRef(name))
-	MOVL(U32(1), EAX)
-	SHLL(CL, EAX)
-	DECL(EAX)
-	Label(name)
-	KMOVW(EAX, K1)
-}
-
-// fmaPeakZ generates fmaPeakZ(n int): n iterations of 24 independent zmm
-// FMAs (768 flops), a calibration loop for the benchmarks.
-func fmaPeakZ() {
-	TEXT("fmaPeakZ", NOSPLIT, "func(n int)")
-	Doc("fmaPeakZ runs n iterations of 24 independent AVX-512 FMAs (benchmark calibration).")
-	Load(Param("n"), RCX)
-	for i := 0; i < 26; i++ {
-		VPXORD(zr(i), zr(i), zr(i))
-	}
-	TESTQ(RCX, RCX)
-	JZ(LabelRef("fmaPeakZ_done"))
-	Label("fmaPeakZ_loop")
-	for i := 0; i < 24; i++ {
-		VFMADD231PS(zr(24+i%2), zr(25-i%2), zr(i))
-	}
-	DECQ(RCX)
-	JNZ(LabelRef("fmaPeakZ_loop"))
-	Label("fmaPeakZ_done")
-	VZEROUPPER()
-	RET()
-}
-
-// fmaPeakY generates fmaPeakY(n int): n iterations of 12 independent ymm
-// FMAs (192 flops), the AVX2 counterpart of fmaPeakZ (12 chains cover the
-// 4-cycle latency of two FMA pipes with room to spare).
-func fmaPeakY() {
-	TEXT("fmaPeakY", NOSPLIT, "func(n int)")
-	Doc("fmaPeakY runs n iterations of 12 independent AVX2 FMAs (peak calibration).")
-	Load(Param("n"), RCX)
-	for i := 0; i < 14; i++ {
-		VXORPS(yr(i), yr(i), yr(i))
-	}
-	TESTQ(RCX, RCX)
-	JZ(LabelRef("fmaPeakY_done"))
-	Label("fmaPeakY_loop")
-	for i := 0; i < 12; i++ {
-		VFMADD231PS(yr(12+i%2), yr(13-i%2), yr(i))
-	}
-	DECQ(RCX)
-	JNZ(LabelRef("fmaPeakY_loop"))
-	Label("fmaPeakY_done")
-	VZEROUPPER()
-	RET()
 }
