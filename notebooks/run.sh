@@ -56,7 +56,7 @@ else
   where=(--inplace)
 fi
 
-status=0
+status=0 passed=0 failed=0
 since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 total_start=$(date +%s.%N)
 for nb in "$here"/[0-9]*.ipynb; do
@@ -90,10 +90,13 @@ EOF
     result=FAILED
   fi
   printf '%-32s %-6s %6s s\n' "$name" "$result" "$(since "$start")"
-  if [ "$result" != ok ]; then
-    status=1
+  if [ "$result" = ok ]; then
+    passed=$((passed + 1))
+  else
+    status=1 failed=$((failed + 1))
     cat "$log/$name.why" >&2
   fi
 done
-printf '%-32s %-6s %6s s\n' "all notebooks" "$([ $status = 0 ] && echo ok || echo FAILED)" "$(since "$total_start")"
+printf '%-32s %-6s %6s s\n' "all notebooks" "" "$(since "$total_start")"
+echo "notebooks: $passed passed, $failed failed"
 exit $status
