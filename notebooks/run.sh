@@ -67,8 +67,10 @@ for nb in "$here"/[0-9]*.ipynb; do
   # --allow-errors: run every cell and keep the outputs, so that the check
   # below can show a failing cell's own message (a Go panic is a stderr
   # output of the cell, which nbconvert's error report leaves out).
+  # record_timing=False: no timestamps in the cells, so that a rerun of
+  # a notebook that measures nothing changes nothing.
   result=ok
-  if ! /usr/bin/jupyter nbconvert --to notebook --execute --allow-errors --ExecutePreprocessor.timeout="$timeout" \
+  if ! /usr/bin/jupyter nbconvert --to notebook --execute --allow-errors --ExecutePreprocessor.timeout="$timeout" --ExecutePreprocessor.record_timing=False \
     --ExecutePreprocessor.kernel_name=gonb "${where[@]}" "$nb" >"$log/$name.log" 2>&1; then
     result=FAILED # a timeout or a dead kernel
     grep -v '^[IWE][0-9]\{4\} ' "$log/$name.log" | tail -n 20 >"$log/$name.why"
