@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -626,22 +625,7 @@ func frontChart(path string, sp *search.Space, recs []search.Record, front []sea
 	if len(sp.Objectives) > 1 {
 		ym = sp.Objectives[1].Metric
 	}
-	on := map[string]bool{}
-	for _, r := range front {
-		on[r.Key] = true
-	}
-	var pts []searchplot.Point
-	for _, r := range recs {
-		if r.Metrics == nil || !r.Feasible {
-			continue
-		}
-		x, y := r.Metrics.Value(xm), r.Metrics.Value(ym)
-		if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) || math.Abs(y) > 1e300 {
-			continue
-		}
-		pts = append(pts, searchplot.Point{X: x, Y: y, Mixer: r.Metrics.Mixer, Front: on[r.Key]})
-	}
-	sort.SliceStable(pts, func(a, b int) bool { return !pts[a].Front && pts[b].Front })
+	pts := searchplot.Points(recs, front, xm, ym)
 	return searchplot.Front(path, fmt.Sprintf("Pareto front: %s (%d feasible)", sp.Name, len(pts)), axisLabel(sp, xm), axisLabel(sp, ym), pts)
 }
 
