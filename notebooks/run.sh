@@ -4,7 +4,7 @@
 # every notebook headless and write the executed copies to OUTDIR (default:
 # in place, which is how the committed outputs are made). One line per
 # notebook with its time; exit status 1 if any cell errors or a notebook
-# shows no chart.
+# shows no chart (or a cell that runs code shows nothing).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:-}"
@@ -81,12 +81,16 @@ charts, bad = 0, []
 for i, c in enumerate(nb["cells"]):
     outs = c.get("outputs", []) if c["cell_type"] == "code" else []
     charts += sum("image/png" in o.get("data", {}) for o in outs)
-    if any(o["output_type"] == "error" for o in outs):
+    src = "".join(c["source"]) if c["cell_type"] == "code" else ""
+    # A cell with a main body (%%) that shows nothing lost its output.
+    if "%%" in src.split("\n") and not outs:
+        bad.append("cell %d: no output" % i)
+    elif any(o["output_type"] == "error" for o in outs):
         text = "".join("".join(o["text"]) for o in outs if o.get("name") == "stderr")
         err = [o for o in outs if o["output_type"] == "error"][0]
         bad.append("cell %d: %s%s: %s" % (i, text, err["ename"], err["evalue"]))
 if bad or not charts:
-    sys.exit("\n".join(bad + ["%d error outputs, %d charts" % (len(bad), charts)]))
+    sys.exit("\n".join(bad + ["%d failing cells, %d charts" % (len(bad), charts)]))
 EOF
   then
     result=FAILED
