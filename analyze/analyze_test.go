@@ -288,3 +288,24 @@ func ExampleQuantile() {
 	fmt.Printf("median %.2f p10 %.2f p90 %.2f\n", analyze.Quantile(times, 0.5), analyze.Quantile(times, 0.1), analyze.Quantile(times, 0.9))
 	// Output: median 4.40 p10 4.14 p90 7.40
 }
+
+func TestByRole(t *testing.T) {
+	r := count(t, "t2", analyze.BNTrain, "depths=[1,1,1,1]", "input=3x256x256")
+	parts := r.ByRole()
+	var roles []arch.Role
+	var sum analyze.Cost
+	for _, p := range parts {
+		roles = append(roles, p.Role)
+		sum = sum.Add(p.Cost)
+	}
+	if want := []arch.Role{arch.RoleEmbed, arch.RoleMixer, arch.RoleMLP, arch.RoleMerge, arch.RoleHead}; fmt.Sprint(roles) != fmt.Sprint(want) {
+		t.Errorf("roles %v, want %v", roles, want)
+	}
+	if sum != r.Totals {
+		t.Errorf("parts add up to %+v, totals %+v", sum, r.Totals)
+	}
+	// The seed's model: four PConvs of 21.234M MACs each (fvcore counts a MAC as one flop).
+	if parts[1].Cost != r.MixerCost() || parts[1].MACs != 4*21233664 {
+		t.Errorf("mixer part %+v, MixerCost %+v", parts[1].Cost, r.MixerCost())
+	}
+}

@@ -1,6 +1,7 @@
 package charts
 
 import (
+	"bytes"
 	"fmt"
 	"image/color"
 	"io"
@@ -177,4 +178,18 @@ func Save(p *plot.Plot, dir, name string) ([]string, error) {
 		paths = append(paths, path)
 	}
 	return paths, nil
+}
+
+// PNG encodes p as a PNG image at Size, in memory: for showing a chart
+// where it is made (a notebook cell's output) instead of writing files.
+func PNG(p *plot.Plot) ([]byte, error) {
+	wt, err := p.WriterTo(Size[0], Size[1], "png")
+	if err != nil {
+		return nil, fmt.Errorf("charts: %v", err)
+	}
+	var b bytes.Buffer
+	if _, err := wt.WriteTo(&b); err != nil {
+		return nil, fmt.Errorf("charts: %v", err)
+	}
+	return b.Bytes(), nil
 }

@@ -442,3 +442,24 @@ func TestWrap(t *testing.T) {
 		t.Errorf("wrap changed more than the breaks: %q", got)
 	}
 }
+
+func TestPNG(t *testing.T) {
+	p, err := Bars(BarSpec{Title: "in memory", Categories: []string{"a", "b"}, Series: []Series{{Name: "s", Values: []float64{1, 2}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := PNG(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 768 || b.Dy() != 432 {
+		t.Errorf("PNG is %dx%d, want 768x432 (Size)", b.Dx(), b.Dy())
+	}
+	if n := colours(img); n < 4 {
+		t.Errorf("PNG has %d distinct colours: blank?", n)
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -17,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fnlab/fnlab/arch"
-	"github.com/fnlab/fnlab/charts"
 	"github.com/fnlab/fnlab/internal/outdir"
 	"github.com/fnlab/fnlab/report"
 	"github.com/fnlab/fnlab/search"
@@ -629,114 +627,9 @@ func constraintText(c search.Constraint) string {
 	return fmt.Sprintf("%s <= %g", c.Metric, c.Max)
 }
 
-// frontChart plots the objectives: two (or one against params) in one
-// panel, three as the three pairwise panels; constraints on a plotted
-// metric are dashed lines.
+// frontChart draws the search's front (searchplot.FrontOf).
 func frontChart(path string, sp *search.Space, recs []search.Record, front []search.Record) error {
-	var ms []string
-	for _, o := range sp.Objectives {
-		ms = append(ms, o.Metric)
-	}
-	if len(ms) == 1 {
-		ms = append(ms, "params")
-	}
-	ms = ms[:min(len(ms), 3)]
-	on := map[string]bool{}
-	for _, r := range front {
-		on[r.Key] = true
-	}
-	var pts []searchplot.Candidate
-	for _, r := range recs {
-		if r.Metrics == nil || !r.Feasible {
-			continue
-		}
-		c := searchplot.Candidate{Mixer: r.Metrics.Mixer, Front: on[r.Key]}
-		for _, m := range ms {
-			v := r.Metrics.Value(m)
-			if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1e300 {
-				break
-			}
-			c.V = append(c.V, v*plotUnit(m).scale)
-		}
-		if len(c.V) == len(ms) {
-			pts = append(pts, c)
-		}
-	}
-	sort.SliceStable(pts, func(a, b int) bool { return !pts[a].Front && pts[b].Front })
-	spec := searchplot.FrontSpec{Title: fmt.Sprintf("Pareto front: %s (%d feasible)", sp.Name, len(pts)), Points: pts}
-	if len(ms) == 3 {
-		spec.Title += ", each pair of the 3 objectives"
-	}
-	for _, m := range ms {
-		a := searchplot.Axis{Label: axisLabel(sp, m)}
-		for _, c := range sp.Constraints {
-			if c.Metric == m {
-				u := plotUnit(m)
-				a.Limit = c.Max * u.scale
-				a.LimitLabel = strings.TrimSpace(fmt.Sprintf("%s <= %s %s", metricLabel(m), charts.FormatTick(a.Limit), u.unit))
-				if m == "latency" {
-					a.LimitLabel = fmt.Sprintf("latency <= %s ms", charts.FormatTick(a.Limit))
-				}
-			}
-		}
-		spec.Axes = append(spec.Axes, a)
-	}
-	return searchplot.Front(path, spec)
-}
-
-// plotUnit is how a metric is scaled on a chart axis, and its unit.
-func plotUnit(m string) struct {
-	scale float64
-	unit  string
-} {
-	type u = struct {
-		scale float64
-		unit  string
-	}
-	switch m {
-	case "latency":
-		return u{1, "ms"}
-	case "params", "macs":
-		return u{1e-6, "M"}
-	case "flops":
-		return u{1e-9, "G"}
-	case "bytes", "peak_memory":
-		return u{1.0 / (1 << 20), "MiB"}
-	case "recon":
-		return u{1, "normalised MSE"}
-	}
-	return u{1, ""}
-}
-
-// axisLabel is a metric's chart axis label with its unit and direction:
-// "predicted latency (ms, lower is better)".
-func axisLabel(sp *search.Space, m string) string {
-	var notes []string
-	if u := plotUnit(m).unit; u != "" {
-		notes = append(notes, u)
-	}
-	for _, o := range sp.Objectives {
-		if o.Metric == m {
-			if o.Maximize {
-				notes = append(notes, "higher is better")
-			} else {
-				notes = append(notes, "lower is better")
-			}
-		}
-	}
-	name := metricLabel(m)
-	switch m {
-	case "latency":
-		name = "predicted latency"
-	case "naswot":
-		name = "NASWOT score log|K|"
-	case "recon":
-		name = "reconstruction loss"
-	}
-	if len(notes) == 0 {
-		return name
-	}
-	return name + " (" + strings.Join(notes, ", ") + ")"
+	return searchplot.Front(path, searchplot.FrontOf(sp, recs, front))
 }
 
 // journalFlagErr names the --journal flag in a journal error and says
