@@ -183,12 +183,13 @@ func Save(p *plot.Plot, dir, name string) ([]string, error) {
 // PNG encodes p as a PNG image at Size, in memory: for showing a chart
 // where it is made (a notebook cell's output) instead of writing files.
 func PNG(p *plot.Plot) ([]byte, error) {
-	wt, err := p.WriterTo(Size[0], Size[1], "png")
+	cv, err := draw.NewFormattedCanvas(Size[0], Size[1], "png")
 	if err != nil {
 		return nil, fmt.Errorf("charts: %v", err)
 	}
+	Draw(p, draw.New(cv)) // the layout WriteFile and Save draw
 	var b bytes.Buffer
-	if _, err := wt.WriteTo(&b); err != nil {
+	if _, err := cv.WriteTo(&b); err != nil {
 		return nil, fmt.Errorf("charts: %v", err)
 	}
 	return b.Bytes(), nil

@@ -1,9 +1,12 @@
 package charts
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"flag"
+	"image"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -462,4 +465,17 @@ func TestPNG(t *testing.T) {
 	if n := colours(img); n < 4 {
 		t.Errorf("PNG has %d distinct colours: blank?", n)
 	}
+}
+
+// colours counts the distinct colours on a grid of every third pixel.
+func colours(img image.Image) int {
+	seen := map[[4]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bb, a := img.At(x, y).RGBA()
+			seen[[4]uint32{r, g, bb, a}] = true
+		}
+	}
+	return len(seen)
 }
