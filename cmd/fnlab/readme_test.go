@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -134,6 +135,10 @@ func TestREADMEExamples(t *testing.T) {
 			continue
 		}
 		got = strings.ReplaceAll(got, dir+"/", "/tmp/")
+		if d := os.Getenv("FNLAB_README_DUMP"); d != "" {
+			// The raw outputs, to refresh the README's examples from.
+			_ = os.WriteFile(filepath.Join(d, fmt.Sprintf("README_%d.txt", ex.line)), []byte(got), 0o644)
+		}
 		want := ex.want
 		ok := true
 		if exactCommands[name] {
