@@ -4,6 +4,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/engine"
@@ -77,7 +80,7 @@ func Export(g *arch.Graph, w engine.Weights, opt Options) (*Model, error) {
 	if err := w.Check(g); err != nil {
 		return nil, err
 	}
-	e := &exporter{g: g, w: w, opt: opt, gp: &pb.GraphProto{Name: strp(g.Spec.Name)},
+	e := &exporter{g: g, w: w, opt: opt, gp: &pb.GraphProto{Name: proto.String(g.Spec.Name)},
 		names: map[int]string{}, uses: map[int]int{}, splits: map[[2]int][2]string{},
 		inits: map[string]bool{}, folded: map[int]bool{}, outs: map[int]string{}}
 	for _, l := range g.Layers {
@@ -109,15 +112,15 @@ func Export(g *arch.Graph, w engine.Weights, opt Options) (*Model, error) {
 		e.gp.Output = append(e.gp.Output, e.valueInfo(name, g.Shape(v)))
 	}
 	m := &pb.ModelProto{
-		IrVersion:       int64p(irVersion(opt.Opset)),
-		ProducerName:    strp(Producer),
-		ProducerVersion: strp(opt.Producer),
-		DocString:       strp(fmt.Sprintf("%s, written by fnlab from its compiled graph (reference layer names)", g.Spec.Name)),
-		OpsetImport:     []*pb.OperatorSetIdProto{{Domain: strp(""), Version: int64p(int64(opt.Opset))}},
+		IrVersion:       proto.Int64(irVersion(opt.Opset)),
+		ProducerName:    proto.String(Producer),
+		ProducerVersion: proto.String(opt.Producer),
+		DocString:       proto.String(fmt.Sprintf("%s, written by fnlab from its compiled graph (reference layer names)", g.Spec.Name)),
+		OpsetImport:     []*pb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(int64(opt.Opset))}},
 		Graph:           e.gp,
 	}
 	for _, kv := range opt.Metadata {
-		m.MetadataProps = append(m.MetadataProps, &pb.StringStringEntryProto{Key: strp(kv.Key), Value: strp(kv.Value)})
+		m.MetadataProps = append(m.MetadataProps, &pb.StringStringEntryProto{Key: proto.String(kv.Key), Value: proto.String(kv.Value)})
 	}
 	return &Model{Proto: m}, nil
 }
@@ -237,7 +240,12 @@ func (e *exporter) conv(i int) error {
 		if l.InOffset != 0 {
 			return fmt.Errorf("layer %s reads channels from %d: no ONNX form", l.Name, l.InOffset)
 		}
-		src, _ = e.split(l.Module[:lastDot(l.Module)], l.Inputs[0], l.InC)
+		// A partial conv's module is <mixer>.partial_conv3: the split is the mixer's.
+		module := l.Module
+		if i := strings.LastIndexByte(module, '.'); i >= 0 {
+			module = module[:i]
+		}
+		src, _ = e.split(module, l.Inputs[0], l.InC)
 	}
 	wn := l.Name + ".weight"
 	w := e.w[wn].Data
@@ -323,7 +331,7 @@ func (e *exporter) act(l *arch.Layer, in, out string) error {
 }
 
 func (e *exporter) node(op, name string, in, out []string) *pb.NodeProto {
-	n := &pb.NodeProto{OpType: strp(op), Name: strp(name), Input: in, Output: out}
+	n := &pb.NodeProto{OpType: proto.String(op), Name: proto.String(name), Input: in, Output: out}
 	e.gp.Node = append(e.gp.Node, n)
 	return n
 }
@@ -340,8 +348,8 @@ func (e *exporter) valueInfo(name string, s arch.Shape) *pb.ValueInfoProto {
 			dims[i] = &pb.TensorShapeProto_Dimension{Value: &pb.TensorShapeProto_Dimension_DimValue{DimValue: int64(d)}}
 		}
 	}
-	return &pb.ValueInfoProto{Name: strp(name), Type: &pb.TypeProto{Value: &pb.TypeProto_TensorType{
-		TensorType: &pb.TypeProto_Tensor{ElemType: int32p(int32(pb.TensorProto_FLOAT)), Shape: &pb.TensorShapeProto{Dim: dims}}}}}
+	return &pb.ValueInfoProto{Name: proto.String(name), Type: &pb.TypeProto{Value: &pb.TypeProto_TensorType{
+		TensorType: &pb.TypeProto_Tensor{ElemType: proto.Int32(int32(pb.TensorProto_FLOAT)), Shape: &pb.TensorShapeProto{Dim: dims}}}}}
 }
 
 func (e *exporter) floatInit(name string, dims []int, data []float32) {
@@ -353,8 +361,8 @@ func (e *exporter) floatInit(name string, dims []int, data []float32) {
 	for i, v := range data {
 		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
 	}
-	e.gp.Initializer = append(e.gp.Initializer, &pb.TensorProto{Name: strp(name), Dims: int64s(dims),
-		DataType: int32p(int32(pb.TensorProto_FLOAT)), RawData: raw})
+	e.gp.Initializer = append(e.gp.Initializer, &pb.TensorProto{Name: proto.String(name), Dims: int64s(dims),
+		DataType: proto.Int32(int32(pb.TensorProto_FLOAT)), RawData: raw})
 }
 
 func (e *exporter) scalarInit(name string, v float32) {
@@ -373,22 +381,9 @@ func (e *exporter) int64Init(name string, data []int64) {
 	for i, v := range data {
 		binary.LittleEndian.PutUint64(raw[8*i:], uint64(v))
 	}
-	e.gp.Initializer = append(e.gp.Initializer, &pb.TensorProto{Name: strp(name), Dims: []int64{int64(len(data))},
-		DataType: int32p(int32(pb.TensorProto_INT64)), RawData: raw})
+	e.gp.Initializer = append(e.gp.Initializer, &pb.TensorProto{Name: proto.String(name), Dims: []int64{int64(len(data))},
+		DataType: proto.Int32(int32(pb.TensorProto_INT64)), RawData: raw})
 }
-
-func lastDot(s string) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == '.' {
-			return i
-		}
-	}
-	return len(s)
-}
-
-func strp(s string) *string { return &s }
-func int64p(v int64) *int64 { return &v }
-func int32p(v int32) *int32 { return &v }
 
 func int64s(d []int) []int64 {
 	out := make([]int64, len(d))
@@ -399,13 +394,13 @@ func int64s(d []int) []int64 {
 }
 
 func attrInt(name string, v int64) *pb.AttributeProto {
-	return &pb.AttributeProto{Name: strp(name), Type: pb.AttributeProto_INT.Enum(), I: int64p(v)}
+	return &pb.AttributeProto{Name: proto.String(name), Type: pb.AttributeProto_INT.Enum(), I: proto.Int64(v)}
 }
 
 func attrInts(name string, v ...int64) *pb.AttributeProto {
-	return &pb.AttributeProto{Name: strp(name), Type: pb.AttributeProto_INTS.Enum(), Ints: v}
+	return &pb.AttributeProto{Name: proto.String(name), Type: pb.AttributeProto_INTS.Enum(), Ints: v}
 }
 
 func attrFloat(name string, v float32) *pb.AttributeProto {
-	return &pb.AttributeProto{Name: strp(name), Type: pb.AttributeProto_FLOAT.Enum(), F: &v}
+	return &pb.AttributeProto{Name: proto.String(name), Type: pb.AttributeProto_FLOAT.Enum(), F: proto.Float32(v)}
 }

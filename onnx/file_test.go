@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/fnlab/fnlab/engine"
@@ -111,5 +112,20 @@ func TestCompact(t *testing.T) {
 		if o.Op == "Conv" && o.Count != ref.Ops["Conv"] {
 			t.Errorf("%d Conv nodes, PyTorch %d (BN must be folded)", o.Count, ref.Ops["Conv"])
 		}
+	}
+}
+
+// TestReadRefusesSpecialFiles: a named pipe is refused at once, never
+// waited on.
+func TestReadRefusesSpecialFiles(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "pipe.onnx")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Skip(err)
+	}
+	if _, err := onnx.ReadFile(p); err == nil || !strings.Contains(err.Error(), "pipe.onnx") {
+		t.Errorf("ReadFile of a pipe: %v", err)
+	}
+	if ok, err := onnx.WrittenByFnlab(p); ok || err == nil {
+		t.Errorf("WrittenByFnlab of a pipe: %v, %v", ok, err)
 	}
 }

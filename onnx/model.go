@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/fnlab/fnlab/internal/atomicfile"
+	"github.com/fnlab/fnlab/internal/inputfile"
 	pb "github.com/fnlab/fnlab/internal/onnxpb"
 )
 
@@ -160,7 +161,7 @@ const headLen = 4096
 // ONNX model whose producer_name is Producer. It reads at most a few
 // kilobytes, whatever the file's size.
 func WrittenByFnlab(path string) (bool, error) {
-	f, err := os.Open(path)
+	f, _, err := inputfile.Open(path) // a pipe or device is refused, not waited on
 	if err != nil {
 		return false, err
 	}
@@ -197,19 +198,10 @@ func WrittenByFnlab(path string) (bool, error) {
 // own limit for one message).
 const maxModelFile = 2 << 30
 
-// ReadFile reads an ONNX model from a regular file.
+// ReadFile reads an ONNX model from a regular file (internal/inputfile:
+// special files refused, at most 2 GiB).
 func ReadFile(path string) (*Model, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	if st.Size() > maxModelFile {
-		return nil, fmt.Errorf("%s: %d bytes, above the 2 GiB an ONNX model can hold", path, st.Size())
-	}
-	data, err := os.ReadFile(path)
+	data, err := inputfile.ReadFile(path, maxModelFile, "an ONNX model")
 	if err != nil {
 		return nil, err
 	}
