@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fnlab/fnlab/arch"
-	"github.com/fnlab/fnlab/engine"
 	"github.com/fnlab/fnlab/onnx"
 	"github.com/fnlab/fnlab/report"
 )
@@ -33,16 +32,15 @@ type exportDoc struct {
 
 func newExportCmd() *cobra.Command {
 	var (
-		sets    []string
-		input   string
-		weights string
-		seed    uint64
-		out     string
-		batch   string
-		opset   int
-		keepBN  bool
-		force   bool
-		format  string
+		sf     specFlags
+		mf     modelFlags
+		input  string
+		out    string
+		batch  string
+		opset  int
+		keepBN bool
+		force  bool
+		format string
 	)
 	c := &cobra.Command{
 		Use:   "export SPEC --out MODEL.onnx",
@@ -86,27 +84,23 @@ ONNX model fnlab wrote; --force replaces any regular file.`,
 			if opset < onnx.MinOpset || opset > onnx.MaxOpset {
 				return usageError{fmt.Errorf("--opset %d: fnlab writes opsets %d to %d", opset, onnx.MinOpset, onnx.MaxOpset)}
 			}
-			sf := specFlags{sets: sets, input: input, batch: fixed}
+			sf.input, sf.batch = input, fixed
 			s, g, err := sf.load(args[0])
 			if err != nil {
 				return err
 			}
-			var w engine.Weights
-			if weights != "" {
-				if w, err = engine.LoadWeights(weights, g); err != nil {
-					return err
-				}
-			} else {
-				w = engine.RandomWeights(g, seed)
+			w, err := mf.weightsFor(g)
+			if err != nil {
+				return err
 			}
-			wname := weightsName(modelFlags{weights: weights, seed: seed})
+			wname := weightsName(mf)
 			m, err := onnx.Export(g, w, onnx.Options{Opset: opset, KeepBN: keepBN, Batch: fixed, Producer: fnlabVersion(),
 				Metadata: []onnx.Meta{
 					{Key: "fnlab_version", Value: fnlabVersion()},
 					{Key: "spec_name", Value: s.Name},
 					{Key: "spec_source", Value: s.Source},
 					{Key: "spec_hash", Value: arch.Hash(s)},
-					{Key: "spec_sets", Value: strings.Join(sets, "\n")},
+					{Key: "spec_sets", Value: strings.Join(sf.sets, "\n")},
 					{Key: "spec", Value: string(arch.Marshal(s))},
 					{Key: "weights", Value: wname},
 				}})
@@ -123,7 +117,7 @@ ONNX model fnlab wrote; --force replaces any regular file.`,
 			if err != nil {
 				return err
 			}
-			doc := exportDoc{Model: s.Name, SpecHash: arch.Hash(s), Sets: append([]string{}, sets...), Path: out,
+			doc := exportDoc{Model: s.Name, SpecHash: arch.Hash(s), Sets: append([]string{}, sf.sets...), Path: out,
 				Bytes: int(st.Size()), Batch: batch, KeepBN: keepBN, Weights: wname, Params: g.NumParams(), Summary: m.Summary()}
 			if format == "json" {
 				return writeJSON(cmd.OutOrStdout(), doc)
@@ -132,10 +126,9 @@ ONNX model fnlab wrote; --force replaces any regular file.`,
 			return nil
 		},
 	}
-	c.Flags().StringArrayVar(&sets, "set", nil, "override a spec key, value in YAML (repeatable): --set n_div=8 --set stages.2.mixer=dwconv")
+	sf.registerSets(c)
 	c.Flags().StringVar(&input, "input", "", "input size CxHxW or HxW (default: the spec's, 3x224x224 for presets)")
-	c.Flags().StringVar(&weights, "weights", "", "weights: .safetensors or PyTorch .pth/.pt (reference key names); default: seeded random weights")
-	c.Flags().Uint64Var(&seed, "seed", 0, "seed of the random weights used without --weights")
+	mf.registerWeights(c)
 	c.Flags().StringVar(&out, "out", "", "the ONNX file to write (required)")
 	c.Flags().StringVar(&batch, "batch", "dynamic", "batch dimension: dynamic or a fixed size N")
 	c.Flags().IntVar(&opset, "opset", onnx.DefaultOpset, "ONNX operator set (13-21; 20 and later write GELU as the Gelu operator)")

@@ -23,10 +23,30 @@ type modelFlags struct {
 }
 
 func (f *modelFlags) register(c *cobra.Command) {
-	c.Flags().StringVar(&f.weights, "weights", "", "weights: .safetensors or PyTorch .pth/.pt (reference key names); default: seeded random weights")
-	c.Flags().Uint64Var(&f.seed, "seed", 0, "seed of the random weights used without --weights")
+	f.registerWeights(c)
 	c.Flags().IntVar(&f.threads, "threads", 0, "worker threads (default: all cores)")
 	c.Flags().StringVar(&f.simd, "simd", "", "kernel level: avx512, avx2 or generic (default: the best this CPU has)")
+}
+
+// registerWeights adds --weights and --seed (export takes only these).
+func (f *modelFlags) registerWeights(c *cobra.Command) {
+	c.Flags().StringVar(&f.weights, "weights", "", "weights: .safetensors or PyTorch .pth/.pt (reference key names); default: seeded random weights")
+	c.Flags().Uint64Var(&f.seed, "seed", 0, "seed of the random weights used without --weights")
+}
+
+// weightsFor loads the weights for g (checked strictly), or makes the
+// seeded random ones.
+func (f *modelFlags) weightsFor(g *arch.Graph) (engine.Weights, error) {
+	switch {
+	case f.loaded != nil:
+		if err := f.loaded.Check(g); err != nil {
+			return nil, fmt.Errorf("%s: %v", f.weights, err)
+		}
+		return f.loaded, nil
+	case f.weights != "":
+		return engine.LoadWeights(f.weights, g)
+	}
+	return engine.RandomWeights(g, f.seed), nil
 }
 
 // build loads weights (or makes random ones) and compiles the program.
@@ -43,18 +63,9 @@ func (f *modelFlags) build(g *arch.Graph, stderr io.Writer) (*engine.Program, er
 			return nil, err
 		}
 	}
-	w := f.loaded
-	if w != nil {
-		if err := w.Check(g); err != nil {
-			return nil, fmt.Errorf("%s: %v", f.weights, err)
-		}
-	} else if f.weights != "" {
-		var err error
-		if w, err = engine.LoadWeights(f.weights, g); err != nil {
-			return nil, err
-		}
-	} else {
-		w = engine.RandomWeights(g, f.seed)
+	w, err := f.weightsFor(g)
+	if err != nil {
+		return nil, err
 	}
 	return engine.Build(g, w, engine.Options{Threads: f.threads})
 }

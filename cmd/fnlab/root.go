@@ -76,11 +76,10 @@ var extraCommands []func() *cobra.Command
 
 // specFlags are the flags every command that takes a SPEC shares.
 type specFlags struct {
-	sets     []string
-	input    string
-	batch    int
-	batchSet bool // --batch was given (so --batch 0 is an error, not "unset")
-	cmd      *cobra.Command
+	sets  []string
+	input string
+	batch int
+	cmd   *cobra.Command // the command whose --batch flag says whether it was given
 }
 
 func (f *specFlags) register(c *cobra.Command) {
@@ -104,7 +103,7 @@ func (f *specFlags) load(ref string) (*arch.Spec, *arch.Graph, error) {
 			return nil, nil, usageError{fmt.Errorf("--input %v", err)}
 		}
 	}
-	if f.batchSet || f.cmd != nil && f.cmd.Flags().Changed("batch") || f.batch != 0 {
+	if f.cmd != nil && f.cmd.Flags().Changed("batch") || f.batch != 0 {
 		if err := arch.CheckBatch(f.batch); err != nil {
 			return nil, nil, usageError{fmt.Errorf("--batch %v", err)}
 		}
