@@ -14,48 +14,6 @@ import (
 	"github.com/fnlab/fnlab/internal/atomicfile"
 )
 
-// kv is one top-level key of a spec with its value in YAML flow style.
-type kv struct{ key, val string }
-
-// specKeys lists every model key of s in arch's vocabulary, in the order
-// the preset files use. stages always holds every stage in full (depth,
-// mixer, n_div, groups) so it means the same whatever it extends.
-func specKeys(s *arch.Spec) []kv {
-	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
-	b := strconv.FormatBool
-	d := strconv.Itoa
-	depths := make([]string, len(s.Depths))
-	stages := make([]string, len(s.Stages))
-	for i, st := range s.Stages {
-		depths[i] = d(st.Depth)
-		stages[i] = fmt.Sprintf("{depth: %d, mixer: %s, n_div: %d, groups: %d}", st.Depth, st.Mixer, st.NDiv, st.Groups)
-	}
-	in := s.Input
-	return []kv{
-		{"mixer", string(s.Mixer)},
-		{"n_div", d(s.NDiv)},
-		{"groups", d(s.Groups)},
-		{"embed_dim", d(s.EmbedDim)},
-		{"depths", "[" + strings.Join(depths, ", ") + "]"},
-		{"mlp_ratio", f(s.MlpRatio)},
-		{"feature_dim", d(s.FeatureDim)},
-		{"patch_size", d(s.PatchSize)},
-		{"patch_stride", d(s.PatchStride)},
-		{"patch_size2", d(s.PatchSize2)},
-		{"patch_stride2", d(s.PatchStride2)},
-		{"patch_norm", b(s.PatchNorm)},
-		{"layer_scale_init_value", f(s.LayerScaleInitValue)},
-		{"drop_path_rate", f(s.DropPathRate)},
-		{"norm_layer", s.Norm},
-		{"act_layer", string(s.Act)},
-		{"pconv_fw_type", string(s.PConvFwType)},
-		{"num_classes", d(s.NumClasses)},
-		{"fork_feat", b(s.ForkFeat)},
-		{"input", fmt.Sprintf("{channels: %d, height: %d, width: %d, batch: %d}", in.Channels, in.Height, in.Width, in.Batch)},
-		{"stages", "[" + strings.Join(stages, ", ") + "]"},
-	}
-}
-
 // SpecYAML writes s as a spec that arch.Load reads back to the same model.
 // With a base (a preset name or a spec file, relative paths taken from the
 // working directory) it writes `extends: base` and only the keys whose
@@ -70,51 +28,31 @@ func SpecYAML(s *arch.Spec, name, base, dir, header string) (string, error) {
 			fmt.Fprintf(&b, "# %s\n", line)
 		}
 	}
-	own := specKeys(s)
-	var baseKeys map[string]string
+	var changed map[string]bool
 	if base != "" {
 		bs, err := arch.Load(base, nil)
 		if err != nil {
 			return "", err
 		}
-		baseKeys = map[string]string{}
-		for _, e := range specKeys(bs) {
-			baseKeys[e.key] = e.val
+		changed = map[string]bool{}
+		for _, k := range arch.Diff(bs, s) {
+			changed[k] = true
 		}
 		fmt.Fprintf(&b, "extends: %s\n", extendsRef(base, dir))
 	}
 	fmt.Fprintf(&b, "name: %s\n", yamlString(name))
-	shapeDiffers := baseKeys != nil && (baseKeys["depths"] != valueOf(own, "depths") || baseKeys["stages"] != valueOf(own, "stages"))
-	for _, e := range own {
-		if baseKeys != nil && baseKeys[e.key] == e.val && !((e.key == "depths" || e.key == "stages") && shapeDiffers) {
+	shapeDiffers := changed["depths"] || changed["stages"]
+	for _, e := range arch.Fields(s) {
+		shape := e.Key == "depths" || e.Key == "stages"
+		if changed != nil && !changed[e.Key] && !(shape && shapeDiffers) {
 			continue
 		}
-		if e.key == "stages" && baseKeys == nil && uniformStages(s) {
+		if e.Key == "stages" && changed == nil && s.UniformStages() {
 			continue
 		}
-		fmt.Fprintf(&b, "%s: %s\n", e.key, e.val)
+		fmt.Fprintf(&b, "%s: %s\n", e.Key, e.Value)
 	}
 	return b.String(), nil
-}
-
-func valueOf(keys []kv, k string) string {
-	for _, e := range keys {
-		if e.key == k {
-			return e.val
-		}
-	}
-	return ""
-}
-
-// uniformStages reports whether every stage uses the model-wide mixer,
-// n_div and groups (then a full spec needs no stages list).
-func uniformStages(s *arch.Spec) bool {
-	for i, st := range s.Stages {
-		if st.Mixer != s.Mixer || st.NDiv != s.NDiv || st.Groups != s.Groups || st.Depth != s.Depths[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // extendsRef writes a file base relative to the directory of the saved
