@@ -17,11 +17,12 @@
 // it is: its training keys (lr, epochs, mixup, ...) are ignored, any other
 // unknown key is an error with a suggestion.
 //
-// Load applies command-line overrides ("key.path=yaml", e.g.
-// "stages.2.n_div=8") to the merged document before validation, so they
-// are checked exactly like file keys. Every error is one line:
-// "file:line: key.path: what was expected, what was found" (or
-// "--set key.path: ..." for overrides).
+// Load applies overrides ("key.path=yaml", e.g. "stages.2.n_div=8") to the
+// merged document before validation, so they are checked exactly like
+// file keys. Every error is one line: "file:line: key.path: what was
+// expected, what was found", or "ORIGIN key.path: ..." for an override,
+// where ORIGIN is the label its caller gave (LoadOverrides; "set" by
+// default, the flag that carried it on the command line).
 //
 // Limits: channels up to 65536, input sides up to 16384, batch up to 4096,
 // 8 stages of up to 1024 blocks, and a compiled model must fit in

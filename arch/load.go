@@ -39,10 +39,10 @@ type entry struct {
 	file string
 }
 
-// doc is an ordered set of top-level keys after `extends` and --set are applied.
+// doc is an ordered set of top-level keys after `extends` and overrides are applied.
 type doc struct {
 	entries []entry
-	origin  map[*yaml.Node]string // nodes made by --set
+	origin  map[*yaml.Node]string // nodes made by overrides, or kept from a base's stages
 }
 
 func (d *doc) get(key string) *entry {
@@ -89,15 +89,26 @@ func presetFile(name string) string {
 	return ""
 }
 
-// Load resolves ref (a preset name or a YAML file), applies the --set
-// overrides (each "key.path=yaml value") and returns the validated spec.
+// Load resolves ref (a preset name or a YAML file), applies the overrides
+// sets (each "key.path=yaml value") and returns the validated spec. Errors
+// name an override "set key.path: ..."; LoadOverrides takes the label.
 func Load(ref string, sets []string) (*Spec, error) {
+	return LoadOverrides(ref, sets, DefaultOrigin)
+}
+
+// DefaultOrigin is the label Load gives overrides in errors.
+const DefaultOrigin = "set"
+
+// LoadOverrides is Load with origin naming the overrides in errors and
+// locations ("ORIGIN key.path: ..."): a command line passes the flag that
+// carried them.
+func LoadOverrides(ref string, sets []string, origin string) (*Spec, error) {
 	d, err := loadDoc(ref, "", nil)
 	if err != nil {
 		return nil, err
 	}
 	for _, s := range sets {
-		if err := d.applySet(s); err != nil {
+		if err := d.applySet(s, origin); err != nil {
 			return nil, err
 		}
 	}

@@ -10,19 +10,20 @@ import (
 	"github.com/fnlab/fnlab/internal/yamlx"
 )
 
-// applySet applies one --set override "key.path=value" (value in YAML).
-func (d *doc) applySet(s string) error {
+// applySet applies one override "key.path=value" (value in YAML); origin
+// names it in errors and locations: "ORIGIN key.path: ...".
+func (d *doc) applySet(s, origin string) error {
 	eq := strings.IndexByte(s, '=')
 	if strings.ContainsAny(s[:max(eq, 0)], "\r\n") {
-		return fmt.Errorf("--set %q: the key has a line break", s)
+		return fmt.Errorf("%s %q: the key has a line break", origin, s)
 	}
 	if eq <= 0 {
-		return fmt.Errorf("--set %q: expected key=value, e.g. --set n_div=8 or --set depths=[1,1,1,1]", s)
+		return fmt.Errorf("%[1]s %[2]q: expected key=value, e.g. %[1]s n_div=8 or %[1]s depths=[1,1,1,1]", origin, s)
 	}
 	keyPath, raw := strings.TrimSpace(s[:eq]), s[eq+1:]
 	var vn yaml.Node
 	if err := yaml.Unmarshal([]byte(raw), &vn); err != nil {
-		return fmt.Errorf("--set %s: value %q is not valid YAML: %s", keyPath, raw, cleanYAMLErr(err))
+		return fmt.Errorf("%s %s: value %q is not valid YAML: %s", origin, keyPath, raw, cleanYAMLErr(err))
 	}
 	var val *yaml.Node
 	if len(vn.Content) == 0 {
@@ -33,19 +34,19 @@ func (d *doc) applySet(s string) error {
 	if d.origin == nil {
 		d.origin = map[*yaml.Node]string{}
 	}
-	markOrigin(d.origin, val, "--set "+keyPath)
+	markOrigin(d.origin, val, origin+" "+keyPath)
 	parts := strings.Split(keyPath, ".")
 	for _, p := range parts {
 		if p == "" {
-			return fmt.Errorf("--set %s: empty element in key path", keyPath)
+			return fmt.Errorf("%s %s: empty element in key path", origin, keyPath)
 		}
 	}
 	if parts[0] == "extends" {
-		return fmt.Errorf("--set %s: extends cannot be set from the command line; pass the spec to extend as SPEC", keyPath)
+		return fmt.Errorf("%s %s: extends cannot be set from the command line; pass the spec to extend as SPEC", origin, keyPath)
 	}
 	key := &yaml.Node{Kind: yaml.ScalarNode, Value: parts[0]}
 	if len(parts) == 1 {
-		d.set(entry{key: key, val: val, file: "--set"})
+		d.set(entry{key: key, val: val, file: origin})
 		return nil
 	}
 	e := d.get(parts[0])
@@ -56,8 +57,8 @@ func (d *doc) applySet(s string) error {
 		} else {
 			top = &yaml.Node{Kind: yaml.MappingNode}
 		}
-		markOrigin(d.origin, top, "--set "+keyPath)
-		d.entries = append(d.entries, entry{key: key, val: top, file: "--set"})
+		markOrigin(d.origin, top, origin+" "+keyPath)
+		d.entries = append(d.entries, entry{key: key, val: top, file: origin})
 		e = &d.entries[len(d.entries)-1]
 	}
 	cur := e.val
@@ -78,7 +79,7 @@ func (d *doc) applySet(s string) error {
 				next = val
 				if !last {
 					next = &yaml.Node{Kind: yaml.MappingNode}
-					markOrigin(d.origin, next, "--set "+keyPath)
+					markOrigin(d.origin, next, origin+" "+keyPath)
 				}
 				cur.Content = append(cur.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: p}, next)
 			}
@@ -86,11 +87,11 @@ func (d *doc) applySet(s string) error {
 		case yaml.SequenceNode:
 			idx, err := strconv.Atoi(p)
 			if err != nil || idx < 0 || idx >= maxStages {
-				return fmt.Errorf("--set %s: %q: expected a list index from 0 to %d", keyPath, p, maxStages-1)
+				return fmt.Errorf("%s %s: %q: expected a list index from 0 to %d", origin, keyPath, p, maxStages-1)
 			}
 			for len(cur.Content) <= idx {
 				pad := &yaml.Node{Kind: yaml.MappingNode}
-				markOrigin(d.origin, pad, "--set "+keyPath)
+				markOrigin(d.origin, pad, origin+" "+keyPath)
 				cur.Content = append(cur.Content, pad)
 			}
 			if last {
@@ -98,7 +99,7 @@ func (d *doc) applySet(s string) error {
 			}
 			cur = cur.Content[idx]
 		default:
-			return fmt.Errorf("--set %s: %s is %s, cannot descend into it", keyPath, strings.Join(parts[:i+1], "."), yamlx.Kind(cur))
+			return fmt.Errorf("%s %s: %s is %s, cannot descend into it", origin, keyPath, strings.Join(parts[:i+1], "."), yamlx.Kind(cur))
 		}
 	}
 	return nil

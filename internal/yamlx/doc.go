@@ -5,7 +5,7 @@
 // alike and word their errors alike.
 //
 // A Decoder locates a node by its line in File, unless Origin names the
-// node (arch marks the nodes that came from a --set flag there).
+// node (arch marks the nodes that came from an override there).
 // Integers accept YAML's underscores and hex and an integral float such as
 // 4.0 (configs written by Python); floats must be finite; booleans accept
 // true/yes/on and false/no/off in any case.
