@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -12,7 +11,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/fnlab/fnlab/internal/inputfile"
 	"github.com/fnlab/fnlab/internal/yamlx"
 	"github.com/fnlab/fnlab/specs"
 )
@@ -76,8 +74,23 @@ func Presets() []string {
 	return names
 }
 
-// presetFile maps a preset name to its embedded file, or "".
+// specFiles reads spec files and the embedded presets.
+var specFiles = &yamlx.Loader{
+	FS:     specs.FS,
+	Dir:    "specs/",
+	Lookup: presetFile,
+	Noun:   "spec",
+	What:   "spec",
+	Max:    maxSpecSize,
+	Unknown: func(ref string) error {
+		return fmt.Errorf("spec %q: not a preset (%s) and no such file", ref, strings.Join(Presets(), ", "))
+	},
+}
+
+// presetFile maps a preset name (with or without .yaml) to its embedded
+// file, or "".
 func presetFile(name string) string {
+	name = strings.TrimSuffix(name, ".yaml")
 	for _, cand := range []string{"fasternet_" + name + ".yaml", name + ".yaml", name} {
 		if !strings.HasSuffix(cand, ".yaml") {
 			continue
@@ -147,25 +160,24 @@ func inChain(chain []string, file string) error {
 // files that extend it, outermost first.
 func loadDoc(ref, dir string, chain []string) (*doc, error) {
 	embedded := strings.HasPrefix(dir, "embed:")
-	looksLikePath := strings.ContainsAny(ref, `/\`) || strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml")
+	looksLikePath := yamlx.IsPath(ref)
 	if !looksLikePath || embedded {
 		name := ref
 		if embedded {
 			name = path.Base(ref)
 		}
-		if f := presetFile(strings.TrimSuffix(name, ".yaml")); f != "" {
-			data, err := fs.ReadFile(specs.FS, f)
+		if f, data, ok, err := specFiles.Embedded(name); ok || err != nil {
 			if err != nil {
 				return nil, err
 			}
-			if err := inChain(chain, "specs/"+f); err != nil {
+			if err := inChain(chain, f); err != nil {
 				return nil, err
 			}
-			return parseDoc("specs/"+f, data, "embed:", append(chain, "specs/"+f), false)
+			return parseDoc(f, data, "embed:", append(chain, f), false)
 		}
 		if !looksLikePath {
-			if _, err := os.Stat(ref); err != nil {
-				return nil, fmt.Errorf("spec %q: not a preset (%s) and no such file", ref, strings.Join(Presets(), ", "))
+			if err := specFiles.Missing(ref); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -177,10 +189,10 @@ func loadDoc(ref, dir string, chain []string) (*doc, error) {
 		return nil, err
 	}
 	p = filepath.Clean(p)
-	// Devices and pipes could block or never end: inputfile refuses them.
-	data, err := inputfile.ReadFile(p, maxSpecSize, "a spec")
+	// Devices and pipes could block or never end: the loader refuses them.
+	data, err := specFiles.ReadFile(p)
 	if err != nil {
-		return nil, fmt.Errorf("spec %s: %s (a YAML spec)", p, inputfile.Reason(err))
+		return nil, err
 	}
 	return parseDoc(p, data, filepath.Dir(p), append(chain, p), false)
 }

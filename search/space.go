@@ -10,6 +10,7 @@ import (
 
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/internal/inputfile"
+	"github.com/fnlab/fnlab/internal/yamlx"
 	"github.com/fnlab/fnlab/search/proxy"
 )
 
@@ -146,16 +147,12 @@ func FileLabel(s string) string {
 	return string(b)
 }
 
-func looksLikePath(s string) bool {
-	return strings.ContainsAny(s, `/\`) || strings.HasSuffix(s, ".yaml") || strings.HasSuffix(s, ".yml")
-}
-
 // hash identifies what decides a candidate's identity and metrics: base,
 // sets, genes, objectives, constraints and proxy settings.
 func (sp *Space) hash() string {
 	h := sha256.New()
 	fmt.Fprintf(h, "base=%s\n", sp.Base)
-	if looksLikePath(sp.Base) {
+	if yamlx.IsPath(sp.Base) {
 		if b, err := inputfile.ReadFile(sp.Base, maxSpaceBytes, "a spec"); err == nil {
 			h.Write(b)
 		}

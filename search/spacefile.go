@@ -4,40 +4,45 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/fnlab/fnlab/arch"
-	"github.com/fnlab/fnlab/internal/inputfile"
 	"github.com/fnlab/fnlab/internal/yamlx"
 	"github.com/fnlab/fnlab/specs"
 )
 
-// LoadSpace reads a search space: a YAML file, or the name of an embedded
-// one (specs/search_NAME.yaml, e.g. "search_t0_ndiv").
-func LoadSpace(ref string) (*Space, error) {
-	if !strings.ContainsAny(ref, `/\`) && !strings.HasSuffix(ref, ".yaml") && !strings.HasSuffix(ref, ".yml") {
-		name := ref
+// spaceFiles reads space files and the embedded spaces.
+var spaceFiles = &yamlx.Loader{
+	FS:  specs.FS,
+	Dir: "specs/",
+	Lookup: func(name string) string {
 		if !strings.HasPrefix(name, "search_") {
 			name = "search_" + name
 		}
-		data, err := fs.ReadFile(specs.FS, name+".yaml")
-		if err != nil {
-			if _, serr := os.Stat(ref); serr != nil {
-				return nil, fmt.Errorf("space %q: not an embedded space (%s) and no such file", ref, strings.Join(EmbeddedSpaces(), ", "))
-			}
-		} else {
-			return ParseSpace("specs/"+name+".yaml", data)
+		if _, err := fs.Stat(specs.FS, name+".yaml"); err != nil {
+			return ""
 		}
-	}
-	data, err := inputfile.ReadFile(ref, maxSpaceBytes, "a search space")
+		return name + ".yaml"
+	},
+	Noun: "space",
+	What: "search space",
+	Max:  maxSpaceBytes,
+	Unknown: func(ref string) error {
+		return fmt.Errorf("space %q: not an embedded space (%s) and no such file", ref, strings.Join(EmbeddedSpaces(), ", "))
+	},
+}
+
+// LoadSpace reads a search space: a YAML file, or the name of an embedded
+// one (specs/search_NAME.yaml, e.g. "search_t0_ndiv").
+func LoadSpace(ref string) (*Space, error) {
+	file, data, err := spaceFiles.Load(ref)
 	if err != nil {
-		return nil, fmt.Errorf("space %s: %s (a YAML search space)", ref, inputfile.Reason(err))
+		return nil, err
 	}
-	return ParseSpace(ref, data)
+	return ParseSpace(file, data)
 }
 
 // EmbeddedSpaces lists the search spaces built into the binary.
@@ -50,13 +55,6 @@ func EmbeddedSpaces() []string {
 		}
 	}
 	return out
-}
-
-func unwrapPath(err error) error {
-	if pe, ok := err.(*fs.PathError); ok {
-		return pe.Err
-	}
-	return err
 }
 
 // spaceParser walks the YAML nodes of one space file.
@@ -147,7 +145,7 @@ func ParseSpace(file string, data []byte) (*Space, error) {
 	if baseNode == nil {
 		return nil, fmt.Errorf("%s: base: missing, expected a preset name (%s) or a spec file path", file, strings.Join(arch.Presets(), ", "))
 	}
-	if looksLikePath(sp.Base) && !filepath.IsAbs(sp.Base) {
+	if yamlx.IsPath(sp.Base) && !filepath.IsAbs(sp.Base) {
 		sp.Base = filepath.Join(filepath.Dir(file), sp.Base)
 	}
 	base, err := sp.loadSpec(sp.Sets)

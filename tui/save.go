@@ -1,10 +1,8 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -12,6 +10,8 @@ import (
 
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/internal/atomicfile"
+	"github.com/fnlab/fnlab/internal/inputfile"
+	"github.com/fnlab/fnlab/internal/yamlx"
 )
 
 // SpecYAML writes s as a spec that arch.Load reads back to the same model.
@@ -58,7 +58,7 @@ func SpecYAML(s *arch.Spec, name, base, dir, header string) (string, error) {
 // extendsRef writes a file base relative to the directory of the saved
 // spec (arch resolves extends from the including file); presets stay names.
 func extendsRef(base, dir string) string {
-	if !strings.ContainsAny(base, `/\`) && !strings.HasSuffix(base, ".yaml") && !strings.HasSuffix(base, ".yml") {
+	if !yamlx.IsPath(base) {
 		return yamlString(base)
 	}
 	abs, err := filepath.Abs(base)
@@ -109,7 +109,7 @@ func SaveSpec(path string, s *arch.Spec, base string, header string) (string, er
 		}
 		// Atomic: a failed save never leaves a half-written spec.
 		if err := atomicfile.Write(path, func(w io.Writer) error { _, err := io.WriteString(w, text); return err }); err != nil {
-			return false, fmt.Errorf("save %s: %v", path, unwrapPath(err))
+			return false, fmt.Errorf("save %s: %v", path, inputfile.WithoutPath(err))
 		}
 		back, err := arch.Load(path, nil)
 		if err != nil {
@@ -134,12 +134,4 @@ func SaveSpec(path string, s *arch.Spec, base string, header string) (string, er
 		return "", fmt.Errorf("save %s: the written spec does not read back as the edited model (a bug in fnlab tui)", path)
 	}
 	return "full spec", nil
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
