@@ -3,7 +3,6 @@ package arch
 import (
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -176,23 +175,17 @@ func decode(d *doc, ref string) (*Spec, error) {
 func (c *decoder) input(n *yaml.Node, in *Input, where locs) error {
 	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
 		// "3x224x224" or "224x224"
-		parts := strings.Split(strings.ToLower(n.Value), "x")
-		var vals []int
-		for _, p := range parts {
-			v, err := strconv.Atoi(strings.TrimSpace(p))
-			if err != nil {
-				return c.Errf(n, "input", "expected CxHxW (e.g. 3x224x224) or a mapping {channels, height, width, batch}, found %q", n.Value)
-			}
-			vals = append(vals, v)
-		}
-		switch len(vals) {
-		case 2:
-			in.Height, in.Width = vals[0], vals[1]
-		case 3:
-			in.Channels, in.Height, in.Width = vals[0], vals[1], vals[2]
-		default:
+		dims, err := sizeDims(n.Value)
+		switch {
+		case err == errSizeSyntax:
+			return c.Errf(n, "input", "expected CxHxW (e.g. 3x224x224) or a mapping {channels, height, width, batch}, found %q", n.Value)
+		case err != nil:
 			return c.Errf(n, "input", "expected CxHxW (e.g. 3x224x224), found %q", n.Value)
 		}
+		if len(dims) == 3 {
+			in.Channels, dims = dims[0], dims[1:]
+		}
+		in.Height, in.Width = dims[0], dims[1]
 		return checkInput(*in, func(k, msg string) error { return c.Errf(n, "input", "%s %s", k, msg) })
 	}
 	if n.Kind != yaml.MappingNode {
