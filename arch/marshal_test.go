@@ -59,13 +59,17 @@ var mutations = []func(r *rand.Rand, stages int) string{
 		return "mlp_ratio=" + []string{"0.5", "1", "1.5", "2", "2.5", "3.25", "4"}[r.IntN(7)]
 	},
 	func(r *rand.Rand, _ int) string { return "act_layer=" + []string{"RELU", "GELU", "gelu"}[r.IntN(3)] },
-	func(r *rand.Rand, _ int) string { return "pconv_fw_type=" + []string{"split_cat", "slicing"}[r.IntN(2)] },
+	func(r *rand.Rand, _ int) string {
+		return "pconv_fw_type=" + []string{"split_cat", "slicing"}[r.IntN(2)]
+	},
 	func(r *rand.Rand, _ int) string { return fmt.Sprintf("patch_norm=%v", r.IntN(2) == 0) },
 	func(r *rand.Rand, _ int) string { return fmt.Sprintf("fork_feat=%v", r.IntN(2) == 0) },
 	func(r *rand.Rand, _ int) string {
 		return "layer_scale_init_value=" + []string{"0", "1e-6", "0.5", "1e-05"}[r.IntN(4)]
 	},
-	func(r *rand.Rand, _ int) string { return "drop_path_rate=" + []string{"0", "0.05", "0.1", "0.3"}[r.IntN(4)] },
+	func(r *rand.Rand, _ int) string {
+		return "drop_path_rate=" + []string{"0", "0.05", "0.1", "0.3"}[r.IntN(4)]
+	},
 	func(r *rand.Rand, _ int) string { return fmt.Sprintf("num_classes=%d", r.IntN(3)*500) },
 	func(r *rand.Rand, _ int) string { return fmt.Sprintf("feature_dim=%d", 16<<r.IntN(7)) },
 	func(r *rand.Rand, _ int) string {
