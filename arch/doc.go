@@ -17,11 +17,26 @@
 // it is: its training keys (lr, epochs, mixup, ...) are ignored, any other
 // unknown key is an error with a suggestion.
 //
-// Load applies command-line overrides ("key.path=yaml", e.g.
-// "stages.2.n_div=8") to the merged document before validation, so they
-// are checked exactly like file keys. Every error is one line:
-// "file:line: key.path: what was expected, what was found" (or
-// "--set key.path: ..." for overrides).
+// Load applies overrides ("key.path=yaml", e.g. "stages.2.n_div=8") to the
+// merged document before validation, so they are checked exactly like
+// file keys. Every error is one line: "file:line: key.path: what was
+// expected, what was found", or "ORIGIN key.path: ..." for an override,
+// where ORIGIN is the label its caller gave (LoadOverrides; "set" by
+// default, the flag that carried it on the command line).
+//
+// Reading is split by job: load.go finds files and presets (through
+// internal/yamlx's Loader) and merges extends chains, override.go applies
+// overrides, decode.go reads the keys and validate.go checks what single
+// keys cannot.
+//
+// # Writing specs
+//
+// Fields lists every model key of a spec with its value in YAML flow
+// style; it is the one list the writers share. Marshal writes a complete
+// spec (no extends) that Parse reads back to the same Spec, and Hash is
+// taken over its bytes, so Marshal's key order never changes. Diff names
+// the keys in which two specs differ, for a file that extends a base and
+// sets only those (the explorer's saved specs).
 //
 // Limits: channels up to 65536, input sides up to 16384, batch up to 4096,
 // 8 stages of up to 1024 blocks, and a compiled model must fit in

@@ -1,31 +1,47 @@
 package arch
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 )
 
-// ParseSize reads an input size "CxHxW" or "HxW" (channels 0 when not
-// given), each dimension within the limits of the input key.
-func ParseSize(s string) (channels, height, width int, err error) {
-	parts := strings.Split(strings.ToLower(strings.TrimSpace(s)), "x")
+var (
+	errSizeSyntax = errors.New("a dimension is not an integer")
+	errSizeParts  = errors.New("not two or three dimensions")
+)
+
+// sizeDims reads "CxHxW" or "HxW" as its 3 or 2 numbers, in any case and
+// with spaces around the numbers. Its errors are errSizeSyntax and
+// errSizeParts; callers word their own messages.
+func sizeDims(s string) ([]int, error) {
+	parts := strings.Split(strings.ToLower(s), "x")
 	vals := make([]int, len(parts))
 	for i, p := range parts {
 		v, err := strconv.Atoi(strings.TrimSpace(p))
 		if err != nil {
-			return 0, 0, 0, fmt.Errorf("%q: expected CxHxW or HxW (e.g. 3x224x224)", s)
+			return nil, errSizeSyntax
 		}
 		vals[i] = v
 	}
-	switch len(vals) {
-	case 2:
-		height, width = vals[0], vals[1]
-	case 3:
-		channels, height, width = vals[0], vals[1], vals[2]
-	default:
+	if len(vals) != 2 && len(vals) != 3 {
+		return nil, errSizeParts
+	}
+	return vals, nil
+}
+
+// ParseSize reads an input size "CxHxW" or "HxW" (channels 0 when not
+// given), each dimension within the limits of the input key.
+func ParseSize(s string) (channels, height, width int, err error) {
+	dims, err := sizeDims(strings.TrimSpace(s))
+	if err != nil {
 		return 0, 0, 0, fmt.Errorf("%q: expected CxHxW or HxW (e.g. 3x224x224)", s)
 	}
+	if len(dims) == 3 {
+		channels, dims = dims[0], dims[1:]
+	}
+	height, width = dims[0], dims[1]
 	in := Input{Channels: max(channels, 1), Height: height, Width: width, Batch: 1}
 	if err := checkInput(in, func(k, msg string) error { return fmt.Errorf("%q: %s %s", s, k, msg) }); err != nil {
 		return 0, 0, 0, err

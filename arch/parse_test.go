@@ -161,7 +161,7 @@ func TestBadSets(t *testing.T) {
 		{"stages.2.n_div=200", `--set stages.2.n_div: stages[2].n_div: 200 is larger than stage 2's width 160`},
 	}
 	for _, c := range cases {
-		s, err := arch.Load("t0", []string{c.set})
+		s, err := arch.LoadOverrides("t0", []string{c.set}, "--set")
 		if err == nil {
 			_, err = arch.Compile(s)
 		}

@@ -13,7 +13,7 @@ import (
 // (is anything on the front as fast as T0 and better?). It is an error if
 // the base lies outside the space: no choice of some gene is the base's.
 func (sp *Space) BaseGenome() (Genome, error) {
-	base, err := arch.Load(sp.Base, sp.Sets)
+	base, err := sp.loadSpec(sp.Sets)
 	if err != nil {
 		return nil, err
 	}
@@ -23,7 +23,7 @@ func (sp *Space) BaseGenome() (Genome, error) {
 		g[i] = -1
 		for j, c := range gene.Choices {
 			// Each gene alone: the others stay at the base's values.
-			s, err := arch.Load(sp.Base, append(slices.Clone(sp.Sets), c.Sets...))
+			s, err := sp.loadSpec(append(slices.Clone(sp.Sets), c.Sets...))
 			if err == nil && arch.Hash(s) == want {
 				g[i] = j
 				break

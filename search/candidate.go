@@ -50,7 +50,7 @@ func (sp *Space) Spec(g Genome) (*arch.Spec, error) {
 			return nil, fmt.Errorf("search: gene %s: choice %d out of range", sp.Genes[i].Name, c)
 		}
 	}
-	s, err := arch.Load(sp.Base, sp.Overrides(g))
+	s, err := sp.loadSpec(sp.Overrides(g))
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func (sp *Space) Cover() []Genome {
 			for k, gi := range genes {
 				sets = append(sets, sp.Genes[gi].Choices[c[k]].Sets...)
 			}
-			if _, err := arch.Load(sp.Base, sets); err == nil {
+			if _, err := sp.loadSpec(sets); err == nil {
 				combos[s] = append(combos[s], c)
 			}
 		}

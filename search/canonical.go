@@ -28,7 +28,7 @@ func geneKind(g *Gene) string { return g.Name[strings.LastIndexByte(g.Name, '.')
 // overrides, before any gene.
 func (sp *Space) fixedStages() []stageState {
 	sp.fixedOnce.Do(func() {
-		s, err := arch.Load(sp.Base, sp.Sets)
+		s, err := sp.loadSpec(sp.Sets)
 		if err != nil {
 			s = sp.baseSpec
 		}

@@ -152,7 +152,7 @@ func createLocked(path string, h Header, l *runlock.Lock) (*Journal, error) {
 		return nil, jerr(path, ErrJournalExists, "already exists (empty)")
 	}
 	if err != nil {
-		return nil, jerr(path, err, "%v", unwrapPath(err))
+		return nil, jerr(path, err, "%v", inputfile.WithoutPath(err))
 	}
 	j := &Journal{f: f, path: path, lock: l}
 	if err := j.writeLine(h); err != nil {
@@ -193,7 +193,7 @@ func resumeLocked(path string, h Header, l *runlock.Lock) (*Journal, []Record, e
 	if err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
-			return nil, nil, jerr(path, err, "%v", unwrapPath(err))
+			return nil, nil, jerr(path, err, "%v", inputfile.WithoutPath(err))
 		}
 		j := &Journal{f: f, path: path, lock: l}
 		if err := j.writeLine(h); err != nil {
@@ -211,7 +211,7 @@ func resumeLocked(path string, h Header, l *runlock.Lock) (*Journal, []Record, e
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|syscall.O_NONBLOCK, 0o644)
 	if err != nil {
-		return nil, nil, jerr(path, err, "%v", unwrapPath(err))
+		return nil, nil, jerr(path, err, "%v", inputfile.WithoutPath(err))
 	}
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
 		f.Close()

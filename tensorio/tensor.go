@@ -3,10 +3,11 @@ package tensorio
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/fnlab/fnlab/internal/inputfile"
 )
 
 // MaxTensorElements is the largest number of elements a single tensor may
@@ -196,10 +197,7 @@ func withPath(path string, err error) error {
 // osErr turns an os-level error (open, stat, read) into a one-line Error
 // that still unwraps to the underlying cause (e.g. fs.ErrNotExist).
 func osErr(path, op string, err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return &Error{Path: path, Msg: op + ": " + oneLine(pe.Err.Error()), Err: pe.Err}
-	}
+	err = inputfile.WithoutPath(err)
 	return &Error{Path: path, Msg: op + ": " + oneLine(err.Error()), Err: err}
 }
 

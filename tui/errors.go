@@ -3,14 +3,17 @@ package tui
 import (
 	"regexp"
 	"strings"
+
+	"github.com/fnlab/fnlab/arch"
 )
 
 // The model screen turns every edit into arch overrides, so arch's errors
-// name them as a command line would ("--set stages.2.groups: stages[2].
-// groups: 7 does not divide ..."). The user typed no --set; editError says
-// the same thing in terms of the field they changed.
+// name them as overrides ("set stages.2.groups: stages[2].groups: 7 does
+// not divide ..."; "--set ..." when a command line labelled them). The
+// user typed no override; editError says the same thing in terms of the
+// field they changed.
 var (
-	reSetKey   = regexp.MustCompile(`^--set ([^:\s]+): `)
+	reSetKey   = regexp.MustCompile(`^(?:--)?` + arch.DefaultOrigin + ` ([^:\s]+): `)
 	reLocation = regexp.MustCompile(`^(\S+\.ya?ml:\d+): `)
 	reKeyPath  = regexp.MustCompile(`^([A-Za-z_]\w*(?:\[\d+\]|\.\w+)*): `)
 	reIndex    = regexp.MustCompile(`\[(\d+)\]`)

@@ -1,10 +1,8 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -12,49 +10,9 @@ import (
 
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/internal/atomicfile"
+	"github.com/fnlab/fnlab/internal/inputfile"
+	"github.com/fnlab/fnlab/internal/yamlx"
 )
-
-// kv is one top-level key of a spec with its value in YAML flow style.
-type kv struct{ key, val string }
-
-// specKeys lists every model key of s in arch's vocabulary, in the order
-// the preset files use. stages always holds every stage in full (depth,
-// mixer, n_div, groups) so it means the same whatever it extends.
-func specKeys(s *arch.Spec) []kv {
-	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
-	b := strconv.FormatBool
-	d := strconv.Itoa
-	depths := make([]string, len(s.Depths))
-	stages := make([]string, len(s.Stages))
-	for i, st := range s.Stages {
-		depths[i] = d(st.Depth)
-		stages[i] = fmt.Sprintf("{depth: %d, mixer: %s, n_div: %d, groups: %d}", st.Depth, st.Mixer, st.NDiv, st.Groups)
-	}
-	in := s.Input
-	return []kv{
-		{"mixer", string(s.Mixer)},
-		{"n_div", d(s.NDiv)},
-		{"groups", d(s.Groups)},
-		{"embed_dim", d(s.EmbedDim)},
-		{"depths", "[" + strings.Join(depths, ", ") + "]"},
-		{"mlp_ratio", f(s.MlpRatio)},
-		{"feature_dim", d(s.FeatureDim)},
-		{"patch_size", d(s.PatchSize)},
-		{"patch_stride", d(s.PatchStride)},
-		{"patch_size2", d(s.PatchSize2)},
-		{"patch_stride2", d(s.PatchStride2)},
-		{"patch_norm", b(s.PatchNorm)},
-		{"layer_scale_init_value", f(s.LayerScaleInitValue)},
-		{"drop_path_rate", f(s.DropPathRate)},
-		{"norm_layer", s.Norm},
-		{"act_layer", string(s.Act)},
-		{"pconv_fw_type", string(s.PConvFwType)},
-		{"num_classes", d(s.NumClasses)},
-		{"fork_feat", b(s.ForkFeat)},
-		{"input", fmt.Sprintf("{channels: %d, height: %d, width: %d, batch: %d}", in.Channels, in.Height, in.Width, in.Batch)},
-		{"stages", "[" + strings.Join(stages, ", ") + "]"},
-	}
-}
 
 // SpecYAML writes s as a spec that arch.Load reads back to the same model.
 // With a base (a preset name or a spec file, relative paths taken from the
@@ -70,57 +28,37 @@ func SpecYAML(s *arch.Spec, name, base, dir, header string) (string, error) {
 			fmt.Fprintf(&b, "# %s\n", line)
 		}
 	}
-	own := specKeys(s)
-	var baseKeys map[string]string
+	var changed map[string]bool
 	if base != "" {
 		bs, err := arch.Load(base, nil)
 		if err != nil {
 			return "", err
 		}
-		baseKeys = map[string]string{}
-		for _, e := range specKeys(bs) {
-			baseKeys[e.key] = e.val
+		changed = map[string]bool{}
+		for _, k := range arch.Diff(bs, s) {
+			changed[k] = true
 		}
 		fmt.Fprintf(&b, "extends: %s\n", extendsRef(base, dir))
 	}
 	fmt.Fprintf(&b, "name: %s\n", yamlString(name))
-	shapeDiffers := baseKeys != nil && (baseKeys["depths"] != valueOf(own, "depths") || baseKeys["stages"] != valueOf(own, "stages"))
-	for _, e := range own {
-		if baseKeys != nil && baseKeys[e.key] == e.val && !((e.key == "depths" || e.key == "stages") && shapeDiffers) {
+	shapeDiffers := changed["depths"] || changed["stages"]
+	for _, e := range arch.Fields(s) {
+		shape := e.Key == "depths" || e.Key == "stages"
+		if changed != nil && !changed[e.Key] && !(shape && shapeDiffers) {
 			continue
 		}
-		if e.key == "stages" && baseKeys == nil && uniformStages(s) {
+		if e.Key == "stages" && changed == nil && s.UniformStages() {
 			continue
 		}
-		fmt.Fprintf(&b, "%s: %s\n", e.key, e.val)
+		fmt.Fprintf(&b, "%s: %s\n", e.Key, e.Value)
 	}
 	return b.String(), nil
-}
-
-func valueOf(keys []kv, k string) string {
-	for _, e := range keys {
-		if e.key == k {
-			return e.val
-		}
-	}
-	return ""
-}
-
-// uniformStages reports whether every stage uses the model-wide mixer,
-// n_div and groups (then a full spec needs no stages list).
-func uniformStages(s *arch.Spec) bool {
-	for i, st := range s.Stages {
-		if st.Mixer != s.Mixer || st.NDiv != s.NDiv || st.Groups != s.Groups || st.Depth != s.Depths[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // extendsRef writes a file base relative to the directory of the saved
 // spec (arch resolves extends from the including file); presets stay names.
 func extendsRef(base, dir string) string {
-	if !strings.ContainsAny(base, `/\`) && !strings.HasSuffix(base, ".yaml") && !strings.HasSuffix(base, ".yml") {
+	if !yamlx.IsPath(base) {
 		return yamlString(base)
 	}
 	abs, err := filepath.Abs(base)
@@ -171,7 +109,7 @@ func SaveSpec(path string, s *arch.Spec, base string, header string) (string, er
 		}
 		// Atomic: a failed save never leaves a half-written spec.
 		if err := atomicfile.Write(path, func(w io.Writer) error { _, err := io.WriteString(w, text); return err }); err != nil {
-			return false, fmt.Errorf("save %s: %v", path, unwrapPath(err))
+			return false, fmt.Errorf("save %s: %v", path, inputfile.WithoutPath(err))
 		}
 		back, err := arch.Load(path, nil)
 		if err != nil {
@@ -196,12 +134,4 @@ func SaveSpec(path string, s *arch.Spec, base string, header string) (string, er
 		return "", fmt.Errorf("save %s: the written spec does not read back as the edited model (a bug in fnlab tui)", path)
 	}
 	return "full spec", nil
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

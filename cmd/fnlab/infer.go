@@ -70,7 +70,7 @@ model's batch, channels and size; --set changes the rest of the spec.`,
 				}
 				inferred = engine.Changing(base, inferred)
 			}
-			s, err := arch.Load(args[0], append(append([]string(nil), sf.sets...), inferred...))
+			s, err := arch.LoadOverrides(args[0], append(append([]string(nil), sf.sets...), inferred...), "--set")
 			if err != nil {
 				return fmt.Errorf("%s: the spec its shapes imply: %v", mf.weights, err)
 			}

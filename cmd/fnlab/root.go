@@ -109,7 +109,7 @@ func (f *specFlags) load(ref string) (*arch.Spec, *arch.Graph, error) {
 		}
 		batch = f.batch
 	}
-	s, err := arch.Load(ref, f.sets)
+	s, err := arch.LoadOverrides(ref, f.sets, "--set")
 	if err != nil {
 		// A bad --set is a bad invocation, exit status 2; errors in spec
 		// files are not.

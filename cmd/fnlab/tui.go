@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/tui"
 )
 
@@ -63,6 +64,10 @@ The bench uses seeded random weights (the weights do not change the time).`,
 			ref := "t0"
 			if len(args) == 1 {
 				ref = args[0]
+			}
+			// The spec is checked here first so that errors name --set.
+			if _, err := arch.LoadOverrides(ref, sets, "--set"); err != nil {
+				return err
 			}
 			start, err := tui.LoadModel(ref, sets, "")
 			if err != nil {

@@ -60,13 +60,22 @@ func Describe(m fs.FileMode) string {
 	return "a special file (" + m.String() + ")"
 }
 
+// WithoutPath returns the operating system's error inside an
+// *fs.PathError ("no such file or directory"), for messages that name the
+// path themselves (and so that a temporary file's name does not show);
+// other errors are returned as they are.
+func WithoutPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 // osError reports an operating-system error as "PATH: no such file or
 // directory"; op prefixes errors other than open's and stat's.
 func osError(path, op string, err error) *Error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
+	err = WithoutPath(err)
 	msg := err.Error()
 	if op != "" {
 		msg = op + ": " + msg

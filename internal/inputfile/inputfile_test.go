@@ -80,3 +80,14 @@ func TestReadFileBounds(t *testing.T) {
 		t.Errorf("/proc: err = %v", err)
 	}
 }
+
+func TestWithoutPath(t *testing.T) {
+	_, err := os.Open(filepath.Join(t.TempDir(), "missing"))
+	if got := WithoutPath(err); got != fs.ErrNotExist && !errors.Is(got, fs.ErrNotExist) || strings.Contains(got.Error(), "missing") {
+		t.Errorf("WithoutPath(%v) = %v", err, got)
+	}
+	other := errors.New("other")
+	if got := WithoutPath(other); got != other {
+		t.Errorf("WithoutPath(other) = %v", got)
+	}
+}
