@@ -243,10 +243,8 @@ type FitOptions struct {
 func Fit(doc *Doc, s *arch.Spec, o FitOptions, step func(string), save func() error) error {
 	seeds, maxIter, threads, quick := o.Seeds, o.MaxIter, o.Threads, o.Quick
 	var stages []fit.Stage
-	h, w := s.Input.Height/s.PatchStride, s.Input.Width/s.PatchStride
-	for i := range s.Depths {
-		stages = append(stages, fit.Stage{Name: strconv.Itoa(i + 1), C: s.StageDim(i), H: max(1, h), W: max(1, w)})
-		h, w = h/s.PatchStride2, w/s.PatchStride2
+	for i, sh := range s.StageShapes() {
+		stages = append(stages, fit.Stage{Name: strconv.Itoa(i + 1), C: sh.Channels, H: max(1, sh.Height), W: max(1, sh.Width)})
 	}
 	doc.Stages = nil
 	for _, st := range stages {
