@@ -143,8 +143,9 @@ type benchScreen struct {
 	total int
 
 	res      *analyze.BenchResult
-	resModel *Model // the model res measured
-	runModel *Model // the model the running measurement measures
+	resModel *Model                     // the model res measured
+	resKinds map[string]engine.StepKind // res's steps by name, from resModel's plan
+	runModel *Model                     // the model the running measurement measures
 	err      error
 
 	bar    progress.Model
@@ -218,6 +219,7 @@ func (b benchScreen) update(msg tea.Msg) (benchScreen, tea.Cmd) {
 			return b, nil
 		}
 		b.res, b.resModel, b.err = msg.res, b.runModel, nil
+		b.resKinds = planKinds(b.resModel)
 		b.offset = 0
 		return b, nil
 	case tea.KeyMsg:
@@ -267,12 +269,28 @@ func (b benchScreen) fullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Run, k.Cancel, k.Order}, {k.Up, k.Down, k.PageUp, k.PageDown}}
 }
 
-// stepKind groups program steps for the summary line.
-func stepKind(name string) string {
-	switch {
-	case strings.HasSuffix(name, ".spatial_mixing"):
+// planKinds maps m's program steps to their kinds (nil without a graph).
+func planKinds(m *Model) map[string]engine.StepKind {
+	if m == nil || m.Graph == nil {
+		return nil
+	}
+	plan, err := engine.PlanSteps(m.Graph)
+	if err != nil {
+		return nil
+	}
+	kinds := make(map[string]engine.StepKind, len(plan))
+	for _, st := range plan {
+		kinds[st.Name] = st.Kind
+	}
+	return kinds
+}
+
+// stepGroup groups program steps of kind k for the summary line.
+func stepGroup(k engine.StepKind) string {
+	switch k {
+	case engine.KindMixer:
 		return "mixers"
-	case strings.HasSuffix(name, ".mlp"):
+	case engine.KindMLP:
 		return "MLPs"
 	}
 	return "other"
@@ -335,8 +353,9 @@ func (b benchScreen) view() string {
 	timeBy, macBy := map[string]float64{}, map[string]int64{}
 	for _, l := range r.Layers {
 		totalMACs += l.MACs
-		timeBy[stepKind(l.Name)] += l.Share
-		macBy[stepKind(l.Name)] += l.MACs
+		g := stepGroup(b.resKinds[l.Name])
+		timeBy[g] += l.Share
+		macBy[g] += l.MACs
 	}
 	macShare := func(n int64) float64 {
 		if totalMACs == 0 {
