@@ -296,10 +296,11 @@ func stepGroup(k engine.StepKind) string {
 	return "other"
 }
 
-// stepLabel is a program step's short name; a bare "stages.N" is a merge.
-func stepLabel(name string) string {
+// stepLabel is the short name of a program step of kind k; a merge is
+// named after its module ("stages.N"), so its label says what it is.
+func stepLabel(name string, k engine.StepKind) string {
 	s := shortName(name)
-	if strings.HasPrefix(name, "stages.") && strings.Count(name, ".") == 1 {
+	if k == engine.KindMerge {
 		s += ".merge"
 	}
 	return s
@@ -380,7 +381,7 @@ func (b benchScreen) view() string {
 	// Step names keep their width (up to 24); the bars take the rest.
 	nameW := 10
 	for _, l := range steps {
-		nameW = max(nameW, min(24, len(stepLabel(l.Name))))
+		nameW = max(nameW, min(24, len(stepLabel(l.Name, b.resKinds[l.Name]))))
 	}
 	barW := max(4, (w-nameW-8-2*7-4)/2)
 	scale := 0.0 // both columns share one scale, so bar lengths compare
@@ -395,7 +396,7 @@ func (b benchScreen) view() string {
 	for i := b.offset; i < len(steps) && i < b.offset+b.rows(); i++ {
 		l := steps[i]
 		ms := macShare(l.MACs)
-		add(fmt.Sprintf(" %-*s %7.3f %6s %s %6s %s", nameW, cut(stepLabel(l.Name), nameW), l.MedianMS,
+		add(fmt.Sprintf(" %-*s %7.3f %6s %s %6s %s", nameW, cut(stepLabel(l.Name, b.resKinds[l.Name]), nameW), l.MedianMS,
 			pct(l.Share), stTimeBar.Render(fit(hbar(l.Share/scale, barW), barW)),
 			pct(ms), stMACBar.Render(fit(hbar(ms/scale, barW), barW))))
 	}
