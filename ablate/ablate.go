@@ -204,23 +204,24 @@ func Measure(v *Variant, g *arch.Graph, threads, runs int) error {
 	}
 	v.MedianMS, v.P10MS, v.P90MS, v.Runs, v.GFLOPS = r.MedianMS, r.P10MS, r.P90MS, r.Runs, r.GFLOPS
 	v.Split = map[string]float64{}
-	for _, st := range r.Layers {
-		v.Split[StepGroup(st.Name)] += st.MedianMS
+	for i, st := range r.Layers { // one per program step, in order
+		v.Split[StepGroup(p.Steps[i].Kind)] += st.MedianMS
 	}
 	v.Measured = true
 	return nil
 }
 
-// StepGroup puts a program step into patch_embed, mixers, mlps, merges or head.
-func StepGroup(name string) string {
-	switch {
-	case name == "patch_embed":
+// StepGroup puts a program step of kind k into patch_embed, mixers, mlps,
+// merges or head (everything after the last stage).
+func StepGroup(k engine.StepKind) string {
+	switch k {
+	case engine.KindPatchEmbed:
 		return "patch_embed"
-	case strings.HasSuffix(name, ".mlp"):
+	case engine.KindMLP:
 		return "mlps"
-	case strings.Contains(name, "spatial_mixing"):
+	case engine.KindMixer:
 		return "mixers"
-	case strings.HasPrefix(name, "stages."):
+	case engine.KindMerge:
 		return "merges"
 	}
 	return "head"
@@ -243,10 +244,8 @@ type FitOptions struct {
 func Fit(doc *Doc, s *arch.Spec, o FitOptions, step func(string), save func() error) error {
 	seeds, maxIter, threads, quick := o.Seeds, o.MaxIter, o.Threads, o.Quick
 	var stages []fit.Stage
-	h, w := s.Input.Height/s.PatchStride, s.Input.Width/s.PatchStride
-	for i := range s.Depths {
-		stages = append(stages, fit.Stage{Name: strconv.Itoa(i + 1), C: s.StageDim(i), H: max(1, h), W: max(1, w)})
-		h, w = h/s.PatchStride2, w/s.PatchStride2
+	for i, sh := range s.StageShapes() {
+		stages = append(stages, fit.Stage{Name: strconv.Itoa(i + 1), C: sh.Channels, H: max(1, sh.Height), W: max(1, sh.Width)})
 	}
 	doc.Stages = nil
 	for _, st := range stages {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/fnlab/fnlab/analyze"
 	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/engine"
 	"github.com/fnlab/fnlab/fit"
 )
 
@@ -52,16 +53,18 @@ func TestMerge(t *testing.T) {
 }
 
 func TestStepGroup(t *testing.T) {
-	for name, want := range map[string]string{
-		"patch_embed":                      "patch_embed",
-		"stages.0.blocks.0.spatial_mixing": "mixers",
-		"stages.0.blocks.0.mlp":            "mlps",
-		"stages.1":                         "merges",
-		"avgpool_pre_head.1":               "head",
-		"head":                             "head",
+	for kind, want := range map[engine.StepKind]string{
+		engine.KindPatchEmbed: "patch_embed",
+		engine.KindMixer:      "mixers",
+		engine.KindMLP:        "mlps",
+		engine.KindMerge:      "merges",
+		engine.KindPreHead:    "head",
+		engine.KindClassifier: "head",
+		engine.KindPool:       "head",
+		engine.KindOutNorm:    "head",
 	} {
-		if got := StepGroup(name); got != want {
-			t.Errorf("StepGroup(%q) = %s, want %s", name, got, want)
+		if got := StepGroup(kind); got != want {
+			t.Errorf("StepGroup(%s) = %s, want %s", kind, got, want)
 		}
 	}
 }

@@ -59,6 +59,12 @@
 // conv(channel slice of the input) -> slice_write (the input with its first
 // c_p channels replaced, without touching the block's shortcut).
 //
+// Stage sizes have one formula: StageWidth (embed_dim << i) for the
+// channels, and Spec.StageShapes for each stage's map (the patch
+// embedding, then a merge before each later stage, with the conv
+// arithmetic above); Graph.StageShapes reads the same from a compiled
+// graph, and a test holds the two equal for every preset.
+//
 // Params lists the ledger: every parameter and buffer with its shape in
 // registration order. Buffers (BatchNorm running statistics) are not
 // parameters; num_batches_tracked is not listed.

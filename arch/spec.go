@@ -102,7 +102,7 @@ func Default() Spec {
 }
 
 // StageDim is the channel width of stage i.
-func (s *Spec) StageDim(i int) int { return s.EmbedDim << uint(i) }
+func (s *Spec) StageDim(i int) int { return StageWidth(s.EmbedDim, i) }
 
 // Hidden is the MLP hidden width of a block of width dim, int(dim*mlp_ratio)
 // as the reference computes it.

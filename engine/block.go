@@ -14,67 +14,24 @@ func kact(a arch.Act) kernels.Act {
 	return kernels.ActReLU
 }
 
-// blockLayers are the layers of one FasterNet block, found by role and op.
-type blockLayers struct {
-	mixer, split, cat, sliceSet *arch.Layer
-	mlp0, bn, act, mlp3, scale  *arch.Layer
-	add                         *arch.Layer
-	names                       []string
-}
-
-// block emits a FasterNet block as two steps: the spatial mixer, then the
-// MLP with BN folded, the activation fused and the residual added in place,
-// tile by tile so the hidden activations never leave the cache.
-func (b *builder) block(i int) (int, error) {
-	g := b.g
-	ls := g.Layers
-	st, bl := ls[i].Stage, ls[i].Block
-	var k blockLayers
-	j := i
-	for ; j < len(ls) && ls[j].Stage == st && ls[j].Block == bl && (ls[j].Role == arch.RoleMixer || ls[j].Role == arch.RoleMLP); j++ {
-		l := &ls[j]
-		k.names = append(k.names, l.Name)
-		switch {
-		case l.Op == arch.OpConv && l.Role == arch.RoleMixer:
-			k.mixer = l
-		case l.Op == arch.OpSplit:
-			k.split = l
-		case l.Op == arch.OpCat:
-			k.cat = l
-		case l.Op == arch.OpSliceSet:
-			k.sliceSet = l
-		case l.Op == arch.OpConv && k.mlp0 == nil:
-			k.mlp0 = l
-		case l.Op == arch.OpBN:
-			k.bn = l
-		case l.Op == arch.OpAct:
-			k.act = l
-		case l.Op == arch.OpConv:
-			k.mlp3 = l
-		case l.Op == arch.OpScale:
-			k.scale = l
-		case l.Op == arch.OpAdd:
-			k.add = l
-		default:
-			return 0, fmt.Errorf("engine: %s (%s) is not part of a FasterNet block", l.Name, l.Op)
-		}
-	}
-	if k.mixer == nil || k.mlp0 == nil || k.bn == nil || k.act == nil || k.mlp3 == nil || k.add == nil ||
-		k.mixer.KH != 3 || k.mixer.Stride != 1 || k.mixer.Pad != 1 || k.mlp0.KH != 1 || k.mlp3.KH != 1 {
-		return 0, fmt.Errorf("engine: block at %s does not have the FasterNet block structure", ls[i].Name)
+// mixer emits a block's spatial mixer step; mlp then emits its MLP with
+// BN folded, the activation fused and the residual added in place, tile
+// by tile so the hidden activations never leave the cache.
+func (b *builder) mixer(st *StepInfo) error {
+	k := st.blk
+	if err := k.check(b.g, st); err != nil {
+		return err
 	}
 	x := b.cur
 	if x.value != k.add.Inputs[0] {
-		return 0, fmt.Errorf("engine: block %s does not read the current feature map", k.add.Module)
+		return fmt.Errorf("engine: block %s does not read the current feature map", k.add.Module)
 	}
 	n, c, h, w := x.n, x.c, x.h, x.w
 	rows := x.rows()
 	cp := k.mixer.OutC
-
-	// Mixer step.
 	conv, err := kernels.NewConv3x3(b.w[k.mixer.Name+".weight"].Data, k.mixer.InC, k.mixer.OutC, k.mixer.Groups)
 	if err != nil {
-		return 0, fmt.Errorf("engine: %s: %v", k.mixer.Name, err)
+		return fmt.Errorf("engine: %s: %v", k.mixer.Name, err)
 	}
 	b.needScratch(conv.ScratchLen(n, h, w))
 	mix := b.mix
@@ -85,26 +42,14 @@ func (b *builder) block(i int) (int, error) {
 		ldm = cp
 	}
 	tasks := b.rowTasks(h)
-	mixerName := k.mixer.Module
-	if k.mixer.MixerKind == arch.PConv {
-		mixerName = k.mixer.Name[:len(k.mixer.Name)-len(".partial_conv3")]
-	} else {
-		mixerName = k.mixer.Name[:len(k.mixer.Name)-len(".conv")]
-	}
-	var mixNames []string
-	for _, nm := range k.names {
-		if len(nm) >= len(mixerName) && nm[:len(mixerName)] == mixerName {
-			mixNames = append(mixNames, nm)
-		}
-	}
 	if colSplitConv(b.threads, k.mixer.InC, k.mixer.OutC, k.mixer.Groups, rows) {
 		cc, err := newConvCols(b.w[k.mixer.Name+".weight"].Data, k.mixer.InC, k.mixer.OutC, b.threads)
 		if err != nil {
-			return 0, fmt.Errorf("engine: %s: %v", k.mixer.Name, err)
+			return fmt.Errorf("engine: %s: %v", k.mixer.Name, err)
 		}
 		b.needScratch(cc.scratchLen(n, h, w))
 		parts := len(cc.parts)
-		b.add(Step{Name: mixerName, Layers: mixNames, tasks: parts, run: func(t, wk int) {
+		b.add(Step{tasks: parts, run: func(t, wk int) {
 			cc.run(t, n, h, w, x.buf, c, mix, ldm, b.scratch[wk])
 			if splitCat {
 				p0, p1 := rowSplit(rows, parts, t)
@@ -114,7 +59,7 @@ func (b *builder) block(i int) (int, error) {
 			}
 		}})
 	} else {
-		b.add(Step{Name: mixerName, Layers: mixNames, tasks: tasks, run: func(t, wk int) {
+		b.add(Step{tasks: tasks, run: func(t, wk int) {
 			y0, y1 := rowSplit(h, tasks, t)
 			conv.RunRows(n, h, w, y0, y1, x.buf, c, mix, ldm, nil, b.scratch[wk])
 			if splitCat {
@@ -127,8 +72,16 @@ func (b *builder) block(i int) (int, error) {
 			}
 		}})
 	}
+	return nil
+}
 
-	// MLP step.
+// mlp emits the MLP step of the block whose mixer was emitted last.
+func (b *builder) mlp(st *StepInfo) error {
+	k := st.blk
+	x := b.cur
+	c, cp, rows := x.c, k.mixer.OutC, x.rows()
+	slicing := k.sliceSet != nil
+	mix := b.mix
 	hidden := k.mlp0.OutC
 	w0, b0 := b.foldBN(b.w[k.mlp0.Name+".weight"].Data, hidden, k.bn.Name)
 	w3 := b.w[k.mlp3.Name+".weight"].Data
@@ -143,17 +96,10 @@ func (b *builder) block(i int) (int, error) {
 		w3 = scaled
 	}
 	act := kact(k.act.Act)
-	var mlpNames []string
-	for _, nm := range k.names {
-		if !contains(mixNames, nm) {
-			mlpNames = append(mlpNames, nm)
-		}
-	}
-	name := k.add.Module + ".mlp"
+	b.cur.value = k.add.Outputs[0]
 	if rows <= mlpWholeRows {
-		b.add(b.mlpWhole(name, mlpNames, rows, c, cp, hidden, slicing, mix, x.buf, w0, b0, w3, act))
-		b.produced(k.add.Outputs[0])
-		return j, nil
+		b.add(b.mlpWhole(rows, c, cp, hidden, slicing, mix, x.buf, w0, b0, w3, act))
+		return nil
 	}
 	pb0 := kernels.PackBT(w0, hidden, c)
 	pb3 := kernels.PackBT(w3, c, hidden)
@@ -165,7 +111,7 @@ func (b *builder) block(i int) (int, error) {
 	}
 	eps := make([]kernels.Epilogue, b.threads)
 	ep0 := &kernels.Epilogue{Bias: b0, Act: act}
-	b.add(Step{Name: name, Layers: mlpNames, tasks: ntiles, run: func(t, wk int) {
+	b.add(Step{tasks: ntiles, run: func(t, wk int) {
 		r0, r1 := rowSplit(rows, ntiles, t)
 		m := r1 - r0
 		src := &b.srcs[wk]
@@ -184,29 +130,36 @@ func (b *builder) block(i int) (int, error) {
 		ep.Residual, ep.LdR = out, c
 		kernels.Gemm(m, hb, hidden, pb3, out, c, ep)
 	}})
-	b.produced(k.add.Outputs[0])
-	return j, nil
+	return nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+// check refuses a block the engine's kernels do not run: a missing part, a
+// layer of no part, or a mixer or MLP conv of another kernel size.
+func (k *blockLayers) check(g *arch.Graph, st *StepInfo) error {
+	if k.bad != nil {
+		return fmt.Errorf("engine: %s (%s) is not part of a FasterNet block", k.bad.Name, k.bad.Op)
 	}
-	return false
+	if k.mixer == nil || k.mlp0 == nil || k.bn == nil || k.act == nil || k.mlp3 == nil || k.add == nil ||
+		k.mixer.KH != 3 || k.mixer.Stride != 1 || k.mixer.Pad != 1 || k.mlp0.KH != 1 || k.mlp3.KH != 1 {
+		return fmt.Errorf("engine: block at %s does not have the FasterNet block structure", g.Layers[st.Index[0]].Name)
+	}
+	return nil
 }
 
 // outNorm emits a detection output: the unfused BatchNorm of the current
 // map, written in PyTorch's NCHW layout.
-func (b *builder) outNorm(l *arch.Layer) {
+func (b *builder) outNorm(st *StepInfo) error {
+	l := &b.g.Layers[st.Index[0]]
 	x := b.cur
+	if x.value != l.Inputs[0] {
+		return fmt.Errorf("engine: internal: %s does not read the current feature map", l.Name)
+	}
 	scale, shift := b.bnAffine(l.Name, x.c)
 	out := make([]float32, x.n*x.c*x.h*x.w)
 	b.p.Outputs = append(b.p.Outputs, Output{Shape: arch.Shape{x.n, x.c, x.h, x.w}, Data: out})
 	tasks := b.rowTasks(x.h)
 	n, c, h, w, in := x.n, x.c, x.h, x.w, x.buf
-	b.add(Step{Name: l.Name, Layers: []string{l.Name}, tasks: tasks, run: func(t, _ int) {
+	b.add(Step{tasks: tasks, run: func(t, _ int) {
 		y0, y1 := rowSplit(h, tasks, t)
 		for im := 0; im < n; im++ {
 			for y := y0; y < y1; y++ {
@@ -220,46 +173,43 @@ func (b *builder) outNorm(l *arch.Layer) {
 			}
 		}
 	}})
+	return nil
 }
 
-// head emits global pooling, the pre-head 1x1 conv with its activation and
-// the linear classifier. The two matrix products have one row per image, so
-// their columns are split across the workers instead.
-func (b *builder) head(i int) (int, error) {
-	g := b.g
-	ls := g.Layers
-	pool := &ls[i]
-	if i+3 >= len(ls) || ls[i+1].Op != arch.OpConv || ls[i+2].Op != arch.OpAct || ls[i+3].Op != arch.OpFlatten {
-		return 0, fmt.Errorf("engine: head at %s does not have the FasterNet head structure", pool.Name)
-	}
-	conv, act := &ls[i+1], &ls[i+2]
+// pool emits the head's global average pool. The head's two matrix
+// products (fc) have one row per image, so their columns are split across
+// the workers instead.
+func (b *builder) pool(st *StepInfo) {
 	x := b.cur
-	n, c := x.n, x.c
+	n, c, hw, in := x.n, x.c, x.h*x.w, x.buf
 	pooled := make([]float32, n*c)
-	in := x.buf
-	hw := x.h * x.w
-	b.add(Step{Name: pool.Name, Layers: []string{pool.Name}, tasks: 1, run: func(int, int) {
+	b.vec = pooled
+	b.add(Step{tasks: 1, run: func(int, int) {
 		kernels.GlobalAvgPool(n, hw, c, in, c, pooled)
 	}})
-	f := conv.OutC
-	feat := make([]float32, n*f)
-	b.colGemm(conv.Name, []string{conv.Name, act.Name}, n, pooled, c, b.w[conv.Name+".weight"].Data, f, nil, kact(act.Act), feat)
-	next := i + 4
-	out := Output{Shape: arch.Shape{n, f}, Data: feat}
-	if next < len(ls) && ls[next].Op == arch.OpLinear {
-		lin := &ls[next]
-		logits := make([]float32, n*lin.OutC)
-		b.colGemm(lin.Name, []string{lin.Name}, n, feat, f, b.w[lin.Name+".weight"].Data, lin.OutC, b.w[lin.Name+".bias"].Data, kernels.ActNone, logits)
-		out = Output{Shape: arch.Shape{n, lin.OutC}, Data: logits}
-		next++
+}
+
+// fc emits the pre-head 1x1 conv with its activation, or the linear
+// classifier, on the head's vector; its result is the model's output
+// unless a later fc step replaces it.
+func (b *builder) fc(st *StepInfo) {
+	l := &b.g.Layers[st.Index[0]]
+	n := b.cur.n
+	act, bias := kernels.ActNone, []float32(nil)
+	if st.Kind == KindPreHead {
+		act = kact(b.g.Layers[st.Index[1]].Act)
+	} else {
+		bias = b.w[l.Name+".bias"].Data
 	}
-	b.p.Outputs = append(b.p.Outputs, out)
-	return next, nil
+	out := make([]float32, n*l.OutC)
+	b.colGemm(n, b.vec, l.InC, b.w[l.Name+".weight"].Data, l.OutC, bias, act, out)
+	b.vec = out
+	b.head = &Output{Shape: arch.Shape{n, l.OutC}, Data: out}
 }
 
 // colGemm emits out[m][nOut] = act(a[m][k] * W^T + bias) with W given as
 // [nOut][k], its columns split into one packed panel per worker.
-func (b *builder) colGemm(name string, layers []string, m int, a []float32, k int, w []float32, nOut int, bias []float32, act kernels.Act, out []float32) {
+func (b *builder) colGemm(m int, a []float32, k int, w []float32, nOut int, bias []float32, act kernels.Act, out []float32) {
 	parts := min(b.threads, max(1, nOut/64))
 	pbs := make([]*kernels.PackedB, parts)
 	eps := make([]kernels.Epilogue, parts)
@@ -273,7 +223,7 @@ func (b *builder) colGemm(name string, layers []string, m int, a []float32, k in
 			eps[t].Bias = bias[j0:j1]
 		}
 	}
-	b.add(Step{Name: name, Layers: layers, tasks: parts, run: func(t, _ int) {
+	b.add(Step{tasks: parts, run: func(t, _ int) {
 		kernels.Gemm(m, a, k, pbs[t], out[offs[t]:], nOut, &eps[t])
 	}})
 }

@@ -3,7 +3,15 @@
 //
 // # Plan
 //
-// Build walks the graph in execution order and emits fused steps:
+// PlanSteps is the engine's one walk over the graph: it matches the
+// layers in execution order to fused steps and returns them as a typed
+// plan, each StepInfo carrying its StepKind (patch_embed, mixer, mlp,
+// merge, out_norm, pool, pre_head, classifier), its name, the graph
+// layers it covers (by name and by index into Graph.Layers) and its
+// configuration key. Build compiles exactly that plan, one program step
+// per planned step with the plan's name, layers, key and kind; nothing
+// downstream guesses a step's kind from its name. The latency table and
+// the cost model read the plan without building. The steps are:
 //
 //   - patch_embed: the k x k / stride k conv with its BatchNorm folded in
 //     (w' = w*s, b' = beta - mean*s with s = gamma/sqrt(var+1e-5)), reading
@@ -26,6 +34,10 @@
 //     linear layer with their columns split across workers;
 //   - detection outputs: the stage's map through its BatchNorm, written
 //     NCHW as PyTorch returns it.
+//
+// A detection output's norm is planned right after the step that
+// produces the map it reads. Operator stacks (BuildOps) have their own
+// steps of kinds layout and op.
 //
 // Dense 3x3 convs (mixers and operator stacks) whose weight passes 1 MB
 // (9*cin*cout >= 256K floats) on maps of at most 1024 pixels are split by

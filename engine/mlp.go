@@ -11,7 +11,7 @@ import "github.com/fnlab/fnlab/kernels"
 // weight once between them, where row tiles would read it once per tile.
 // in is the mixer's output (ld c, or cp with slicing, the other c-cp
 // channels then read from the map itself).
-func (b *builder) mlpWhole(name string, layers []string, rows, c, cp, hidden int, slicing bool, mix, x []float32, w0, b0, w3 []float32, act kernels.Act) Step {
+func (b *builder) mlpWhole(rows, c, cp, hidden int, slicing bool, mix, x []float32, w0, b0, w3 []float32, act kernels.Act) Step {
 	src := []kernels.Src{{A: mix, LdA: c, K: c}}
 	if slicing {
 		src = []kernels.Src{{A: mix, LdA: cp, K: cp}, {A: x[cp:], LdA: c, K: c - cp}}
@@ -35,7 +35,7 @@ func (b *builder) mlpWhole(name string, layers []string, rows, c, cp, hidden int
 		pb3[t] = kernels.PackBT(w3[o[t]*hidden:o[t+1]*hidden], o[t+1]-o[t], hidden)
 		ep3[t] = kernels.Epilogue{Residual: x[o[t]:], LdR: c}
 	}
-	return Step{Name: name, Layers: layers, tasks: len(pb0), run: func(t, _ int) {
+	return Step{tasks: len(pb0), run: func(t, _ int) {
 		kernels.GemmSrc(rows, src, pb0[t], hb[h[t]:], hidden, &ep0[t])
 	}, then: []phase{{tasks: len(pb3), run: func(t, _ int) {
 		kernels.Gemm(rows, hb, hidden, pb3[t], x[o[t]:], c, &ep3[t])

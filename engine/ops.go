@@ -102,7 +102,7 @@ func (b *opsBuilder) emit() error {
 	n, c, h, wd := b.n, b.c, b.h, b.wd
 	p := b.p
 	dst := b.full[0]
-	b.p.Steps = append(b.p.Steps, Step{Name: "to_nhwc", tasks: 1, run: func(int, int) {
+	b.p.Steps = append(b.p.Steps, Step{Name: "to_nhwc", Kind: KindLayout, tasks: 1, run: func(int, int) {
 		kernels.NCHWToNHWC(n, c, h, wd, p.input, dst)
 	}})
 	b.cur = opMap{parts: []opSrc{{buf: dst, ld: c, ch: c}}}
@@ -133,7 +133,7 @@ func (b *opsBuilder) emit() error {
 	b.p.Outputs = []Output{{Shape: arch.Shape{n, c, h, wd}, Data: out}}
 	cur := b.cur
 	hw := h * wd
-	b.p.Steps = append(b.p.Steps, Step{Name: "to_nchw", tasks: 1, run: func(int, int) {
+	b.p.Steps = append(b.p.Steps, Step{Name: "to_nchw", Kind: KindLayout, tasks: 1, run: func(int, int) {
 		for im := 0; im < n; im++ {
 			c0 := 0
 			for _, part := range cur.parts {
@@ -234,7 +234,7 @@ func (b *opsBuilder) conv3(i int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	b.p.Steps = append(b.p.Steps, Step{Name: stepName(l), Layers: []string{l.Name}, tasks: tasks, run: run})
+	b.p.Steps = append(b.p.Steps, Step{Name: stepName(l), Kind: KindOp, Layers: []string{l.Name}, tasks: tasks, run: run})
 	b.cur = opMap{parts: []opSrc{{buf: dst, ld: cout, ch: cout}}}
 	b.curFull, b.curSlice = di, -1
 	return i + 1, nil
@@ -266,7 +266,7 @@ func (b *opsBuilder) pconvSplitCat(i int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	b.p.Steps = append(b.p.Steps, Step{Name: stepName(l), Layers: []string{ls[i].Name, l.Name, ls[i+2].Name}, tasks: tasks, run: run})
+	b.p.Steps = append(b.p.Steps, Step{Name: stepName(l), Kind: KindOp, Layers: []string{ls[i].Name, l.Name, ls[i+2].Name}, tasks: tasks, run: run})
 	b.cur = opMap{parts: []opSrc{{buf: dst, ld: c, ch: c}}}
 	b.curFull, b.curSlice = di, -1
 	return i + 3, nil
@@ -307,7 +307,7 @@ func (b *opsBuilder) pconvSlicing(i int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	b.p.Steps = append(b.p.Steps, Step{Name: stepName(l), Layers: []string{l.Name, ls[i+1].Name}, tasks: tasks, run: run})
+	b.p.Steps = append(b.p.Steps, Step{Name: stepName(l), Kind: KindOp, Layers: []string{l.Name, ls[i+1].Name}, tasks: tasks, run: run})
 	b.cur = opMap{parts: append([]opSrc{{buf: dst, ld: cp, ch: cp}}, rest...)}
 	b.curSlice = si
 	// curFull still holds the untouched channels and must not be overwritten
@@ -334,7 +334,7 @@ func (b *opsBuilder) pointwise(i int) (int, error) {
 	if b.threads == 1 {
 		tasks = 1
 	}
-	b.p.Steps = append(b.p.Steps, Step{Name: stepName(l), Layers: []string{l.Name}, tasks: tasks, run: func(t, wk int) {
+	b.p.Steps = append(b.p.Steps, Step{Name: stepName(l), Kind: KindOp, Layers: []string{l.Name}, tasks: tasks, run: func(t, wk int) {
 		r0, r1 := rowSplit(rows, tasks, t)
 		src := &b.srcs[wk]
 		for k, part := range parts {

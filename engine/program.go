@@ -3,8 +3,6 @@ package engine
 import (
 	"fmt"
 	"math"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/fnlab/fnlab/arch"
@@ -22,6 +20,7 @@ type Step struct {
 	Name   string   // what it computes, e.g. "stages.0.blocks.0.mlp"
 	Layers []string // graph layers it covers
 	Key    string   // configuration key, as PlanSteps gives it
+	Kind   StepKind
 	tasks  int
 	run    func(task, worker int)
 	// then are further phases run after run, each one Pool.Run (a barrier
@@ -119,8 +118,11 @@ type builder struct {
 	hiddenAll  []float32   // whole hidden map of a column-split MLP
 	scratch    [][]float32 // per worker kernel scratch
 	srcs       [][2]kernels.Src
-	pending    map[int]*arch.Layer // out norms waiting for their input value
 	cur        fmap
+	// The head's vector (pooled map, then features) and the output it
+	// makes, appended once the plan is done.
+	vec  []float32
+	head *Output
 }
 
 // mlpTile is the most rows one MLP task handles, so its hidden tile stays in cache.
@@ -136,11 +138,13 @@ const mlpWholeRows = 256
 // Build compiles g with weights w (checked strictly) into a Program.
 func Build(g *arch.Graph, w Weights, opt Options) (*Program, error) {
 	return compile(g, w, opt, func(p *Program) error {
-		b := &builder{g: g, w: w, p: p, threads: p.pool.Threads(), pending: map[int]*arch.Layer{}}
-		if err := b.plan(); err != nil {
+		plan, err := PlanSteps(g)
+		if err != nil {
 			return err
 		}
-		return b.attachKeys()
+		b := &builder{g: g, w: w, p: p, threads: p.pool.Threads()}
+		b.alloc()
+		return b.emit(plan)
 	})
 }
 
@@ -168,8 +172,8 @@ func compile(g *arch.Graph, w Weights, opt Options, emit func(p *Program) error)
 	return p, nil
 }
 
-// plan sizes the buffers, then emits the steps.
-func (b *builder) plan() error {
+// alloc sizes the buffers.
+func (b *builder) alloc() {
 	g := b.g
 	var maxMap, maxHidden, maxWhole int
 	for i := range g.Layers {
@@ -197,34 +201,6 @@ func (b *builder) plan() error {
 	}
 	// Kernel scratch is sized when the kernels are made (needScratch).
 	b.scratch = make([][]float32, b.threads)
-	for _, l := range g.Layers {
-		if l.Role == arch.RoleOutput {
-			ll := l
-			b.pending[l.Inputs[0]] = &ll
-		}
-	}
-	return b.emit()
-}
-
-// attachKeys gives each step its PlanSteps key. The cost model and the
-// latency table read PlanSteps without building, so any disagreement
-// between the two plans is an engine bug and fails the build.
-func (b *builder) attachKeys() error {
-	plan, err := PlanSteps(b.g)
-	if err != nil {
-		return err
-	}
-	steps := b.p.Steps
-	if len(plan) != len(steps) {
-		return fmt.Errorf("engine: internal: plan has %d steps, build %d", len(plan), len(steps))
-	}
-	for i := range steps {
-		if plan[i].Name != steps[i].Name || !slices.Equal(plan[i].Layers, steps[i].Layers) {
-			return fmt.Errorf("engine: internal: step %d is %s %v in the plan, %s %v in the build", i, plan[i].Name, plan[i].Layers, steps[i].Name, steps[i].Layers)
-		}
-		steps[i].Key = plan[i].Key
-	}
-	return nil
 }
 
 func (b *builder) needScratch(n int) {
@@ -259,47 +235,47 @@ func (b *builder) rowTasks(rows int) int {
 	return min(rows, 2*b.threads)
 }
 
-// emit walks the graph in execution order and emits fused steps.
-func (b *builder) emit() error {
-	g := b.g
-	ls := g.Layers
-	for i := 0; i < len(ls); {
-		l := &ls[i]
-		var next int
+// emit compiles the plan, one program step per planned step, each
+// carrying the plan's name, layers, key and kind.
+func (b *builder) emit(plan []StepInfo) error {
+	for i := range plan {
+		st := &plan[i]
+		n := len(b.p.Steps)
 		var err error
-		switch {
-		case l.Role == arch.RoleEmbed && l.Op == arch.OpConv:
-			next, err = b.embed(i)
-		case l.Role == arch.RoleMixer:
-			next, err = b.block(i)
-		case l.Role == arch.RoleMerge && l.Op == arch.OpConv:
-			next, err = b.merge(i)
-		case l.Role == arch.RoleHead && l.Op == arch.OpAvgPool:
-			next, err = b.head(i)
-		case l.Role == arch.RoleOutput:
-			next = i + 1 // emitted when its input was produced
+		switch st.Kind {
+		case KindPatchEmbed:
+			err = b.embed(st)
+		case KindMerge:
+			err = b.merge(st)
+		case KindMixer:
+			err = b.mixer(st)
+		case KindMLP:
+			err = b.mlp(st)
+		case KindOutNorm:
+			err = b.outNorm(st)
+		case KindPool:
+			b.pool(st)
+		case KindPreHead, KindClassifier:
+			b.fc(st)
 		default:
-			return fmt.Errorf("engine: layer %s (%s) is not part of a pattern the engine runs", l.Name, l.Op)
+			err = fmt.Errorf("engine: internal: step %s of kind %s has no emitter", st.Name, st.Kind)
 		}
 		if err != nil {
 			return err
 		}
-		i = next
+		if len(b.p.Steps) != n+1 {
+			return fmt.Errorf("engine: internal: step %s emitted %d program steps", st.Name, len(b.p.Steps)-n)
+		}
+		s := &b.p.Steps[n]
+		s.Name, s.Layers, s.Key, s.Kind = st.Name, st.Layers, st.Key, st.Kind
+	}
+	if b.head != nil {
+		b.p.Outputs = append(b.p.Outputs, *b.head)
 	}
 	if len(b.p.Outputs) == 0 {
-		return fmt.Errorf("engine: model %s has no output the engine produces", g.Spec.Name)
+		return fmt.Errorf("engine: model %s has no output the engine produces", b.g.Spec.Name)
 	}
 	return nil
-}
-
-// produced records that the current map now holds value v and emits any
-// detection-head norm that reads it.
-func (b *builder) produced(v int) {
-	b.cur.value = v
-	if l, ok := b.pending[v]; ok {
-		b.outNorm(l)
-		delete(b.pending, v)
-	}
 }
 
 // foldBN returns conv weight w folded with the BatchNorm named bn (FoldBN).
@@ -338,58 +314,48 @@ func (b *builder) bnAffine(bn string, c int) ([]float32, []float32) {
 	return b.foldBN(ones, c, bn)
 }
 
-func (b *builder) followingBN(i int) *arch.Layer {
-	ls := b.g.Layers
-	if i+1 < len(ls) && ls[i+1].Op == arch.OpBN && ls[i+1].Inputs[0] == ls[i].Outputs[0] {
-		return &ls[i+1]
-	}
-	return nil
-}
-
 // embed emits the stem: a patch conv (kernel = stride) reading the NCHW
 // input, with its BatchNorm folded.
-func (b *builder) embed(i int) (int, error) {
+func (b *builder) embed(st *StepInfo) error {
 	p := b.p
-	in := b.g.InShape(&b.g.Layers[i])
+	in := b.g.InShape(&b.g.Layers[st.Index[0]])
 	n, h, w := in[0], in[2], in[3]
-	return b.patch(i, "patch_embed", false, func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ldo int, ep *kernels.Epilogue, scratch []float32) {
+	return b.patch(st, false, func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ldo int, ep *kernels.Epilogue, scratch []float32) {
 		pc.RunNCHWRows(n, h, w, y0, y1, p.input, dst, ldo, ep, scratch)
 	})
 }
 
 // merge emits a downsampling patch conv reading the current NHWC map.
-func (b *builder) merge(i int) (int, error) {
-	l := &b.g.Layers[i]
+func (b *builder) merge(st *StepInfo) error {
 	src := b.cur
-	return b.patch(i, strings.TrimSuffix(l.Module, ".reduction"), true, func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ldo int, ep *kernels.Epilogue, scratch []float32) {
+	return b.patch(st, true, func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ldo int, ep *kernels.Epilogue, scratch []float32) {
 		pc.RunNHWCRows(src.n, src.h, src.w, y0, y1, src.buf, src.c, dst, ldo, ep, scratch)
 	})
 }
 
-// patch emits one patch conv step (embed or merge) for layer i and its
-// following BatchNorm, split by output rows; rows runs the kernel on output
+// patch emits one patch conv step (embed or merge): the step's conv and
+// its BatchNorm if the plan gave it one, split by output rows; rows runs the kernel on output
 // rows [y0, y1) into dst (pixel stride ldo). The result goes to the free
 // ping-pong buffer. A merge onto at most mlpWholeRows pixels with several
 // threads is split by output channels instead (one PatchConv per part), so
 // that the threads share the weight's streaming rather than each reading
 // all of it for a row or two.
-func (b *builder) patch(i int, name string, colSplit bool, rows func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ldo int, ep *kernels.Epilogue, scratch []float32)) (int, error) {
+func (b *builder) patch(st *StepInfo, colSplit bool, rows func(pc *kernels.PatchConv, y0, y1 int, dst []float32, ldo int, ep *kernels.Epilogue, scratch []float32)) error {
 	g := b.g
-	l := &g.Layers[i]
+	l := &g.Layers[st.Index[0]]
 	if l.KH != l.Stride || l.KW != l.Stride || l.Pad != 0 || l.Groups != 1 {
-		return 0, fmt.Errorf("engine: %s has kernel %d, stride %d: the engine runs patch convs whose kernel equals the stride", l.Name, l.KH, l.Stride)
+		return fmt.Errorf("engine: %s has kernel %d, stride %d: the engine runs patch convs whose kernel equals the stride", l.Name, l.KH, l.Stride)
 	}
 	w := b.w[l.Name+".weight"].Data
 	var bias []float32
-	next := i + 1
-	names := []string{l.Name}
-	if bn := b.followingBN(i); bn != nil {
-		w, bias = b.foldBN(w, l.OutC, bn.Name)
-		next, names = i+2, append(names, bn.Name)
+	last := l
+	if len(st.Index) > 1 {
+		last = &g.Layers[st.Index[1]]
+		w, bias = b.foldBN(w, l.OutC, last.Name)
 	}
 	pc, err := kernels.NewPatchConv(w, l.InC, l.OutC, l.KH)
 	if err != nil {
-		return 0, fmt.Errorf("engine: %s: %v", l.Name, err)
+		return fmt.Errorf("engine: %s: %v", l.Name, err)
 	}
 	in, out := g.InShape(l), g.OutShape(l)
 	b.needScratch(pc.ScratchLen(in[0], in[2], in[3]))
@@ -403,24 +369,23 @@ func (b *builder) patch(i int, name string, colSplit bool, rows func(pc *kernels
 		eps := make([]kernels.Epilogue, len(o)-1)
 		for t := range pcs {
 			if pcs[t], err = kernels.NewPatchConv(w[o[t]*kk:o[t+1]*kk], l.InC, o[t+1]-o[t], l.KH); err != nil {
-				return 0, fmt.Errorf("engine: %s: %v", l.Name, err)
+				return fmt.Errorf("engine: %s: %v", l.Name, err)
 			}
 			b.needScratch(pcs[t].ScratchLen(in[0], in[2], in[3]))
 			if bias != nil {
 				eps[t].Bias = bias[o[t]:o[t+1]]
 			}
 		}
-		b.add(Step{Name: name, Layers: names, tasks: len(pcs), run: func(t, wk int) {
+		b.add(Step{tasks: len(pcs), run: func(t, wk int) {
 			rows(pcs[t], 0, oh, dst[o[t]:], cout, &eps[t], b.scratch[wk])
 		}})
 	} else {
 		tasks := b.rowTasks(oh)
-		b.add(Step{Name: name, Layers: names, tasks: tasks, run: func(t, wk int) {
+		b.add(Step{tasks: tasks, run: func(t, wk int) {
 			y0, y1 := rowSplit(oh, tasks, t)
 			rows(pc, y0, y1, dst, cout, ep, b.scratch[wk])
 		}})
 	}
-	b.cur = fmap{buf: dst, n: out[0], c: out[1], h: out[2], w: out[3]}
-	b.produced(g.Layers[next-1].Outputs[0])
-	return next, nil
+	b.cur = fmap{buf: dst, n: out[0], c: out[1], h: out[2], w: out[3], value: last.Outputs[0]}
+	return nil
 }

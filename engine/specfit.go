@@ -67,7 +67,7 @@ func SpecSets(shapes map[string][]int) ([]string, error) {
 		if depth[i] == 0 {
 			continue
 		}
-		dim := e << uint(i)
+		dim := arch.StageWidth(e, i)
 		p := fmt.Sprintf("stages.%d.blocks.0.", 2*i)
 		if h, ok := shapes[p+"mlp.0.weight"]; ok && ratio == "" {
 			ratio = strconv.FormatFloat(float64(h[0])/float64(dim), 'g', -1, 64)

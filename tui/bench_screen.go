@@ -143,8 +143,9 @@ type benchScreen struct {
 	total int
 
 	res      *analyze.BenchResult
-	resModel *Model // the model res measured
-	runModel *Model // the model the running measurement measures
+	resModel *Model                     // the model res measured
+	resKinds map[string]engine.StepKind // res's steps by name, from resModel's plan
+	runModel *Model                     // the model the running measurement measures
 	err      error
 
 	bar    progress.Model
@@ -218,6 +219,7 @@ func (b benchScreen) update(msg tea.Msg) (benchScreen, tea.Cmd) {
 			return b, nil
 		}
 		b.res, b.resModel, b.err = msg.res, b.runModel, nil
+		b.resKinds = planKinds(b.resModel)
 		b.offset = 0
 		return b, nil
 	case tea.KeyMsg:
@@ -267,21 +269,38 @@ func (b benchScreen) fullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Run, k.Cancel, k.Order}, {k.Up, k.Down, k.PageUp, k.PageDown}}
 }
 
-// stepKind groups program steps for the summary line.
-func stepKind(name string) string {
-	switch {
-	case strings.HasSuffix(name, ".spatial_mixing"):
+// planKinds maps m's program steps to their kinds (nil without a graph).
+func planKinds(m *Model) map[string]engine.StepKind {
+	if m == nil || m.Graph == nil {
+		return nil
+	}
+	plan, err := engine.PlanSteps(m.Graph)
+	if err != nil {
+		return nil
+	}
+	kinds := make(map[string]engine.StepKind, len(plan))
+	for _, st := range plan {
+		kinds[st.Name] = st.Kind
+	}
+	return kinds
+}
+
+// stepGroup groups program steps of kind k for the summary line.
+func stepGroup(k engine.StepKind) string {
+	switch k {
+	case engine.KindMixer:
 		return "mixers"
-	case strings.HasSuffix(name, ".mlp"):
+	case engine.KindMLP:
 		return "MLPs"
 	}
 	return "other"
 }
 
-// stepLabel is a program step's short name; a bare "stages.N" is a merge.
-func stepLabel(name string) string {
+// stepLabel is the short name of a program step of kind k; a merge is
+// named after its module ("stages.N"), so its label says what it is.
+func stepLabel(name string, k engine.StepKind) string {
 	s := shortName(name)
-	if strings.HasPrefix(name, "stages.") && strings.Count(name, ".") == 1 {
+	if k == engine.KindMerge {
 		s += ".merge"
 	}
 	return s
@@ -335,8 +354,9 @@ func (b benchScreen) view() string {
 	timeBy, macBy := map[string]float64{}, map[string]int64{}
 	for _, l := range r.Layers {
 		totalMACs += l.MACs
-		timeBy[stepKind(l.Name)] += l.Share
-		macBy[stepKind(l.Name)] += l.MACs
+		g := stepGroup(b.resKinds[l.Name])
+		timeBy[g] += l.Share
+		macBy[g] += l.MACs
 	}
 	macShare := func(n int64) float64 {
 		if totalMACs == 0 {
@@ -361,7 +381,7 @@ func (b benchScreen) view() string {
 	// Step names keep their width (up to 24); the bars take the rest.
 	nameW := 10
 	for _, l := range steps {
-		nameW = max(nameW, min(24, len(stepLabel(l.Name))))
+		nameW = max(nameW, min(24, len(stepLabel(l.Name, b.resKinds[l.Name]))))
 	}
 	barW := max(4, (w-nameW-8-2*7-4)/2)
 	scale := 0.0 // both columns share one scale, so bar lengths compare
@@ -376,7 +396,7 @@ func (b benchScreen) view() string {
 	for i := b.offset; i < len(steps) && i < b.offset+b.rows(); i++ {
 		l := steps[i]
 		ms := macShare(l.MACs)
-		add(fmt.Sprintf(" %-*s %7.3f %6s %s %6s %s", nameW, cut(stepLabel(l.Name), nameW), l.MedianMS,
+		add(fmt.Sprintf(" %-*s %7.3f %6s %s %6s %s", nameW, cut(stepLabel(l.Name, b.resKinds[l.Name]), nameW), l.MedianMS,
 			pct(l.Share), stTimeBar.Render(fit(hbar(l.Share/scale, barW), barW)),
 			pct(ms), stMACBar.Render(fit(hbar(ms/scale, barW), barW))))
 	}

@@ -35,7 +35,7 @@ func (e Edit) equal(o Edit) bool {
 }
 
 // stageDim is stage i's width under this edit.
-func (e Edit) stageDim(i int) int { return e.EmbedDim << uint(i) }
+func (e Edit) stageDim(i int) int { return arch.StageWidth(e.EmbedDim, i) }
 
 // sets returns the overrides (arch.Load's "key.path=yaml") that turn the
 // model whose knobs are from into one with the knobs of e. Stage depths are

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/engine"
 )
 
 func t0Edit(t *testing.T) Edit {
@@ -170,7 +171,7 @@ func TestShortName(t *testing.T) {
 			t.Errorf("shortName(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := stepLabel("stages.3"); got != "s3.merge" {
+	if got := stepLabel("stages.3", engine.KindMerge); got != "s3.merge" {
 		t.Errorf("stepLabel = %q", got)
 	}
 }

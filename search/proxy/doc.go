@@ -9,7 +9,11 @@
 // packed 64 to a word and compared with popcount. The forward pass runs
 // fnlab's kernels single-threaded, NHWC, with Kaiming-normal weights and
 // training-mode BatchNorm (batch statistics, gamma 1, beta 0), at the
-// space's proxy resolution (64 by default) to keep it cheap.
+// space's proxy resolution (64 by default) to keep it cheap. Its structure
+// is the compiled model's (arch.Compile at that batch and resolution):
+// widths, kernels, mixers and which BatchNorms exist come from the graph.
+//
+// Recon's stage widths and map sizes are arch.Spec.StageShapes.
 //
 // Each layer's weights come from its own stream, seeded by the proxy seed,
 // the layer's place (stage, block, role: embed, merge, mixer, fc1, fc2)

@@ -27,16 +27,32 @@ type Config struct {
 // random numbers, so that two candidates' scores differ by architecture,
 // not by draws. The input batch is N(0, 1) from cfg.Seed. BatchNorm uses
 // batch statistics (training mode, gamma 1, beta 0) as at the start of
-// training. Prepared layers are cached across calls (safe for concurrent
-// use). Single-threaded; deterministic for a given kernel level.
+// training. The forward follows the compiled model (arch.Compile at the
+// score's batch and resolution): its patch embedding and merges with
+// their BatchNorms, each block's mixer conv and MLP; a layer scale is left
+// out and the head does not enter the score. Prepared layers are cached
+// across calls (safe for concurrent use). Single-threaded; deterministic
+// for a given kernel level.
 func NASWOT(s *arch.Spec, cfg Config) (float64, error) {
 	if cfg.Batch < 2 {
 		return 0, fmt.Errorf("proxy: batch %d: expected at least 2 images", cfg.Batch)
 	}
-	if s.PatchSize != s.PatchStride || s.PatchSize2 != s.PatchStride2 {
-		return 0, fmt.Errorf("proxy: %s: patch kernels must equal their strides", s.Name)
-	}
 	n, res, c0 := cfg.Batch, cfg.Resolution, s.Input.Channels
+	// The structure is the compiled model's at the score's batch and
+	// resolution; the map sizes are the kernels' own (OutSize), so that a
+	// resolution too small for the model is an error, not an empty map.
+	sc := *s
+	sc.Input = arch.Input{Batch: n, Channels: c0, Height: res, Width: res}
+	g, err := arch.Compile(&sc)
+	if err != nil {
+		return 0, fmt.Errorf("proxy: %v", err)
+	}
+	ls := g.Layers
+	for i := range ls {
+		if l := &ls[i]; downsample(l) && l.Op == arch.OpConv && (l.KH != l.Stride || l.KW != l.Stride) {
+			return 0, fmt.Errorf("proxy: %s: patch kernels must equal their strides", s.Name)
+		}
+	}
 	f := &forward{n: n, seed: cfg.Seed, k: make([]float64, n*n)}
 	img := cached(layerKey{seed: cfg.Seed, stage: -1, role: "input", a: n, b: c0, c: res}, func() (any, int64) {
 		r := rand.New(rand.NewPCG(cfg.Seed, 0x6e6173776f74))
@@ -46,22 +62,26 @@ func NASWOT(s *arch.Spec, cfg Config) (float64, error) {
 		}
 		return img, int64(4 * len(img))
 	}).([]float32)
-	// Patch embedding, NCHW -> NHWC, then BN.
-	pe, err := f.patch(layerKey{stage: -1, role: "embed", a: c0, b: s.EmbedDim, c: s.PatchSize})
-	if err != nil {
-		return 0, err
-	}
-	h, w := pe.OutSize(res, res)
-	if h < 1 || w < 1 {
-		return 0, fmt.Errorf("proxy: resolution %d is below the patch size %d", res, s.PatchSize)
-	}
-	c := s.EmbedDim
-	x := make([]float32, n*h*w*c)
-	pe.RunNCHW(n, res, res, img, x, c, nil, f.scratch(pe.ScratchLen(n, res, res)))
-	batchNorm(x, n*h*w, c)
-	for si, st := range s.Stages {
-		if si > 0 {
-			mg, err := f.patch(layerKey{stage: si, block: -1, role: "merge", a: c, b: 2 * c, c: s.PatchSize2})
+	var x []float32 // the current map, NHWC
+	var h, w, c int
+	for i := 0; i < len(ls); {
+		l := &ls[i]
+		switch {
+		case l.Role == arch.RoleEmbed && l.Op == arch.OpConv:
+			// Patch embedding, NCHW -> NHWC.
+			pe, err := f.patch(layerKey{stage: -1, role: "embed", a: l.InC, b: l.OutC, c: l.KH})
+			if err != nil {
+				return 0, err
+			}
+			if h, w = pe.OutSize(res, res); h < 1 || w < 1 {
+				return 0, fmt.Errorf("proxy: resolution %d is below the patch size %d", res, l.KH)
+			}
+			c = l.OutC
+			x = make([]float32, n*h*w*c)
+			pe.RunNCHW(n, res, res, img, x, c, nil, f.scratch(pe.ScratchLen(n, res, res)))
+		case l.Role == arch.RoleMerge && l.Op == arch.OpConv:
+			// The merge after stage l.Stage is keyed by the stage it feeds.
+			mg, err := f.patch(layerKey{stage: l.Stage + 1, block: -1, role: "merge", a: l.InC, b: l.OutC, c: l.KH})
 			if err != nil {
 				return 0, err
 			}
@@ -69,19 +89,29 @@ func NASWOT(s *arch.Spec, cfg Config) (float64, error) {
 			if oh < 1 || ow < 1 {
 				return 0, fmt.Errorf("proxy: resolution %d is too small for %d stages", res, len(s.Stages))
 			}
-			y := make([]float32, n*oh*ow*2*c)
-			mg.RunNHWC(n, h, w, x, c, y, 2*c, nil, f.scratch(mg.ScratchLen(n, h, w)))
-			x, h, w, c = y, oh, ow, 2*c
+			y := make([]float32, n*oh*ow*l.OutC)
+			mg.RunNHWC(n, h, w, x, c, y, l.OutC, nil, f.scratch(mg.ScratchLen(n, h, w)))
+			x, h, w, c = y, oh, ow, l.OutC
+		case downsample(l) && l.Op == arch.OpBN:
 			batchNorm(x, n*h*w, c)
-		}
-		for b := 0; b < st.Depth; b++ {
-			if err := f.block(s, si, b, st, x, h, w, c); err != nil {
+		case l.Role == arch.RoleMixer:
+			j := i
+			for j < len(ls) && ls[j].Stage == l.Stage && ls[j].Block == l.Block && (ls[j].Role == arch.RoleMixer || ls[j].Role == arch.RoleMLP) {
+				j++
+			}
+			if err := f.block(ls[i:j], x, h, w, c); err != nil {
 				return 0, err
 			}
+			i = j
+			continue
 		}
+		i++ // the head and detection outputs do not enter the score
 	}
 	return logDet(f.k, n), nil
 }
+
+// downsample reports whether l is part of the patch embedding or a merge.
+func downsample(l *arch.Layer) bool { return l.Role == arch.RoleEmbed || l.Role == arch.RoleMerge }
 
 type forward struct {
 	n       int
@@ -181,26 +211,39 @@ func grow(b []float32, n int) []float32 {
 	return b[:n]
 }
 
-// block runs x += mlp(mixer(x)) in place and adds the MLP activation
-// inputs' sign codes to the kernel.
-func (f *forward) block(s *arch.Spec, si, bi int, st arch.StageSpec, x []float32, h, w, c int) error {
+// block runs the block of layers bl, x += mlp(mixer(x)), in place and
+// adds the MLP activation inputs' sign codes to the kernel. The block's
+// parts are its mixer conv, then its MLP's two 1x1 convs (the first
+// followed by BN and the activation); a layer scale is left out (the
+// score is taken at a scale of 1).
+func (f *forward) block(bl []arch.Layer, x []float32, h, w, c int) error {
 	n := f.n
 	rows := n * h * w
-	cin, groups := c, 1
-	switch st.Mixer {
-	case arch.PConv:
-		cin = c / st.NDiv
-	case arch.DWConv:
-		groups = c
-	case arch.GConv:
-		groups = st.Groups
+	var mixer, fc1, act, fc2 *arch.Layer
+	for q := range bl {
+		l := &bl[q]
+		switch {
+		case l.Op == arch.OpConv && l.Role == arch.RoleMixer:
+			mixer = l
+		case l.Op == arch.OpConv && fc1 == nil:
+			fc1 = l
+		case l.Op == arch.OpConv:
+			fc2 = l
+		case l.Op == arch.OpAct:
+			act = l
+		}
 	}
+	if mixer == nil || fc1 == nil || act == nil || fc2 == nil {
+		return fmt.Errorf("proxy: block at %s does not have the FasterNet block structure", bl[0].Name)
+	}
+	si, bi := mixer.Stage, mixer.Block
+	cin, groups := mixer.InC, mixer.Groups
 	mk := layerKey{seed: f.seed, stage: si, block: bi, role: "mixer", a: cin, b: groups, c: 3}
 	var err error
 	conv, _ := cached(mk, func() (any, int64) {
 		cv, e := kernels.NewConv3x3(mk.kaiming(cin*(cin/groups)*9, (cin/groups)*9), cin, cin, groups)
 		if e != nil {
-			err = fmt.Errorf("proxy: %s: %v", st.Mixer, e)
+			err = fmt.Errorf("proxy: %s: %v", mixer.MixerKind, e)
 			return (*kernels.Conv3x3)(nil), 0
 		}
 		return cv, int64(8 * cin * (cin / groups) * 9)
@@ -209,7 +252,7 @@ func (f *forward) block(s *arch.Spec, si, bi int, st arch.StageSpec, x []float32
 		return err
 	}
 	if conv == nil {
-		return fmt.Errorf("proxy: %s: %d channels in %d groups cannot be built", st.Mixer, cin, groups)
+		return fmt.Errorf("proxy: %s: %d channels in %d groups cannot be built", mixer.MixerKind, cin, groups)
 	}
 	f.mix = grow(f.mix, rows*c)
 	mix := f.mix
@@ -219,7 +262,7 @@ func (f *forward) block(s *arch.Spec, si, bi int, st arch.StageSpec, x []float32
 			copy(mix[p*c+cin:p*c+c], x[p*c+cin:p*c+c])
 		}
 	}
-	hidden := s.Hidden(c)
+	hidden := fc1.OutC
 	fc := func(role string, in, out int) *kernels.PackedB {
 		k := layerKey{seed: f.seed, stage: si, block: bi, role: role, a: in, b: out}
 		return cached(k, func() (any, int64) {
@@ -231,11 +274,11 @@ func (f *forward) block(s *arch.Spec, si, bi int, st arch.StageSpec, x []float32
 	kernels.Gemm(rows, mix, c, fc("fc1", c, hidden), hb, hidden, nil)
 	batchNorm(hb, rows, hidden)
 	f.addCodes(hb, h*w*hidden)
-	act := kernels.ActReLU
-	if s.Act == arch.GELU {
-		act = kernels.ActGELU
+	a := kernels.ActReLU
+	if act.Act == arch.GELU {
+		a = kernels.ActGELU
 	}
-	kernels.ApplyAct(act, hb)
+	kernels.ApplyAct(a, hb)
 	ep := &kernels.Epilogue{Residual: x, LdR: c}
 	kernels.Gemm(rows, hb, hidden, fc("fc2", hidden, c), x, c, ep)
 	return nil

@@ -67,13 +67,11 @@ func Recon(s *arch.Spec, sc ReconScorer) (float64, []float64, error) {
 	per := make([]float64, len(s.Stages))
 	var sum float64
 	var blocks int
-	h, w := s.Input.Height/max(1, s.PatchStride), s.Input.Width/max(1, s.PatchStride)
+	shapes := s.StageShapes()
 	for i, st := range s.Stages {
-		if i > 0 {
-			h, w = h/max(1, s.PatchStride2), w/max(1, s.PatchStride2)
-		}
-		v, err := sc.StageScore(Stage{Index: i, Width: s.StageDim(i), Depth: st.Depth, Mixer: st.Mixer, NDiv: st.NDiv, Groups: st.Groups,
-			MapH: max(1, h), MapW: max(1, w)})
+		sh := shapes[i]
+		v, err := sc.StageScore(Stage{Index: i, Width: sh.Channels, Depth: st.Depth, Mixer: st.Mixer, NDiv: st.NDiv, Groups: st.Groups,
+			MapH: max(1, sh.Height), MapW: max(1, sh.Width)})
 		if err != nil {
 			return 0, nil, err
 		}
