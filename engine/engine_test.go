@@ -210,3 +210,47 @@ func TestThreadsAgree(t *testing.T) {
 		})
 	}
 }
+
+// Programs built on one shared pool run on its workers, give the output of
+// a program with its own pool, and leave the pool running when closed.
+func TestSharedPool(t *testing.T) {
+	s, err := arch.Load("t0", []string{"input.height=64", "input.width=64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := arch.Compile(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := engine.RandomWeights(g, 5)
+	in := make([]float32, g.Shape(g.Input).Numel())
+	for i := range in {
+		in[i] = float32(i%17)/17 - 0.5
+	}
+	own, err := engine.Build(g, w, engine.Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer own.Close()
+	if err := own.Forward(in); err != nil {
+		t.Fatal(err)
+	}
+	pool := kernels.NewPool(2)
+	defer pool.Close()
+	for round := 0; round < 2; round++ {
+		p, err := engine.Build(g, w, engine.Options{Pool: pool})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Threads() != 2 {
+			t.Errorf("round %d: %d threads, want the pool's 2", round, p.Threads())
+		}
+		if err := p.Forward(in); err != nil {
+			t.Fatal(err)
+		}
+		if e := maxRelErr(p.Outputs[0].Data, own.Outputs[0].Data); e != 0 {
+			t.Errorf("round %d: shared pool differs from an own pool by %.2g", round, e)
+		}
+		p.Close() // leaves the pool to the next round
+	}
+}

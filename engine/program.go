@@ -11,7 +11,13 @@ import (
 
 // Options configures Build.
 type Options struct {
-	Threads int // worker threads; <= 0 means all cores
+	Threads int // worker threads of the program's own pool; <= 0 means all cores
+	// Pool, if set, runs the program on these workers instead of a pool of
+	// its own (Threads is then ignored): many programs built in one process
+	// (a search, an ablation) share one set of threads. A pool runs one job
+	// at a time, so programs sharing it must not run Forward concurrently;
+	// Close leaves a shared pool running.
+	Pool *kernels.Pool
 }
 
 // Step is one unit of the program: a fused group of graph layers run as
@@ -57,6 +63,7 @@ type Program struct {
 	Steps   []Step
 	Outputs []Output
 	pool    *kernels.Pool
+	ownPool bool      // started by Build, stopped by Close
 	input   []float32 // set by Forward for the first step
 	inLen   int
 }
@@ -64,8 +71,12 @@ type Program struct {
 // Threads is the number of worker threads.
 func (p *Program) Threads() int { return p.pool.Threads() }
 
-// Close stops the program's workers.
-func (p *Program) Close() { p.pool.Close() }
+// Close stops the program's workers, unless they came from Options.Pool.
+func (p *Program) Close() {
+	if p.ownPool {
+		p.pool.Close()
+	}
+}
 
 // Forward runs the model on in (NCHW float32, the spec's input shape) and
 // leaves the results in p.Outputs.
@@ -156,7 +167,10 @@ func compile(g *arch.Graph, w Weights, opt Options, emit func(p *Program) error)
 	if err := w.Check(g); err != nil {
 		return nil, err
 	}
-	p := &Program{Graph: g, pool: kernels.NewPool(opt.Threads), inLen: int(g.Shape(g.Input).Numel())}
+	p := &Program{Graph: g, pool: opt.Pool, inLen: int(g.Shape(g.Input).Numel())}
+	if p.pool == nil {
+		p.pool, p.ownPool = kernels.NewPool(opt.Threads), true
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("engine: %v", r)
