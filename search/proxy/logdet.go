@@ -7,8 +7,8 @@ import (
 )
 
 // luGonumMin is the size from which gonum's blocked LU is faster than
-// luLogDet (BenchmarkLogDet: 3x slower at the default batch of 16, about
-// even at 48, 1.5-2x faster from 64).
+// luLogDet (BenchmarkLogDet: gonum 3x slower at the default batch of 16,
+// about even at 48, 1.5-2x faster from 64).
 const luGonumMin = 64
 
 // logDet returns log|det A| of the n x n matrix a (destroyed) by LU
