@@ -3,15 +3,14 @@ package analyze
 import (
 	"bufio"
 	"fmt"
-	"math"
 	"os"
 	"runtime"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/engine"
+	"github.com/fnlab/fnlab/internal/timing"
 	"github.com/fnlab/fnlab/kernels"
 )
 
@@ -128,12 +127,6 @@ func Bench(p *engine.Program, in []float32, costs *Report, o BenchOptions) (*Ben
 	if o.Runs < 1 {
 		return nil, fmt.Errorf("--runs %d: expected at least 1", o.Runs)
 	}
-	for i := 0; i < o.Warmup; i++ {
-		if err := p.Forward(in); err != nil {
-			return nil, err
-		}
-	}
-	times := make([]float64, o.Runs)
 	var steps [][]time.Duration
 	if o.PerLayer {
 		steps = make([][]time.Duration, o.Runs)
@@ -141,37 +134,25 @@ func Bench(p *engine.Program, in []float32, costs *Report, o BenchOptions) (*Ben
 			steps[i] = make([]time.Duration, len(p.Steps))
 		}
 	}
-	for i := 0; i < o.Runs; i++ {
-		t0 := time.Now()
-		var err error
-		if o.PerLayer {
-			err = p.ForwardTimed(in, steps[i])
-		} else {
-			err = p.Forward(in)
+	calls := 0
+	tm, err := timing.Run(timing.Options{Warmup: o.Warmup, Runs: o.Runs, Progress: o.Progress}, func() error {
+		run := calls - o.Warmup // < 0: warm-up
+		calls++
+		if run < 0 || !o.PerLayer {
+			return p.Forward(in)
 		}
-		if err != nil {
-			return nil, err
-		}
-		times[i] = float64(time.Since(t0).Nanoseconds()) / 1e6
-		if o.Progress != nil {
-			o.Progress(i+1, o.Runs)
-		}
+		return p.ForwardTimed(in, steps[run])
+	})
+	if err != nil {
+		return nil, err
 	}
 	g := p.Graph
 	batch := g.Shape(g.Input)[0]
 	r := &BenchResult{Model: g.Spec.Name, Spec: arch.NewRef(g.Spec, nil), Batch: batch, Threads: p.Threads(), Warmup: o.Warmup, Runs: o.Runs,
 		MACs: costs.Totals.MACs, Machine: ThisMachine(p.Threads()), Date: time.Now().UTC().Format("2006-01-02")}
-	sorted := append([]float64(nil), times...)
-	sort.Float64s(sorted)
-	r.MedianMS = Quantile(sorted, 0.5)
-	r.P10MS = Quantile(sorted, 0.1)
-	r.P90MS = Quantile(sorted, 0.9)
-	r.MinMS = sorted[0]
-	for _, t := range times {
-		r.MeanMS += t / float64(len(times))
-	}
+	r.MedianMS, r.P10MS, r.P90MS, r.MinMS, r.MeanMS = tm.MedianMS, tm.P10MS, tm.P90MS, tm.MinMS, tm.MeanMS
 	r.ImagesPerS = float64(batch) / (r.MedianMS / 1e3)
-	r.GFLOPS = 2 * float64(r.MACs) / (r.MedianMS / 1e3) / 1e9
+	r.GFLOPS = tm.GFLOPS(2 * float64(r.MACs))
 	r.PeakGFLOPS = kernels.PeakGFLOPS(p.Threads())
 	if r.PeakGFLOPS > 0 {
 		r.PeakShare = r.GFLOPS / r.PeakGFLOPS
@@ -185,16 +166,15 @@ func Bench(p *engine.Program, in []float32, costs *Report, o BenchOptions) (*Ben
 		for si, s := range p.Steps {
 			col := make([]float64, o.Runs)
 			for i := range steps {
-				col[i] = float64(steps[i][si].Nanoseconds()) / 1e6
+				col[i] = timing.MS(steps[i][si])
 			}
-			sort.Float64s(col)
-			st := StepTime{Name: s.Name, Layers: s.Layers, MedianMS: Quantile(col, 0.5)}
+			st := StepTime{Name: s.Name, Layers: s.Layers, MedianMS: timing.Median(col)}
 			for _, ln := range s.Layers {
 				st.MACs += byName[ln].MACs
 				st.Bytes += byName[ln].Bytes()
 			}
 			if st.MedianMS > 0 {
-				st.GFLOPS = 2 * float64(st.MACs) / (st.MedianMS / 1e3) / 1e9
+				st.GFLOPS = timing.GFLOPS(2*float64(st.MACs), st.MedianMS)
 			}
 			total += st.MedianMS
 			r.Layers = append(r.Layers, st)
@@ -209,16 +189,4 @@ func Bench(p *engine.Program, in []float32, costs *Report, o BenchOptions) (*Ben
 
 // Quantile interpolates linearly between the order statistics of sorted
 // (ascending) data: position q*(n-1), as numpy's default. Empty data gives 0.
-func Quantile(sorted []float64, q float64) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	if len(sorted) == 1 {
-		return sorted[0]
-	}
-	pos := q * float64(len(sorted)-1)
-	lo := int(math.Floor(pos))
-	hi := min(lo+1, len(sorted)-1)
-	f := pos - float64(lo)
-	return sorted[lo]*(1-f) + sorted[hi]*f
-}
+func Quantile(sorted []float64, q float64) float64 { return timing.Quantile(sorted, q) }

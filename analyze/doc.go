@@ -45,7 +45,8 @@
 //
 // # Latency
 //
-// Bench times a compiled engine.Program: warm-up passes, then timed ones;
-// median, p10, p90 (linear interpolation), min, mean, images/s and achieved
-// GFLOPS = 2 * MACs / median time, optionally per program step.
+// Bench and TimeSteps time a compiled engine.Program with internal/timing's
+// sampler: warm-up passes, then timed ones; median, p10, p90 (linear
+// interpolation), min, mean, images/s and achieved GFLOPS = 2 * MACs /
+// median time, optionally per program step.
 package analyze

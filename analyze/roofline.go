@@ -3,10 +3,10 @@ package analyze
 import (
 	"fmt"
 	"math"
-	"sort"
 	"time"
 
 	"github.com/fnlab/fnlab/engine"
+	"github.com/fnlab/fnlab/internal/timing"
 	"github.com/fnlab/fnlab/kernels"
 )
 
@@ -159,21 +159,14 @@ func TimeSteps(p *engine.Program, in []float32, o TimeOptions, count func(step s
 	if o.MaxRuns < 1 || o.MinRuns < 1 || o.MinRuns > o.MaxRuns {
 		return Timing{}, fmt.Errorf("runs: expected 1 <= min %d <= max %d", o.MinRuns, o.MaxRuns)
 	}
-	for i := 0; i < o.Warmup; i++ {
-		if err := p.Forward(in); err != nil {
-			return Timing{}, err
-		}
-	}
 	keep := make([]bool, len(p.Steps))
 	for i, s := range p.Steps {
 		keep[i] = count == nil || count(s.Name)
 	}
 	steps := make([]time.Duration, len(p.Steps))
-	times := make([]float64, 0, o.MaxRuns)
-	start := time.Now()
-	for len(times) < o.MaxRuns && (len(times) < o.MinRuns || time.Since(start) < o.Budget) {
+	tm, err := timing.RunSelf(timing.Options{Warmup: o.Warmup, Runs: o.MaxRuns, MinRuns: o.MinRuns, Budget: o.Budget}, func() (time.Duration, error) {
 		if err := p.ForwardTimed(in, steps); err != nil {
-			return Timing{}, err
+			return 0, err
 		}
 		var sum time.Duration
 		for i, d := range steps {
@@ -181,9 +174,10 @@ func TimeSteps(p *engine.Program, in []float32, o TimeOptions, count func(step s
 				sum += d
 			}
 		}
-		times = append(times, float64(sum.Nanoseconds())/1e6)
+		return sum, nil
+	})
+	if err != nil {
+		return Timing{}, err
 	}
-	sort.Float64s(times)
-	return Timing{Runs: len(times), MedianMS: Quantile(times, 0.5), P10MS: Quantile(times, 0.1),
-		P90MS: Quantile(times, 0.9), MinMS: times[0]}, nil
+	return Timing{Runs: tm.Runs, MedianMS: tm.MedianMS, P10MS: tm.P10MS, P90MS: tm.P90MS, MinMS: tm.MinMS}, nil
 }

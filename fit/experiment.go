@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"gonum.org/v1/gonum/stat"
 )
 
 // PaperTable2 is the paper's Table 2 test MSE per stage (1..4) for the
@@ -219,19 +221,11 @@ func summarise(s Student, st Stage, rs []Result) Row {
 	return row
 }
 
-// MeanStd returns the mean and the sample standard deviation (n-1) of x.
+// MeanStd returns the mean and the sample standard deviation (n-1; 0 for
+// one value) of x, by gonum's stat.
 func MeanStd(x []float64) (float64, float64) {
-	var m float64
-	for _, v := range x {
-		m += v
-	}
-	m /= float64(len(x))
 	if len(x) < 2 {
-		return m, 0
+		return stat.Mean(x, nil), 0
 	}
-	var s float64
-	for _, v := range x {
-		s += (v - m) * (v - m)
-	}
-	return m, math.Sqrt(s / float64(len(x)-1))
+	return stat.MeanStdDev(x, nil)
 }

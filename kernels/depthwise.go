@@ -1,7 +1,5 @@
 package kernels
 
-//go:generate sh -c "cd internal/dwgen && go run . -out ../../depthwise_amd64.s -stubs ../../depthwise_amd64.go -pkg kernels"
-
 // dwWeights is a depthwise 3x3 weight packed tap-major: w[t*cp+ch] is tap
 // t = dy*3+dx of channel ch, cp = c rounded up to 16, padding zero.
 type dwWeights struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/fnlab/fnlab/analyze"
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/engine"
+	"github.com/fnlab/fnlab/internal/timing"
 	"github.com/fnlab/fnlab/onnx"
 )
 
@@ -102,7 +103,7 @@ func Cost(id string, sz Size, layers int) (Row, *arch.Graph, error) {
 		if i := slices.Index(PaperSizes, sz); i >= 0 {
 			m, ms := p.MMACs[i], p.MS[i]
 			match := RoundedMillions(row.MACs, m) == m
-			gf := 2 * float64(row.MACs) / (ms / 1e3) / 1e9
+			gf := timing.GFLOPS(2*float64(row.MACs), ms)
 			row.PaperMMACs, row.PaperMatch, row.PaperMS, row.PaperGFLOPS = &m, &match, &ms, &gf
 		}
 	}
@@ -167,6 +168,6 @@ func Measure(id string, sz Size, layers, threads, runs int, budget time.Duration
 		return row, err
 	}
 	row.MedianMS, row.P10MS, row.P90MS, row.MinMS, row.Runs = tm.MedianMS, tm.P10MS, tm.P90MS, tm.MinMS, tm.Runs
-	row.GFLOPS = 2 * float64(row.MACs) / (tm.MedianMS / 1e3) / 1e9
+	row.GFLOPS = timing.GFLOPS(2*float64(row.MACs), tm.MedianMS)
 	return row, nil
 }

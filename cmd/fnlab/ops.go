@@ -18,6 +18,7 @@ import (
 	"github.com/fnlab/fnlab/charts"
 	"github.com/fnlab/fnlab/internal/atomicfile"
 	"github.com/fnlab/fnlab/internal/outdir"
+	"github.com/fnlab/fnlab/internal/timing"
 	"github.com/fnlab/fnlab/kernels"
 	"github.com/fnlab/fnlab/optable"
 	"github.com/fnlab/fnlab/report"
@@ -330,8 +331,8 @@ func opsCharts(d opsDoc, od *outdir.Dir) ([]string, error) {
 			l.Values, l.Lo, l.Hi = append(l.Values, r.MedianMS), append(l.Lo, r.P10MS), append(l.Hi, r.P90MS)
 			// GFLOPS spread follows the latency spread (p90 latency gives the low end).
 			g.Values = append(g.Values, r.GFLOPS)
-			g.Lo = append(g.Lo, 2*float64(r.MACs)/(r.P90MS/1e3)/1e9)
-			g.Hi = append(g.Hi, 2*float64(r.MACs)/(r.P10MS/1e3)/1e9)
+			g.Lo = append(g.Lo, timing.GFLOPS(2*float64(r.MACs), r.P90MS))
+			g.Hi = append(g.Hi, timing.GFLOPS(2*float64(r.MACs), r.P10MS))
 		}
 		lat, gf = append(lat, l), append(gf, g)
 	}

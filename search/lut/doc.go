@@ -13,13 +13,14 @@
 //
 // Build runs each model with seeded random weights: warm-up passes, then
 // timed passes that record every step's time (ForwardTimed) alternating
-// with untimed-step whole passes. Each entry keeps count, mean, std,
-// median, p10 and min of its samples; Statistic says which one
-// predictions sum (p10 by default: on a machine shared with other work,
-// the lower tail is what the code costs, the upper tail is other
-// processes). The overhead is fitted by least squares on whole-pass
-// residuals, whole - sum(step stat) = a + b x steps (with fewer than three
-// models, a = median residual, b = 0). Tables are JSON with the machine
+// with untimed-step whole passes (internal/timing's sampler). Each entry
+// keeps count, mean, std, median, p10 and min of its samples; Statistic
+// says which one predictions sum (DefaultStatistic, p10, for Build and
+// Measure: on a machine shared with other work, the lower tail is what the
+// code costs, the upper tail is other processes; Load reads a table that
+// names none as median). The overhead is fitted by least squares (gonum's
+// stat.LinearRegression) on whole-pass residuals, whole - sum(step stat) =
+// a + b x steps (with fewer than three models, a = median residual, b = 0). Tables are JSON with the machine
 // line and fnlab version; Save writes atomically.
 //
 // A build can take long on a slow board, so it is resumable: Build calls

@@ -15,6 +15,8 @@ import (
 	"github.com/fnlab/fnlab/engine"
 	"github.com/fnlab/fnlab/internal/atomicfile"
 	"github.com/fnlab/fnlab/internal/inputfile"
+	"github.com/fnlab/fnlab/internal/timing"
+	"gonum.org/v1/gonum/stat"
 )
 
 // Format and Version identify a latency table file.
@@ -38,37 +40,28 @@ type Entry struct {
 	MinMS    float64 `json:"min_ms"`
 }
 
-// Statistics a table can predict with.
-var Statistics = []string{"p10", "median", "mean", "min"}
+// Statistics a table can predict with: p10, median, mean, min.
+var Statistics = func() []string {
+	s := make([]string, len(timing.Statistics))
+	for i, st := range timing.Statistics {
+		s[i] = string(st)
+	}
+	return s
+}()
+
+// DefaultStatistic is what Build and Measure use when Options.Statistic
+// is "": timing.DefaultStatistic, p10. Load reads a table that names no
+// statistic as "median", as it always has (that choice is Load's own).
+const DefaultStatistic = string(timing.DefaultStatistic)
 
 func (e *Entry) value(stat string) float64 {
-	switch stat {
-	case "median":
-		return e.MedianMS
-	case "mean":
-		return e.MeanMS
-	case "min":
-		return e.MinMS
-	}
-	return e.P10MS
+	return timing.Statistic(stat).Of(timing.Timing{MeanMS: e.MeanMS, MedianMS: e.MedianMS, P10MS: e.P10MS, MinMS: e.MinMS})
 }
 
-// stat computes statistic stat of samples s (sorted in place).
-func stat(s []float64, name string) float64 {
-	sort.Float64s(s)
-	switch name {
-	case "median":
-		return median(s)
-	case "mean":
-		var m float64
-		for _, v := range s {
-			m += v / float64(len(s))
-		}
-		return m
-	case "min":
-		return s[0]
-	}
-	return analyze.Quantile(s, 0.1)
+// newEntry summarises the samples of key.
+func newEntry(key string, samples []float64) Entry {
+	tm := timing.Of(samples)
+	return Entry{Key: key, Count: tm.Runs, MeanMS: tm.MeanMS, StdMS: tm.StdMS, MedianMS: tm.MedianMS, P10MS: tm.P10MS, MinMS: tm.MinMS}
 }
 
 // Table is a latency lookup table for one machine and thread count.
@@ -226,7 +219,7 @@ type Options struct {
 	Threads   int
 	Warmup    int
 	Runs      int
-	Statistic string                // see Table.Statistic; "" is p10
+	Statistic string                // see Table.Statistic; "" is DefaultStatistic
 	Progress  func(done, total int) // after each model
 	// Done holds models measured by an earlier, interrupted Build (by
 	// name); Build reuses them instead of measuring again. OnModel is
@@ -268,7 +261,7 @@ func Build(models []Model, o Options) (*Table, error) {
 	}
 	var fits []fitPoint
 	if o.Statistic == "" {
-		o.Statistic = "p10"
+		o.Statistic = DefaultStatistic
 	}
 	t := &Table{Format: Format, Version: Version, Warmup: o.Warmup, Runs: o.Runs, Statistic: o.Statistic}
 	for mi, m := range models {
@@ -306,22 +299,7 @@ func Build(models []Model, o Options) (*Table, error) {
 	}
 	sort.Strings(order)
 	for _, k := range order {
-		s := samples[k]
-		e := Entry{Key: k, Count: len(s)}
-		for _, v := range s {
-			e.MeanMS += v / float64(len(s))
-		}
-		if len(s) > 1 {
-			var ss float64
-			for _, v := range s {
-				ss += (v - e.MeanMS) * (v - e.MeanMS)
-			}
-			e.StdMS = math.Sqrt(ss / float64(len(s)-1))
-		}
-		e.MedianMS = median(s)
-		e.P10MS = analyze.Quantile(s, 0.1)
-		e.MinMS = s[0]
-		t.Entries = append(t.Entries, e)
+		t.Entries = append(t.Entries, newEntry(k, samples[k]))
 	}
 	t.index()
 	t.Machine = analyze.ThisMachine(t.Threads)
@@ -352,21 +330,26 @@ func measureModel(m Model, plan []engine.StepInfo, o Options) (*ModelResult, err
 		res.Samples[si] = make([]float64, 0, o.Runs)
 	}
 	in := analyze.BenchInput(m.Graph)
-	for i := 0; i < o.Warmup; i++ {
-		_ = p.Forward(in)
-	}
 	times := make([]time.Duration, len(p.Steps))
-	whole := make([]float64, 0, o.Runs)
-	for r := 0; r < o.Runs; r++ {
-		_ = p.ForwardTimed(in, times)
-		for si := range plan {
-			res.Samples[si] = append(res.Samples[si], ms(times[si]))
+	calls := 0
+	whole, err := timing.RunSelf(timing.Options{Warmup: o.Warmup, Runs: o.Runs}, func() (time.Duration, error) {
+		if calls >= o.Warmup {
+			if err := p.ForwardTimed(in, times); err != nil {
+				return 0, err
+			}
+			for si := range plan {
+				res.Samples[si] = append(res.Samples[si], timing.MS(times[si]))
+			}
 		}
+		calls++
 		t0 := time.Now()
-		_ = p.Forward(in)
-		whole = append(whole, ms(time.Since(t0)))
+		err := p.Forward(in)
+		return time.Since(t0), err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", m.Name, err)
 	}
-	res.Whole = stat(whole, o.Statistic)
+	res.Whole = timing.Statistic(o.Statistic).Of(whole)
 	return res, nil
 }
 
@@ -383,27 +366,16 @@ func (r *ModelResult) fits(plan []engine.StepInfo, runs int) bool {
 	return true
 }
 
-// fitLine fits y = a + b x by least squares; with fewer than three points
-// or no spread in x it returns the median of y and b = 0.
+// fitLine fits y = a + b x by least squares (gonum's stat); with fewer
+// than three points or no spread in x it returns the median of y and b = 0.
 func fitLine(xs, ys []float64) (a, b float64) {
 	if len(xs) == 0 {
 		return 0, 0
 	}
-	var mx, my float64
-	for i := range xs {
-		mx += xs[i] / float64(len(xs))
-		my += ys[i] / float64(len(xs))
+	if len(xs) < 3 || stat.Variance(xs, nil)*float64(len(xs)-1) < 1e-9 {
+		return timing.Median(ys), 0
 	}
-	var sxx, sxy float64
-	for i := range xs {
-		sxx += (xs[i] - mx) * (xs[i] - mx)
-		sxy += (xs[i] - mx) * (ys[i] - my)
-	}
-	if len(xs) < 3 || sxx < 1e-9 {
-		return median(append([]float64(nil), ys...)), 0
-	}
-	b = sxy / sxx
-	return my - b*mx, b
+	return stat.LinearRegression(xs, ys, nil, false)
 }
 
 // Measure times whole forward passes of g and returns their o.Statistic
@@ -418,34 +390,12 @@ func Measure(g *arch.Graph, o Options) (float64, error) {
 	}
 	defer p.Close()
 	in := analyze.BenchInput(g)
-	for i := 0; i < o.Warmup; i++ {
-		_ = p.Forward(in)
-	}
-	whole := make([]float64, o.Runs)
-	for r := range whole {
-		t0 := time.Now()
-		if err := p.Forward(in); err != nil {
-			return 0, err
-		}
-		whole[r] = ms(time.Since(t0))
+	whole, err := timing.Run(timing.Options{Warmup: o.Warmup, Runs: o.Runs}, func() error { return p.Forward(in) })
+	if err != nil {
+		return 0, err
 	}
 	if o.Statistic == "" {
-		o.Statistic = "p10"
+		o.Statistic = DefaultStatistic
 	}
-	return stat(whole, o.Statistic), nil
-}
-
-func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
-
-// median sorts s in place and returns its median.
-func median(s []float64) float64 {
-	if len(s) == 0 {
-		return 0
-	}
-	sort.Float64s(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
+	return timing.Statistic(o.Statistic).Of(whole), nil
 }

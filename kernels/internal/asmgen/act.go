@@ -11,8 +11,8 @@ import (
 // actZ generates actZ(x *float32, n int, act int): in-place ReLU (act 1) or
 // GELU (act 2) over n floats, 16 at a time with a masked tail.
 func actZ() {
-	TEXT("actZ", NOSPLIT, "func(x *float32, n int, act int)")
-	Doc("actZ applies activation act (1 ReLU, 2 GELU) in place to x[:n] with AVX-512.")
+	function("actZ", "func(x *float32, n int, act int)", "func(x *float32, n int, act int)",
+		"actZ applies activation act (1 ReLU, 2 GELU) in place to x[:n] with AVX-512.")
 	Load(Param("x"), RDI)
 	Load(Param("n"), RCX)
 	Load(Param("act"), RDX)
@@ -89,8 +89,8 @@ func tailMask(name string) {
 // fmaPeakZ generates fmaPeakZ(n int): n iterations of 24 independent zmm
 // FMAs (768 flops), a calibration loop for the benchmarks.
 func fmaPeakZ() {
-	TEXT("fmaPeakZ", NOSPLIT, "func(n int)")
-	Doc("fmaPeakZ runs n iterations of 24 independent AVX-512 FMAs (benchmark calibration).")
+	function("fmaPeakZ", "func(n int)", "func(n int)",
+		"fmaPeakZ runs n iterations of 24 independent AVX-512 FMAs (benchmark calibration).")
 	Load(Param("n"), RCX)
 	for i := 0; i < 26; i++ {
 		VPXORD(zr(i), zr(i), zr(i))
@@ -112,8 +112,8 @@ func fmaPeakZ() {
 // FMAs (192 flops), the AVX2 counterpart of fmaPeakZ (12 chains cover the
 // 4-cycle latency of two FMA pipes with room to spare).
 func fmaPeakY() {
-	TEXT("fmaPeakY", NOSPLIT, "func(n int)")
-	Doc("fmaPeakY runs n iterations of 12 independent AVX2 FMAs (peak calibration).")
+	function("fmaPeakY", "func(n int)", "func(n int)",
+		"fmaPeakY runs n iterations of 12 independent AVX2 FMAs (peak calibration).")
 	Load(Param("n"), RCX)
 	for i := 0; i < 14; i++ {
 		VXORPS(yr(i), yr(i), yr(i))

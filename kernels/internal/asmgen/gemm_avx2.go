@@ -44,8 +44,8 @@ func geluY(x, xc, s, p, q VecPhysical) {
 // when flagMasked is set.
 func gemmY(mr, H int) {
 	name := fmt.Sprintf("gemmY%dx%d", mr, 8*H)
-	TEXT(name, NOSPLIT, "func(args *byte)")
-	Doc(fmt.Sprintf("%s is the AVX2 %dx%d GEMM micro-kernel with fused epilogue.", name, mr, 8*H))
+	function(name, "func(args *byte)", "func(args *gemmArgs)",
+		fmt.Sprintf("%s is the AVX2 %dx%d GEMM micro-kernel with fused epilogue.", name, mr, 8*H))
 	sets := 1
 	for sets < 4 && sets*mr*H < 8 && (sets+1)*mr*H <= 12 {
 		sets++
@@ -279,8 +279,8 @@ func gemmY(mr, H int) {
 // actY generates actY(x *float32, n int, act int) for AVX2: whole vectors of
 // 8 only; the caller finishes the last n%8 floats.
 func actY() {
-	TEXT("actY", NOSPLIT, "func(x *float32, n int, act int)")
-	Doc("actY applies activation act (1 ReLU, 2 GELU) in place to x[:n&^7] with AVX2.")
+	function("actY", "func(x *float32, n int, act int)", "func(x *float32, n int, act int)",
+		"actY applies activation act (1 ReLU, 2 GELU) in place to x[:n&^7] with AVX2.")
 	Load(Param("x"), RDI)
 	Load(Param("n"), RCX)
 	Load(Param("act"), RDX)

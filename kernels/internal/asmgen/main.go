@@ -5,11 +5,12 @@
 //
 // Run it through go generate in package kernels:
 //
-//	//go:generate go run -C internal/asmgen . -out ../../gemm_amd64.s
+//	//go:generate go run -C internal/asmgen . -out ../../gemm_amd64.s -stubs ../../gemm_stubs_amd64.go
 //
-// The Go declarations of the generated functions are hand-written in
-// kernels/gemm_amd64.go; the struct offsets used here are checked against that
-// file by TestGemmArgsLayout.
+// -stubs writes the Go declarations of the generated functions and the
+// switches that call a GEMM kernel by tile shape (callZ, callY). The
+// gemmArgs struct is hand-written in kernels/gemm_amd64.go; the offsets
+// used here are checked against it by TestGemmArgsLayout.
 package main
 
 import (
@@ -83,14 +84,15 @@ func I(x uint64) Constant { return U32(uint32(x)) }
 func gc(off int) Mem { return NewDataAddr(geluConst, off) }
 
 func main() {
+	stubs, argv := stubsFlag()
 	ConstraintExpr("amd64,!noasm")
 	for _, nr := range []int{32, 16, 8} {
-		for mr := 1; mr <= 12; mr++ {
+		for mr := 1; mr <= zmr; mr++ {
 			gemmZ(mr, nr)
 		}
 	}
 	for _, H := range []int{2, 1} {
-		for mr := 1; mr <= 6; mr++ {
+		for mr := 1; mr <= ymr; mr++ {
 			gemmY(mr, H)
 		}
 	}
@@ -100,6 +102,9 @@ func main() {
 	fmaPeakY()
 	Generate()
 	alignLoops()
+	if stubs != "" {
+		writeStubs(stubs, argv)
+	}
 }
 
 // alignLoops inserts PCALIGN $64 before the GEMM k-loops of the generated
@@ -205,8 +210,8 @@ func advanceRows(mr, bytes int) {
 // masks.
 func gemmZ(mr, nr int) {
 	name := fmt.Sprintf("gemmZ%dx%d", mr, nr)
-	TEXT(name, NOSPLIT, "func(args *byte)")
-	Doc(fmt.Sprintf("%s is the AVX-512 %dx%d GEMM micro-kernel with fused epilogue.", name, mr, nr))
+	function(name, "func(args *byte)", "func(args *gemmArgs)",
+		fmt.Sprintf("%s is the AVX-512 %dx%d GEMM micro-kernel with fused epilogue.", name, mr, nr))
 	// nr 32 and 16 use zmm (H = 2 or 1 per row); nr 8 uses ymm with
 	// AVX-512VL masking (on CPUs that split zmm ops in two, a ymm FMA costs
 	// half a zmm one, so an 8-column tail should not pay for 16).
