@@ -1,0 +1,72 @@
+package fit
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Student is a cheap replacement for the teacher's 3x3 conv: a spatial
+// mixer followed by a 1x1 conv (c -> c), or a 1x1 conv alone, or a full
+// 3x3 conv (the control, which can represent the teacher exactly).
+type Student struct {
+	Kind   string `json:"kind"` // pconv, dwconv, gconv, pwconv, conv
+	NDiv   int    `json:"n_div,omitempty"`
+	Groups int    `json:"groups,omitempty"`
+}
+
+// Name is the student's label: "pconv+pwconv", "pconv(n_div=2)+pwconv",
+// "gconv+pwconv", "dwconv+pwconv", "pwconv", "conv".
+func (s Student) Name() string {
+	switch s.Kind {
+	case "pconv":
+		if s.NDiv != 4 {
+			return fmt.Sprintf("pconv(n_div=%d)+pwconv", s.NDiv)
+		}
+		return "pconv+pwconv"
+	case "gconv":
+		if s.Groups != 16 {
+			return fmt.Sprintf("gconv(groups=%d)+pwconv", s.Groups)
+		}
+		return "gconv+pwconv"
+	case "dwconv":
+		return "dwconv+pwconv"
+	}
+	return s.Kind
+}
+
+// DefaultStudents are the paper's three plus the two references.
+var DefaultStudents = []Student{{Kind: "pconv", NDiv: 4}, {Kind: "gconv", Groups: 16}, {Kind: "dwconv"}, {Kind: "pwconv"}, {Kind: "conv"}}
+
+// ParseStudent reads pconv[:N] (n_div, default 4), gconv[:G] (groups,
+// default 16), dwconv, pwconv or conv; a "+pwconv" suffix is accepted.
+func ParseStudent(s string) (Student, error) {
+	kind, arg, hasArg := strings.Cut(strings.TrimSuffix(strings.TrimSpace(s), "+pwconv"), ":")
+	n := 0
+	if hasArg {
+		v, err := strconv.Atoi(arg)
+		if err != nil || v < 1 {
+			return Student{}, fmt.Errorf("student %q: expected a positive number after ':'", s)
+		}
+		n = v
+	}
+	switch kind {
+	case "pconv":
+		return Student{Kind: kind, NDiv: max(n, 0) + 4*b2i(n == 0)}, nil
+	case "gconv":
+		return Student{Kind: kind, Groups: max(n, 0) + 16*b2i(n == 0)}, nil
+	case "dwconv", "pwconv", "conv":
+		if hasArg {
+			return Student{}, fmt.Errorf("student %q: %s takes no ':' argument", s, kind)
+		}
+		return Student{Kind: kind}, nil
+	}
+	return Student{}, fmt.Errorf("student %q: expected pconv[:n_div], gconv[:groups], dwconv, pwconv or conv", s)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
