@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/fnlab/fnlab/arch"
 )
 
 // Student is a cheap replacement for the teacher's 3x3 conv: a spatial
@@ -33,6 +35,21 @@ func (s Student) Name() string {
 		return "dwconv+pwconv"
 	}
 	return s.Kind
+}
+
+// StudentFor is the student of a model's mixer (+ PWConv): the mixer at
+// its n_div (PConv) or groups (GConv); a full conv is the conv student.
+// nDiv and groups are read only for the mixer that has them.
+func StudentFor(m arch.Mixer, nDiv, groups int) (Student, error) {
+	switch m {
+	case arch.PConv:
+		return Student{Kind: "pconv", NDiv: nDiv}, nil
+	case arch.GConv:
+		return Student{Kind: "gconv", Groups: groups}, nil
+	case arch.DWConv, arch.Conv:
+		return Student{Kind: string(m)}, nil
+	}
+	return Student{}, fmt.Errorf("no student for mixer %q", m)
 }
 
 // DefaultStudents are the paper's three plus the two references.
