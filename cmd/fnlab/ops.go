@@ -343,7 +343,7 @@ func opsCharts(d opsDoc, od *outdir.Dir) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		if err := claimChart(od, name); err != nil {
+		if err := od.ClaimChart(name); err != nil {
 			return err
 		}
 		ps, err := charts.Save(p, od.Path(), name)
