@@ -271,7 +271,7 @@ func Fit(doc *Doc, s *arch.Spec, o FitOptions, step func(string), save func() er
 		}
 	}
 	// One stage at a time, saved after each: an interrupted fit phase
-	// keeps the stages it finished, and --resume fits only what is missing.
+	// keeps the stages it finished, and a resumed one fits only what is missing.
 	missing := make([][]fit.Student, len(stages))
 	var total, base float64
 	for i, st := range stages {

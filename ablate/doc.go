@@ -3,7 +3,7 @@
 // exact costs, its latency on fnlab's kernels and the reconstruction loss
 // of its mixer.
 //
-// A Variant is a set of arch --set overrides on the spec ("mixer=gconv",
+// A Variant is a set of arch overrides of the spec's keys ("mixer=gconv",
 // "groups=8"). Measure fills, from the compiled graph with BN folded (as
 // the engine runs it): params, MACs, bytes moved; the paper's memory
 // access of the mixer convs, sum of h*w*2c_p + 9c_p^2 elements; the

@@ -43,6 +43,7 @@ func WriteReport(d *Doc, path string, charts []string) error {
 	fmt.Fprintf(&b, "# fnlab ablate: %s\n\n", d.Spec)
 	regen := d.Command
 	if regen == "" {
+		// A results file without its command line: the command of its kind of run.
 		regen = "fnlab ablate " + d.Spec + map[bool]string{true: " --quick", false: ""}[d.Quick]
 	}
 	fmt.Fprintf(&b, "Machine: %s. %s run, %.0f s in total. Regenerate with `%s`.\n\n", d.Machine,
