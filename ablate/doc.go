@@ -26,4 +26,14 @@
 // null or repeated variants, finite measurements), so that a resume never
 // mixes rows of two experiments and a hostile file is refused, naming the
 // field.
+//
+// Run is the whole experiment in an output directory (internal/outdir):
+// Variants, Measure of each, Fit, with results.json saved after every
+// step (Progress reports each, and what the file then holds), then
+// WriteCharts and WriteReport (report.md: WriteTable's rows, the changed
+// stage mixers, Answers and the charts). Options.Resume continues the run
+// results.json holds; a *ResumeError says why a run can neither resume
+// nor start there (no file, a file not asked to be resumed, or the first
+// config key that differs), naming the file and the key, so that a caller
+// can say it in its own terms.
 package ablate
