@@ -37,18 +37,18 @@ func (pr *Problem) newALS(s Student, seed uint64) *als {
 		a.blocks = append(a.blocks, &block{r0: r0, rows: rows, f0: f0, len: n})
 	}
 	switch s.Kind {
-	case "pconv":
+	case KindPConv:
 		cp := c / s.NDiv
 		add(0, cp, 0, 9*cp)
 		for r := cp; r < c; r++ {
 			a.fixed = append(a.fixed, [2]int{r, 9*r + 4})
 		}
-	case "gconv":
+	case KindGConv:
 		cg := c / s.Groups
 		for g := 0; g < s.Groups; g++ {
 			add(g*cg, cg, 9*g*cg, 9*cg)
 		}
-	case "dwconv":
+	case KindDWConv:
 		for r := 0; r < c; r++ {
 			add(r, 1, 9*r, 9)
 		}

@@ -197,7 +197,7 @@ func (pr *Problem) Fit(s Student, seed uint64) (Result, error) {
 	c := pr.c
 	r := Result{Student: s.Name()}
 	switch s.Kind {
-	case "conv":
+	case KindConv:
 		r.Params = int64(c) * int64(pr.n9)
 		r.Method = "closed-form least squares (Cholesky)"
 		k, err := pr.fullConv()
@@ -207,15 +207,15 @@ func (pr *Problem) Fit(s Student, seed uint64) (Result, error) {
 		pr.finish(&r, k)
 		r.Iters, r.Curve = 1, []float64{r.TrainMSE}
 		return r, nil
-	case "pconv":
+	case KindPConv:
 		if s.NDiv < 1 || s.NDiv > c {
 			return r, fmt.Errorf("student %s: n_div %d must be in 1..%d", s.Name(), s.NDiv, c)
 		}
-	case "gconv":
+	case KindGConv:
 		if s.Groups < 1 || c%s.Groups != 0 {
 			return r, fmt.Errorf("student %s: groups %d must divide %d channels", s.Name(), s.Groups, c)
 		}
-	case "dwconv", "pwconv":
+	case KindDWConv, KindPWConv:
 	default:
 		return r, fmt.Errorf("unknown student kind %q", s.Kind)
 	}

@@ -85,7 +85,7 @@ func (e *Experiment) UseRealData(features *Data, featuresName string, teacher []
 func (e *Experiment) Check() error {
 	for _, st := range e.Stages {
 		for _, s := range e.Students {
-			if (s.Kind == "pconv" && s.NDiv > st.C) || (s.Kind == "gconv" && st.C%s.Groups != 0) {
+			if (s.Kind == KindPConv && s.NDiv > st.C) || (s.Kind == KindGConv && st.C%s.Groups != 0) {
 				return fmt.Errorf("%s does not fit stage %s (%d channels)", s.Name(), st.Name, st.C)
 			}
 		}

@@ -8,33 +8,44 @@ import (
 	"github.com/fnlab/fnlab/arch"
 )
 
+// Kind is what a student is made of.
+type Kind string
+
+const (
+	KindPConv  Kind = "pconv"  // PConv + PWConv
+	KindGConv  Kind = "gconv"  // GConv + PWConv
+	KindDWConv Kind = "dwconv" // DWConv + PWConv
+	KindPWConv Kind = "pwconv" // PWConv alone
+	KindConv   Kind = "conv"   // a full 3x3 conv, the control
+)
+
 // Student is a cheap replacement for the teacher's 3x3 conv: a spatial
 // mixer followed by a 1x1 conv (c -> c), or a 1x1 conv alone, or a full
 // 3x3 conv (the control, which can represent the teacher exactly).
 type Student struct {
-	Kind   string `json:"kind"` // pconv, dwconv, gconv, pwconv, conv
-	NDiv   int    `json:"n_div,omitempty"`
-	Groups int    `json:"groups,omitempty"`
+	Kind   Kind `json:"kind"`
+	NDiv   int  `json:"n_div,omitempty"`
+	Groups int  `json:"groups,omitempty"`
 }
 
 // Name is the student's label: "pconv+pwconv", "pconv(n_div=2)+pwconv",
 // "gconv+pwconv", "dwconv+pwconv", "pwconv", "conv".
 func (s Student) Name() string {
 	switch s.Kind {
-	case "pconv":
+	case KindPConv:
 		if s.NDiv != 4 {
 			return fmt.Sprintf("pconv(n_div=%d)+pwconv", s.NDiv)
 		}
 		return "pconv+pwconv"
-	case "gconv":
+	case KindGConv:
 		if s.Groups != 16 {
 			return fmt.Sprintf("gconv(groups=%d)+pwconv", s.Groups)
 		}
 		return "gconv+pwconv"
-	case "dwconv":
+	case KindDWConv:
 		return "dwconv+pwconv"
 	}
-	return s.Kind
+	return string(s.Kind)
 }
 
 // StudentFor is the student of a model's mixer (+ PWConv): the mixer at
@@ -43,22 +54,24 @@ func (s Student) Name() string {
 func StudentFor(m arch.Mixer, nDiv, groups int) (Student, error) {
 	switch m {
 	case arch.PConv:
-		return Student{Kind: "pconv", NDiv: nDiv}, nil
+		return Student{Kind: KindPConv, NDiv: nDiv}, nil
 	case arch.GConv:
-		return Student{Kind: "gconv", Groups: groups}, nil
-	case arch.DWConv, arch.Conv:
-		return Student{Kind: string(m)}, nil
+		return Student{Kind: KindGConv, Groups: groups}, nil
+	case arch.DWConv:
+		return Student{Kind: KindDWConv}, nil
+	case arch.Conv:
+		return Student{Kind: KindConv}, nil
 	}
 	return Student{}, fmt.Errorf("no student for mixer %q", m)
 }
 
 // DefaultStudents are the paper's three plus the two references.
-var DefaultStudents = []Student{{Kind: "pconv", NDiv: 4}, {Kind: "gconv", Groups: 16}, {Kind: "dwconv"}, {Kind: "pwconv"}, {Kind: "conv"}}
+var DefaultStudents = []Student{{Kind: KindPConv, NDiv: 4}, {Kind: KindGConv, Groups: 16}, {Kind: KindDWConv}, {Kind: KindPWConv}, {Kind: KindConv}}
 
 // ParseStudent reads pconv[:N] (n_div, default 4), gconv[:G] (groups,
 // default 16), dwconv, pwconv or conv; a "+pwconv" suffix is accepted.
 func ParseStudent(s string) (Student, error) {
-	kind, arg, hasArg := strings.Cut(strings.TrimSuffix(strings.TrimSpace(s), "+pwconv"), ":")
+	k, arg, hasArg := strings.Cut(strings.TrimSuffix(strings.TrimSpace(s), "+pwconv"), ":")
 	n := 0
 	if hasArg {
 		v, err := strconv.Atoi(arg)
@@ -67,12 +80,13 @@ func ParseStudent(s string) (Student, error) {
 		}
 		n = v
 	}
+	kind := Kind(k)
 	switch kind {
-	case "pconv":
+	case KindPConv:
 		return Student{Kind: kind, NDiv: max(n, 0) + 4*b2i(n == 0)}, nil
-	case "gconv":
+	case KindGConv:
 		return Student{Kind: kind, Groups: max(n, 0) + 16*b2i(n == 0)}, nil
-	case "dwconv", "pwconv", "conv":
+	case KindDWConv, KindPWConv, KindConv:
 		if hasArg {
 			return Student{}, fmt.Errorf("student %q: %s takes no ':' argument", s, kind)
 		}
