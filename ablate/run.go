@@ -86,7 +86,7 @@ func (e *ResumeError) Error() string {
 	case e.Missing:
 		return e.Path + ": nothing to resume (no such file)"
 	case e.Exists:
-		return e.Path + ": already holds a run"
+		return e.Path + " exists: it holds a run to resume or keep"
 	case e.Key == "spec":
 		return fmt.Sprintf("%s holds a run of another spec (%s, spec hash %s; this run has %s, hash %s)", e.Path, e.WasSpec, e.Was, e.NowSpec, e.Now)
 	}
