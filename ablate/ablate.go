@@ -14,11 +14,11 @@ import (
 
 // Variant is one mixer / n_div variant of the spec, with what was measured of it.
 type Variant struct {
-	Name   string   `json:"name"` // e.g. "pconv n_div=4", "dwconv"
-	Mixer  string   `json:"mixer"`
-	NDiv   int      `json:"n_div,omitempty"`
-	Groups int      `json:"groups,omitempty"`
-	Sets   []string `json:"sets"`
+	Name   string     `json:"name"` // e.g. "pconv n_div=4", "dwconv"
+	Mixer  arch.Mixer `json:"mixer"`
+	NDiv   int        `json:"n_div,omitempty"`
+	Groups int        `json:"groups,omitempty"`
+	Sets   []string   `json:"sets"`
 	// Changed says, for a spec whose stages have their own mixers, what the
 	// variant changes stage by stage ("stage 2: gconv groups=4 -> dwconv").
 	Changed  []string `json:"changed,omitempty"`
@@ -65,7 +65,7 @@ type Doc struct {
 
 // Variants lists the variants: every mixer (pconv at the spec's
 // n_div) and the n_div sweep.
-func Variants(s *arch.Spec, mixers []string, ndivs []int) ([]*Variant, error) {
+func Variants(s *arch.Spec, mixers []arch.Mixer, ndivs []int) ([]*Variant, error) {
 	groups := s.Groups
 	for _, g := range []int{groups, 16, 8, 4, 2, 1} {
 		ok := g > 0
@@ -88,14 +88,14 @@ func Variants(s *arch.Spec, mixers []string, ndivs []int) ([]*Variant, error) {
 	for _, m := range mixers {
 		v := &Variant{Mixer: m}
 		switch m {
-		case "pconv":
+		case arch.PConv:
 			v.NDiv = s.NDiv
 			v.Name = fmt.Sprintf("pconv n_div=%d", s.NDiv)
-		case "gconv":
+		case arch.GConv:
 			v.Groups = groups
 			v.Name = fmt.Sprintf("gconv groups=%d", groups)
 		default:
-			v.Name = m
+			v.Name = string(m)
 		}
 		add(v.withSets(s))
 	}
@@ -105,7 +105,7 @@ func Variants(s *arch.Spec, mixers []string, ndivs []int) ([]*Variant, error) {
 				return nil, fmt.Errorf("n_div %d is larger than stage %d's %d channels", n, i, s.StageDim(i))
 			}
 		}
-		add((&Variant{Mixer: "pconv", NDiv: n, Name: fmt.Sprintf("pconv n_div=%d", n)}).withSets(s))
+		add((&Variant{Mixer: arch.PConv, NDiv: n, Name: fmt.Sprintf("pconv n_div=%d", n)}).withSets(s))
 	}
 	return out, nil
 }
@@ -114,7 +114,7 @@ func Variants(s *arch.Spec, mixers []string, ndivs []int) ([]*Variant, error) {
 // groups) is every stage's, per-stage overrides of the spec included, and
 // v.Changed with what that changes.
 func (v *Variant) withSets(s *arch.Spec) *Variant {
-	v.Sets = []string{"mixer=" + v.Mixer}
+	v.Sets = []string{"mixer=" + string(v.Mixer)}
 	if v.NDiv > 0 {
 		v.Sets = append(v.Sets, fmt.Sprintf("n_div=%d", v.NDiv))
 	}
@@ -135,7 +135,7 @@ func (v *Variant) withSets(s *arch.Spec) *Variant {
 				v.Sets = append(v.Sets, fmt.Sprintf("stages.%d.groups=%d", i, v.Groups))
 			}
 		}
-		if was, now := mixerLabel(st.Mixer, st.NDiv, st.Groups), mixerLabel(arch.Mixer(v.Mixer), v.NDiv, v.Groups); !uniform && was != now && st.Depth > 0 {
+		if was, now := mixerLabel(st.Mixer, st.NDiv, st.Groups), mixerLabel(v.Mixer, v.NDiv, v.Groups); !uniform && was != now && st.Depth > 0 {
 			v.Changed = append(v.Changed, fmt.Sprintf("stage %d: %s -> %s", i, was, now))
 		}
 	}
@@ -170,13 +170,9 @@ func Merge(old, want []*Variant) []*Variant {
 
 // FitStudent is the fit student of v's mixer (+ PWConv).
 func (v *Variant) FitStudent() fit.Student {
-	switch v.Mixer {
-	case "pconv":
-		return fit.Student{Kind: "pconv", NDiv: v.NDiv}
-	case "gconv":
-		return fit.Student{Kind: "gconv", Groups: v.Groups}
-	}
-	return fit.Student{Kind: v.Mixer}
+	// Variants and ParseDoc admit only arch's mixers, which all have a student.
+	s, _ := fit.StudentFor(v.Mixer, v.NDiv, v.Groups)
+	return s
 }
 
 // Measure counts v's costs on g (the spec with v.Sets applied) and times
@@ -268,14 +264,14 @@ func Fit(doc *Doc, s *arch.Spec, o FitOptions, step func(string), save func() er
 	}
 	var students []fit.Student
 	seen := map[string]bool{}
-	for _, v := range append([]*Variant{{Mixer: "conv"}}, todo...) {
+	for _, v := range append([]*Variant{{Mixer: arch.Conv}}, todo...) {
 		if s := v.FitStudent(); !seen[s.Name()] {
 			seen[s.Name()] = true
 			students = append(students, s)
 		}
 	}
 	// One stage at a time, saved after each: an interrupted fit phase
-	// keeps the stages it finished, and --resume fits only what is missing.
+	// keeps the stages it finished, and a resumed one fits only what is missing.
 	missing := make([][]fit.Student, len(stages))
 	var total, base float64
 	for i, st := range stages {

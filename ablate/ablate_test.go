@@ -21,7 +21,7 @@ func tinySpec(t *testing.T, sets ...string) *arch.Spec {
 
 func TestVariants(t *testing.T) {
 	s := tinySpec(t)
-	vs, err := Variants(s, []string{"pconv", "conv", "dwconv", "gconv"}, []int{2, 4, 12})
+	vs, err := Variants(s, arch.Mixers, []int{2, 4, 12})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestStepGroup(t *testing.T) {
 // resumes a copy whose fit stopped after stage 1.
 func TestMeasureAndFit(t *testing.T) {
 	s := tinySpec(t)
-	vs, err := Variants(s, []string{"pconv", "dwconv"}, nil)
+	vs, err := Variants(s, []arch.Mixer{arch.PConv, arch.DWConv}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestMeasureAndFit(t *testing.T) {
 // mixers, a mixer variant sets every stage's mixer and says what it changed.
 func TestVariantsOverridePerStageMixers(t *testing.T) {
 	s := tinySpec(t, "stages.1.mixer=dwconv", "stages.2.mixer=gconv", "stages.2.groups=4")
-	vs, err := Variants(s, []string{"pconv", "dwconv"}, nil)
+	vs, err := Variants(s, []arch.Mixer{arch.PConv, arch.DWConv}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestVariantsOverridePerStageMixers(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, st := range got.Stages {
-			if string(st.Mixer) != v.Mixer || v.NDiv > 0 && st.NDiv != v.NDiv {
+			if st.Mixer != v.Mixer || v.NDiv > 0 && st.NDiv != v.NDiv {
 				t.Errorf("%s: stage %d runs %s n_div %d", v.Name, i, st.Mixer, st.NDiv)
 			}
 		}

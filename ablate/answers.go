@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/report"
 )
 
@@ -18,12 +19,12 @@ import (
 // wording lives here once.
 func (d *Doc) Answers() string {
 	var b strings.Builder
-	pc := findVariant(d, func(v *Variant) bool { return v.Mixer == "pconv" && v.NDiv == 4 })
+	pc := findVariant(d, func(v *Variant) bool { return v.Mixer == arch.PConv && v.NDiv == 4 })
 	if pc == nil {
-		pc = findVariant(d, func(v *Variant) bool { return v.Mixer == "pconv" })
+		pc = findVariant(d, func(v *Variant) bool { return v.Mixer == arch.PConv })
 	}
-	dw := findVariant(d, func(v *Variant) bool { return v.Mixer == "dwconv" })
-	cv := findVariant(d, func(v *Variant) bool { return v.Mixer == "conv" })
+	dw := findVariant(d, func(v *Variant) bool { return v.Mixer == arch.DWConv })
+	cv := findVariant(d, func(v *Variant) bool { return v.Mixer == arch.Conv })
 	if pc != nil && dw != nil {
 		faster := "slower"
 		if dw.MedianMS < pc.MedianMS {

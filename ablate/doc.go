@@ -3,7 +3,7 @@
 // exact costs, its latency on fnlab's kernels and the reconstruction loss
 // of its mixer.
 //
-// A Variant is a set of arch --set overrides on the spec ("mixer=gconv",
+// A Variant is a set of arch overrides of the spec's keys ("mixer=gconv",
 // "groups=8"). Measure fills, from the compiled graph with BN folded (as
 // the engine runs it): params, MACs, bytes moved; the paper's memory
 // access of the mixer convs, sum of h*w*2c_p + 9c_p^2 elements; the
@@ -26,4 +26,14 @@
 // null or repeated variants, finite measurements), so that a resume never
 // mixes rows of two experiments and a hostile file is refused, naming the
 // field.
+//
+// Run is the whole experiment in an output directory (internal/outdir):
+// Variants, Measure of each, Fit, with results.json saved after every
+// step (Progress reports each, and what the file then holds), then
+// WriteCharts and WriteReport (report.md: WriteTable's rows, the changed
+// stage mixers, Answers and the charts). Options.Resume continues the run
+// results.json holds; a *ResumeError says why a run can neither resume
+// nor start there (no file, a file not asked to be resumed, or the first
+// config key that differs), naming the file and the key, so that a caller
+// can say it in its own terms.
 package ablate

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/fnlab/fnlab/arch"
 )
 
 // Format identifies a results.json written by fnlab ablate.
@@ -94,9 +97,7 @@ func ParseDoc(name string, data []byte) (*Doc, error) {
 			return nil, fmt.Errorf("%s: name %q is empty or repeated", at, v.Name)
 		}
 		seen[v.Name] = true
-		switch v.Mixer {
-		case "pconv", "conv", "dwconv", "gconv":
-		default:
+		if !slices.Contains(arch.Mixers, v.Mixer) {
 			return nil, fmt.Errorf("%s (%s): mixer %q, expected pconv, conv, dwconv or gconv", at, v.Name, v.Mixer)
 		}
 		nums := map[string]float64{"median_ms": v.MedianMS, "p10_ms": v.P10MS, "p90_ms": v.P90MS, "gflops": v.GFLOPS,

@@ -125,7 +125,7 @@ func BenchInput(g *arch.Graph) []float32 {
 // costs gives the per-layer counts (from Count) for achieved GFLOPS.
 func Bench(p *engine.Program, in []float32, costs *Report, o BenchOptions) (*BenchResult, error) {
 	if o.Runs < 1 {
-		return nil, fmt.Errorf("--runs %d: expected at least 1", o.Runs)
+		return nil, fmt.Errorf("BenchOptions.Runs %d: expected at least 1", o.Runs)
 	}
 	var steps [][]time.Duration
 	if o.PerLayer {

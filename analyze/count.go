@@ -16,13 +16,14 @@ const (
 	BNFused BNMode = "fused" // folded into the preceding conv: the conv gains a bias, the BN costs nothing
 )
 
-// ParseBNMode reads "train", "eval" or "fused".
+// ParseBNMode reads "train", "eval" or "fused"; its error quotes the
+// value and lets the caller name where it came from.
 func ParseBNMode(s string) (BNMode, error) {
 	switch BNMode(s) {
 	case BNTrain, BNEval, BNFused:
 		return BNMode(s), nil
 	}
-	return "", fmt.Errorf("--bn %q: expected train, eval or fused", s)
+	return "", fmt.Errorf("%q: expected train, eval or fused", s)
 }
 
 // GELUFLOPs is how many FLOPs one GELU element counts: x/sqrt2, erf

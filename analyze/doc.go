@@ -7,7 +7,7 @@
 //     a bias or absorbs a BatchNorm (BN fused). fvcore flops = MACs.
 //   - Linear: MACs = N * in * out; FLOPs = 2 * MACs + N * out (bias);
 //     fvcore flops = MACs.
-//   - BatchNorm: fvcore flops 5 per element (--bn train), 2 (eval), 0 when
+//   - BatchNorm: fvcore flops 5 per element (BNTrain), 2 (BNEval), 0 when
 //     folded into the preceding conv (fused); FLOPs the same. A BN that no
 //     conv precedes (detection outputs) is counted as eval when fused.
 //   - ReLU 1 FLOP per element, GELU GELUFLOPs (8); fvcore counts 0.

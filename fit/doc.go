@@ -85,4 +85,12 @@
 // stages named "1" to "4" with the random teacher. Rankings order the
 // students of each stage by mean test MSE. The JSON field names of Row
 // and Report are the stable output of fnlab fit.
+//
+// Real data: LoadFeatures reads an N x C x H x W .npy (N >= 3), LoadTeacher
+// one [c, c, 3, 3] tensor of a .safetensors or .pth file, and
+// Experiment.UseRealData sets them (the features' one shape becomes the
+// only stage; a teacher alone sets every stage's width). Experiment.Check
+// refuses a student that does not fit a stage's width. StudentFor is the
+// student of a model's mixer (the one mapping ablate and the search's
+// fitted proxy use); package fitreport renders a Report.
 package fit

@@ -57,11 +57,11 @@ type FitStep struct {
 func Work(s Student, st Stage) float64 {
 	f := 1.0
 	switch s.Kind {
-	case "pconv":
+	case KindPConv:
 		f = 1 + 1.2/float64(max(s.NDiv, 1)) // more convolved channels, a bigger first solve
-	case "gconv":
+	case KindGConv:
 		f = 1.4
-	case "dwconv", "pwconv":
+	case KindDWConv, KindPWConv:
 		f = 1.1
 	}
 	return f * math.Pow(float64(st.C), 2.5)

@@ -13,4 +13,10 @@
 // printed: the paper truncates, see RoundedMillions) and its CPU latency
 // (i9-9900X, one thread); Cost sets them beside a row of 10 layers at a
 // paper size.
+//
+// Run makes a whole table (Doc, fnlab ops' ops.json): the roofline of
+// this machine (analyze.MeasureRoofline), then every operator at every
+// size, each row given its roofline bound at its intensity. WriteTable,
+// WriteCSV and WriteCharts (latency and GFLOPS bars, the roofline with
+// every row placed on it) render a Doc.
 package optable

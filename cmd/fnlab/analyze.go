@@ -39,7 +39,7 @@ held against a PyTorch table. --diff B compares SPEC with B layer by layer.`,
 			}
 			mode, err := analyze.ParseBNMode(bn)
 			if err != nil {
-				return usageError{err}
+				return usageError{fmt.Errorf("--bn %w", err)}
 			}
 			if style != "" && style != "fnlab" && style != "fvcore" {
 				return usageError{fmt.Errorf("--style %q: expected fnlab or fvcore", style)}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/fnlab/fnlab/onnx"
+	"github.com/fnlab/fnlab/optable"
 )
 
 func TestExportCommand(t *testing.T) {
@@ -89,7 +90,7 @@ func TestOpsExportONNX(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errText)
 	}
-	var doc opsDoc
+	var doc optable.Doc
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}

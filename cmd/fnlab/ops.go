@@ -1,12 +1,9 @@
 package main
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,31 +11,12 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/fnlab/fnlab/analyze"
-	"github.com/fnlab/fnlab/charts"
 	"github.com/fnlab/fnlab/internal/atomicfile"
 	"github.com/fnlab/fnlab/internal/outdir"
-	"github.com/fnlab/fnlab/internal/timing"
-	"github.com/fnlab/fnlab/kernels"
 	"github.com/fnlab/fnlab/optable"
-	"github.com/fnlab/fnlab/report"
-	"gonum.org/v1/plot"
 )
 
 func init() { extraCommands = append(extraCommands, newOpsCmd) }
-
-// opsDoc is the JSON document of fnlab ops.
-type opsDoc struct {
-	Machine  analyze.Machine  `json:"machine"`
-	Roofline analyze.Roofline `json:"roofline"`
-	Layers   int              `json:"layers"`
-	Rows     []optable.Row    `json:"rows"`
-	Charts   []string         `json:"charts,omitempty"`
-	ONNX     []string         `json:"onnx,omitempty"` // --export-onnx files
-	// FMAPeak is the measured FMA ceiling of the threads in use
-	// (kernels.PeakGFLOPS), the base of each row's share of peak.
-	FMAPeak float64 `json:"fma_peak_gflops"`
-}
 
 func parseSizes(s string) ([]optable.Size, error) {
 	var out []optable.Size
@@ -141,7 +119,7 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 					return outFileErr(err)
 				}
 			}
-			doc := opsDoc{Layers: layers}
+			var onnxFiles []string
 			if exportDir != "" {
 				if err := os.MkdirAll(exportDir, 0o755); err != nil {
 					return fmt.Errorf("--export-onnx %s: %v", exportDir, err)
@@ -152,39 +130,29 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 						if err != nil {
 							return fmt.Errorf("--export-onnx: %v", err)
 						}
-						doc.ONNX = append(doc.ONNX, path)
+						onnxFiles = append(onnxFiles, path)
 					}
 				}
 			}
-			stderr := cmd.ErrOrStderr()
-			var bar *progressbar.ProgressBar
-			if isTerminal(stderr) {
-				bar = progressbar.NewOptions(len(ids)*len(szs)+1, progressbar.OptionSetWriter(stderr),
+			o := optable.Options{Ops: ids, Sizes: szs, Layers: layers, Threads: threads, Runs: runs, Budget: budget}
+			if stderr := cmd.ErrOrStderr(); isTerminal(stderr) {
+				bar := progressbar.NewOptions(len(ids)*len(szs)+1, progressbar.OptionSetWriter(stderr),
 					progressbar.OptionSetDescription("ops"), progressbar.OptionClearOnFinish(), progressbar.OptionShowCount())
 				defer bar.Finish()
-			}
-			doc.Roofline = analyze.MeasureRoofline(threads, 300*time.Millisecond)
-			doc.Machine = analyze.ThisMachine(doc.Roofline.Threads)
-			doc.FMAPeak = kernels.PeakGFLOPS(doc.Roofline.Threads)
-			if bar != nil {
-				_ = bar.Add(1)
-			}
-			for _, id := range ids {
-				for _, sz := range szs {
-					row, err := optable.Measure(id, sz, layers, threads, runs, budget)
-					if err != nil {
-						return err
+				o.Progress = func(what string, done, total int) {
+					if what != "roofline" {
+						bar.Describe("ops " + what)
 					}
-					row.Attainable = doc.Roofline.Attainable(row.Intensity)
-					doc.Rows = append(doc.Rows, row)
-					if bar != nil {
-						bar.Describe("ops " + id + " " + sz.String())
-						_ = bar.Add(1)
-					}
+					_ = bar.Add(1)
 				}
 			}
+			doc, err := optable.Run(o)
+			if err != nil {
+				return err
+			}
+			doc.ONNX = onnxFiles
 			if out != "" {
-				paths, err := opsCharts(doc, od)
+				paths, err := optable.WriteCharts(doc, od)
 				if err != nil {
 					return outFileErr(err)
 				}
@@ -201,9 +169,9 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 			case "json":
 				return writeJSON(w, doc)
 			case "csv":
-				return opsCSV(w, doc)
+				return optable.WriteCSV(w, doc)
 			}
-			return opsTable(w, doc)
+			return optable.WriteTable(w, doc)
 		},
 	}
 	c.Flags().StringVar(&sizes, "sizes", "96x56x56,192x28x28,384x14x14,768x7x7", "feature maps CxHxW, comma-separated")
@@ -237,154 +205,6 @@ func splitList(s string) []string {
 	return out
 }
 
-func opsTable(w io.Writer, d opsDoc) error {
-	fmt.Fprintf(w, "machine: %s · FMA peak %.0f GFLOPS on %d thread(s), measured in this process\n", d.Machine, d.FMAPeak, d.Roofline.Threads)
-	fmt.Fprintf(w, "roofline: peak %.0f GFLOPS (GEMM loop), DRAM bandwidth %.1f GB/s (triad; in cache %.0f GB/s), ridge %.1f FLOPs/byte\n",
-		d.Roofline.PeakGFLOPS, d.Roofline.BandwidthGBs, d.Roofline.CacheGBs, d.Roofline.Ridge)
-	fmt.Fprintf(w, "%d stacked layers, batch 1; latency excludes the NCHW<->NHWC conversions; GFLOPS = 2 x MACs / median\n\n", d.Layers)
-	t := &report.Table{Header: []string{"op", "size", "MACs", "paper MMACs", "bytes", "FLOPs/B", "ms", "p10-p90", "GFLOPS", "% peak", "roof", "paper ms", "paper GFLOPS"},
-		Right: []bool{false, false, true, true, true, true, true, true, true, true, true, true, true}}
-	for _, r := range d.Rows {
-		pm, pms, pg := "-", "-", "-"
-		if r.PaperMMACs != nil {
-			pm = *r.PaperMMACs
-			if *r.PaperMatch {
-				pm += " ✓"
-			} else {
-				pm += " ✗"
-			}
-			pms = fmt.Sprintf("%.2f", *r.PaperMS)
-			pg = fmt.Sprintf("%.1f", *r.PaperGFLOPS)
-		}
-		t.Add(r.Op, r.Size, report.Comma(r.MACs), pm, report.Bytes(r.Bytes), fmt.Sprintf("%.1f", r.Intensity),
-			fmt.Sprintf("%.3f", r.MedianMS), fmt.Sprintf("%.3f-%.3f", r.P10MS, r.P90MS), fmt.Sprintf("%.1f", r.GFLOPS),
-			share(r.GFLOPS, d.FMAPeak), fmt.Sprintf("%.0f", r.Attainable), pms, pg)
-	}
-	if err := t.Write(w); err != nil {
-		return err
-	}
-	if len(d.Charts) > 0 {
-		fmt.Fprintf(w, "\ncharts: %s\n", strings.Join(d.Charts, ", "))
-	}
-	return nil
-}
-
-func opsCSV(w io.Writer, d opsDoc) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"op", "size", "layers", "params", "macs", "flops", "bytes", "paper_mem_access", "arithmetic_intensity",
-		"median_ms", "p10_ms", "p90_ms", "min_ms", "runs", "gflops", "roofline_gflops", "paper_mmacs", "macs_match_paper", "paper_ms", "paper_gflops"})
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
-	for _, r := range d.Rows {
-		pm, match, pms, pg := "", "", "", ""
-		if r.PaperMMACs != nil {
-			pm, match, pms, pg = *r.PaperMMACs, strconv.FormatBool(*r.PaperMatch), f(*r.PaperMS), f(*r.PaperGFLOPS)
-		}
-		_ = cw.Write([]string{r.Op, r.Size, strconv.Itoa(r.Layers), strconv.FormatInt(r.Params, 10), strconv.FormatInt(r.MACs, 10),
-			strconv.FormatInt(r.FLOPs, 10), strconv.FormatInt(r.Bytes, 10), strconv.FormatInt(r.PaperMem, 10), f(r.Intensity),
-			f(r.MedianMS), f(r.P10MS), f(r.P90MS), f(r.MinMS), strconv.Itoa(r.Runs), f(r.GFLOPS), f(r.Attainable), pm, match, pms, pg})
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// opsCharts draws latency and GFLOPS bars (operators sorted by their mean
-// latency, one colour per size) and the roofline.
-func opsCharts(d opsDoc, od *outdir.Dir) ([]string, error) {
-	var ops, sizes []string
-	for _, r := range d.Rows {
-		if !slices.Contains(ops, r.Op) {
-			ops = append(ops, r.Op)
-		}
-		if !slices.Contains(sizes, r.Size) {
-			sizes = append(sizes, r.Size)
-		}
-	}
-	find := func(op, size string) *optable.Row {
-		for i := range d.Rows {
-			if d.Rows[i].Op == op && d.Rows[i].Size == size {
-				return &d.Rows[i]
-			}
-		}
-		return nil
-	}
-	mean := func(op string) float64 {
-		s := 0.0
-		for _, sz := range sizes {
-			if r := find(op, sz); r != nil {
-				s += math.Log(r.MedianMS)
-			}
-		}
-		return s
-	}
-	slices.SortStableFunc(ops, func(a, b string) int { return cmpF(mean(a), mean(b)) })
-	var lat, gf []charts.Series
-	for _, sz := range sizes {
-		l := charts.Series{Name: sz}
-		g := charts.Series{Name: sz}
-		for _, op := range ops {
-			r := find(op, sz)
-			if r == nil {
-				l.Values, l.Lo, l.Hi = append(l.Values, math.NaN()), append(l.Lo, 0), append(l.Hi, 0)
-				g.Values, g.Lo, g.Hi = append(g.Values, math.NaN()), append(g.Lo, 0), append(g.Hi, 0)
-				continue
-			}
-			l.Values, l.Lo, l.Hi = append(l.Values, r.MedianMS), append(l.Lo, r.P10MS), append(l.Hi, r.P90MS)
-			// GFLOPS spread follows the latency spread (p90 latency gives the low end).
-			g.Values = append(g.Values, r.GFLOPS)
-			g.Lo = append(g.Lo, timing.GFLOPS(2*float64(r.MACs), r.P90MS))
-			g.Hi = append(g.Hi, timing.GFLOPS(2*float64(r.MACs), r.P10MS))
-		}
-		lat, gf = append(lat, l), append(gf, g)
-	}
-	thr := fmt.Sprintf("%d thread(s)", d.Roofline.Threads)
-	var paths []string
-	save := func(name string, mk func() (chartPlot, error)) error {
-		p, err := mk()
-		if err != nil {
-			return err
-		}
-		if err := claimChart(od, name); err != nil {
-			return err
-		}
-		ps, err := charts.Save(p, od.Path(), name)
-		paths = append(paths, ps...)
-		return err
-	}
-	if err := save("ops_latency", func() (chartPlot, error) {
-		return charts.Bars(charts.BarSpec{Title: fmt.Sprintf("Latency of %d stacked layers, batch 1, %s (bars: median, whiskers: p10-p90)", d.Layers, thr),
-			XLabel: "operator (sorted by latency)", YLabel: "latency (ms)", Categories: ops, Series: lat, LogY: true})
-	}); err != nil {
-		return paths, err
-	}
-	if err := save("ops_gflops", func() (chartPlot, error) {
-		peak := fmt.Sprintf("peak %.0f GFLOPS", d.Roofline.PeakGFLOPS)
-		return charts.Bars(charts.BarSpec{Title: fmt.Sprintf("Achieved GFLOPS (2 x MACs / median time), %s; %s", thr, peak),
-			XLabel: "operator (sorted by latency)", YLabel: "GFLOPS", Categories: ops, Series: gf, LogY: true,
-			Refs: []charts.RefLine{{Value: d.Roofline.PeakGFLOPS, Label: peak}}})
-	}); err != nil {
-		return paths, err
-	}
-	var pts []charts.Point
-	for _, r := range d.Rows {
-		pts = append(pts, charts.Point{Label: r.Op, X: r.Intensity, Y: r.GFLOPS, Group: slices.Index(sizes, r.Size)})
-	}
-	err := save("ops_roofline", func() (chartPlot, error) {
-		return charts.Roofline(charts.RooflineSpec{Title: "Roofline of this machine, " + thr + ", operators placed by measured GFLOPS",
-			PeakGFLOPS: d.Roofline.PeakGFLOPS, BandwidthGBs: d.Roofline.BandwidthGBs, CacheGBs: d.Roofline.CacheGBs, Points: pts, Groups: sizes})
-	})
-	return paths, err
-}
-
-func cmpF(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // writeJSONFile writes v as indented JSON to path atomically, so a reader
 // never sees half a file.
 func writeJSONFile(path string, v any) error {
@@ -392,15 +212,4 @@ func writeJSONFile(path string, v any) error {
 		return fmt.Errorf("writing %s: %v", path, err)
 	}
 	return nil
-}
-
-// chartPlot is what the charts package returns.
-type chartPlot = *plot.Plot
-
-// share is gflops as a percentage of peak, or "-" without a peak.
-func share(gflops, peak float64) string {
-	if peak <= 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.0f", 100*gflops/peak)
 }

@@ -61,17 +61,11 @@ func (f *Fitted) Name() string {
 
 // StageScore implements ReconScorer.
 func (f *Fitted) StageScore(st Stage) (float64, error) {
-	var stu fit.Student
-	switch st.Mixer {
-	case arch.Conv:
+	if st.Mixer == arch.Conv {
 		return 0, nil
-	case arch.PConv:
-		stu = fit.Student{Kind: "pconv", NDiv: st.NDiv}
-	case arch.GConv:
-		stu = fit.Student{Kind: "gconv", Groups: st.Groups}
-	case arch.DWConv:
-		stu = fit.Student{Kind: "dwconv"}
-	default:
+	}
+	stu, err := fit.StudentFor(st.Mixer, st.NDiv, st.Groups)
+	if err != nil {
 		return 0, fmt.Errorf("proxy: no reconstruction fit for mixer %q", st.Mixer)
 	}
 	k := fittedKey{c: st.Width, h: st.MapH, w: st.MapW, student: stu}
