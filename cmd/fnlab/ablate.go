@@ -69,8 +69,8 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 			if len(args) == 1 {
 				ref = args[0]
 			}
-			if threads < 0 {
-				return usageError{fmt.Errorf("--threads %d: expected 0 (all cores) or more", threads)}
+			if err := checkThreads(threads); err != nil {
+				return err
 			}
 			if runs < 0 || seeds < 0 || maxIter < 0 {
 				return usageError{fmt.Errorf("--runs %d, --seeds %d, --max-iter %d: expected positive numbers (0: default)", runs, seeds, maxIter)}
@@ -146,7 +146,7 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 	sf.registerSets(c)
 	c.Flags().StringVar(&mixers, "mixers", "pconv,conv,dwconv,gconv", "mixer variants, comma-separated")
 	c.Flags().StringVar(&ndivs, "n-div", "2,4,8", "PConv n_div sweep, comma-separated")
-	c.Flags().IntVar(&threads, "threads", 0, "worker threads (default: all cores)")
+	threadsFlag(c, &threads, 0, "")
 	c.Flags().IntVar(&runs, "runs", 0, "timed runs per variant (default 60, --quick 15)")
 	c.Flags().IntVar(&seeds, "seeds", 0, "fit seeds (default 3, --quick 2)")
 	c.Flags().IntVar(&maxIter, "max-iter", 0, "fit iterations at most (default 20, --quick 8)")

@@ -148,8 +148,8 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 			if seeds < 1 || seeds > 100 {
 				return usageError{fmt.Errorf("--seeds %d: expected 1 to 100 (3 or more for a spread)", seeds)}
 			}
-			if threads < 0 {
-				return usageError{fmt.Errorf("--threads %d: expected 0 (all cores) or more", threads)}
+			if err := checkThreads(threads); err != nil {
+				return err
 			}
 			if samples <= 0 || samples > 100 {
 				return usageError{fmt.Errorf("--samples %g: expected more than 0, at most 100", samples)}
@@ -215,7 +215,7 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 	c.Flags().Float64Var(&samples, "samples", fit.DefaultGen.Samples, "generated training pixels per input dimension (9C)")
 	c.Flags().StringVar(&teacher, "teacher", "", "teacher conv weight FILE:KEY (.safetensors or .pth; default: a seeded random conv)")
 	c.Flags().StringVar(&features, "features", "", "input features .npy, N x C x H x W (default: generated)")
-	c.Flags().IntVar(&threads, "threads", 0, "worker threads (default: all cores)")
+	threadsFlag(c, &threads, 0, "")
 	c.Flags().IntVar(&iters, "max-iter", 25, "alternating iterations at most")
 	c.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
 	c.Flags().StringVar(&out, "out", "", "directory for fit.json and the loss chart (PNG and SVG)")

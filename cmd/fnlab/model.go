@@ -24,7 +24,7 @@ type modelFlags struct {
 
 func (f *modelFlags) register(c *cobra.Command) {
 	f.registerWeights(c)
-	c.Flags().IntVar(&f.threads, "threads", 0, "worker threads (default: all cores)")
+	threadsFlag(c, &f.threads, 0, "")
 	c.Flags().StringVar(&f.simd, "simd", "", "kernel level: avx512, avx2 or generic (default: the best this CPU has)")
 }
 
@@ -51,8 +51,8 @@ func (f *modelFlags) weightsFor(g *arch.Graph) (engine.Weights, error) {
 
 // build loads weights (or makes random ones) and compiles the program.
 func (f *modelFlags) build(g *arch.Graph, stderr io.Writer) (*engine.Program, error) {
-	if f.threads < 0 {
-		return nil, usageError{fmt.Errorf("--threads %d: expected 0 (all cores) or more", f.threads)}
+	if err := checkThreads(f.threads); err != nil {
+		return nil, err
 	}
 	if f.simd != "" {
 		l, err := kernels.ParseLevel(f.simd)

@@ -87,8 +87,8 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 			if layers < 1 || layers > 1000 {
 				return usageError{fmt.Errorf("--layers %d: expected 1 to 1000", layers)}
 			}
-			if threads < 0 {
-				return usageError{fmt.Errorf("--threads %d: expected 0 (all cores) or more", threads)}
+			if err := checkThreads(threads); err != nil {
+				return err
 			}
 			if runs < 1 {
 				return usageError{fmt.Errorf("--runs %d: expected at least 1", runs)}
@@ -177,7 +177,7 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 	c.Flags().StringVar(&sizes, "sizes", "96x56x56,192x28x28,384x14x14,768x7x7", "feature maps CxHxW, comma-separated")
 	c.Flags().StringVar(&ops, "ops", strings.Join(optable.DefaultOps, ","), "operators, comma-separated")
 	c.Flags().IntVar(&layers, "layers", 10, "stacked layers per operator")
-	c.Flags().IntVar(&threads, "threads", 0, "worker threads (default: all cores)")
+	threadsFlag(c, &threads, 0, "")
 	c.Flags().IntVar(&runs, "runs", 200, "most timed runs per row (the paper: 200)")
 	c.Flags().DurationVar(&budget, "budget", time.Second, "time budget per row; at least 10 runs are taken")
 	c.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")

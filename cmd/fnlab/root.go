@@ -197,3 +197,20 @@ func shellQuote(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// threadsFlag registers the --threads flag of the commands that run
+// kernels; usage "" is the usual text, 0 (the default) means all cores.
+func threadsFlag(c *cobra.Command, p *int, def int, usage string) {
+	if usage == "" {
+		usage = "worker threads (default: all cores)"
+	}
+	c.Flags().IntVar(p, "threads", def, usage)
+}
+
+// checkThreads refuses a negative --threads.
+func checkThreads(n int) error {
+	if n < 0 {
+		return usageError{fmt.Errorf("--threads %d: expected 0 (all cores) or more", n)}
+	}
+	return nil
+}

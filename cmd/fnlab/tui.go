@@ -55,8 +55,8 @@ The bench uses seeded random weights (the weights do not change the time).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if threads < 0 {
-				return usageError{fmt.Errorf("--threads %d: expected 0 (all cores) or more", threads)}
+			if err := checkThreads(threads); err != nil {
+				return err
 			}
 			if runs < 1 || warmup < 0 {
 				return usageError{fmt.Errorf("--runs %d --warmup %d: expected at least 1 run and 0 or more warm-ups", runs, warmup)}
@@ -97,7 +97,7 @@ The bench uses seeded random weights (the weights do not change the time).`,
 	}
 	c.Flags().StringArrayVar(&sets, "set", nil, "override a spec key of the starting model, value in YAML (repeatable): --set stages.2.n_div=8")
 	c.Flags().StringVar(&journal, "journal", "", "search journal (JSONL) to follow; the explorer opens on the search screen")
-	c.Flags().IntVar(&threads, "threads", 0, "bench worker threads (default: all cores)")
+	threadsFlag(c, &threads, 0, "bench worker threads (default: all cores)")
 	c.Flags().IntVar(&warmup, "warmup", 10, "bench warm-up passes")
 	c.Flags().IntVar(&runs, "runs", 100, "bench timed passes")
 	c.Flags().Uint64Var(&seed, "seed", 0, "seed of the bench's random weights")
