@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/stat"
+
+	"github.com/fnlab/fnlab/kernels"
 )
 
 // PaperTable2 is the paper's Table 2 test MSE per stage (1..4) for the
@@ -126,6 +128,12 @@ func (e *Experiment) Run() (*Report, error) {
 	if e.Teacher != nil {
 		rep.Teacher = e.TeacherName
 	}
+	opt := e.Options
+	if opt.Pool == nil {
+		// One pool for every problem of the experiment, not one each.
+		opt.Pool = kernels.NewPool(opt.Threads)
+		defer opt.Pool.Close()
+	}
 	var total, done float64
 	for range reds {
 		for _, st := range e.Stages {
@@ -151,7 +159,7 @@ func (e *Experiment) Run() (*Report, error) {
 				if teacher == nil {
 					teacher = RandomTeacher(st.C, seed)
 				}
-				pr, err := NewProblem(d, teacher, seed, e.Options)
+				pr, err := NewProblem(d, teacher, seed, opt)
 				if err != nil {
 					return nil, err
 				}

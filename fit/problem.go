@@ -9,7 +9,11 @@ import (
 
 // Options configures fitting.
 type Options struct {
-	Threads int     // worker threads, <= 0: all cores
+	Threads int // worker threads of a pool of the problem's own, <= 0: all cores
+	// Pool, if set, runs the problem's products and solves on these workers
+	// instead (Threads is then ignored): an experiment's problems share one
+	// pool. Close leaves a shared pool running.
+	Pool    *kernels.Pool
 	MaxIter int     // alternating iterations at most (default 25)
 	Tol     float64 // stop when an iteration improves the training loss by less than Tol (relative; default 1e-4)
 	Ridge   float64 // ridge added to every solve, relative to the mean diagonal (default 1e-5)
@@ -59,6 +63,7 @@ type Problem struct {
 	train, val, test *moments
 	st               []float32 // S_train T^T, 9c x c
 	p                par
+	ownPool          bool
 	opt              Options
 	stBlocks         map[[2]int]*kernels.PackedB // packed rows of S_train and of st
 	ttr              float64                     // tr(T S_train T^T)
@@ -74,7 +79,10 @@ func NewProblem(d *Data, teacher []float32, seed uint64, opt Options) (*Problem,
 	if err != nil {
 		return nil, err
 	}
-	pr := &Problem{c: d.C, n9: 9 * d.C, t: teacher, p: par{kernels.NewPool(opt.Threads)}, opt: opt.withDefaults(), stBlocks: map[[2]int]*kernels.PackedB{}}
+	pr := &Problem{c: d.C, n9: 9 * d.C, t: teacher, p: par{opt.Pool}, opt: opt.withDefaults(), stBlocks: map[[2]int]*kernels.PackedB{}}
+	if pr.p.pool == nil {
+		pr.p.pool, pr.ownPool = kernels.NewPool(opt.Threads), true
+	}
 	pr.train = pr.moments(d, tr)
 	pr.val = pr.moments(d, va)
 	pr.test = pr.moments(d, te)
@@ -88,8 +96,12 @@ func NewProblem(d *Data, teacher []float32, seed uint64, opt Options) (*Problem,
 	return pr, nil
 }
 
-// Close stops the worker pool.
-func (pr *Problem) Close() { pr.p.pool.Close() }
+// Close stops the worker pool, unless it came from Options.Pool.
+func (pr *Problem) Close() {
+	if pr.ownPool {
+		pr.p.pool.Close()
+	}
+}
 
 // Pixels reports the pixels of the train, validation and test splits.
 func (pr *Problem) Pixels() [3]int { return [3]int{pr.train.pixels, pr.val.pixels, pr.test.pixels} }
