@@ -39,8 +39,10 @@ func MergeJournals(sp *Space, paths ...string) (*Merged, error) {
 		}
 		if i == 0 {
 			m.Header = h
-		} else if d := m.Header.Differs(h); d != "" {
-			return nil, fmt.Errorf("%s: shard of another search than %s (%s)", p, paths[0], d)
+		} else if m.Header.Differs(h) != "" {
+			f := m.Header
+			return nil, fmt.Errorf("%s: shard of another search (strategy %s, seed %d, lut %q) than %s (strategy %s, seed %d, lut %q)",
+				p, h.Strategy, h.Seed, h.LUTHash, paths[0], f.Strategy, f.Seed, f.LUTHash)
 		}
 		sets = append(sets, recs)
 		if h.Shard != "0/1" {

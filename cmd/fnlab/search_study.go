@@ -107,15 +107,12 @@ func runStudy(cmd *cobra.Command, sp *search.Space, ev *search.Evaluator, h sear
 			name, res.Evaluated, res.CompletedBy, s.URL(), name)
 		return nil
 	}
-	sid, recs, err := s.Records(ctx, name)
+	hdr, recs, err := s.WriteJournal(ctx, name, jpath)
+	var je *search.JournalError
+	if errors.Is(err, search.ErrJournalOther) && errors.As(err, &je) {
+		return fmt.Errorf("--journal %s: %s; choose another --out or --journal for the study's report", je.Path, je.Msg)
+	}
 	if err != nil {
-		return err
-	}
-	if err := replaceJournal(jpath, sid); err != nil {
-		return err
-	}
-	hdr := sid.Header()
-	if err := search.WriteJournal(jpath, hdr, recs); err != nil {
 		return err
 	}
 	hdr.Shard = "study " + name
@@ -129,21 +126,6 @@ type searchDone struct {
 	Complete    bool   `json:"complete"`
 	CompletedBy string `json:"completed_by"`
 	Evaluated   int    `json:"evaluated"`
-}
-
-// replaceJournal makes room for the study's journal at path: a journal of
-// the same search (an earlier export or run) is replaced, anything else
-// is kept and refused.
-func replaceJournal(path string, id study.Identity) error {
-	fi, err := os.Stat(path)
-	if err != nil || fi.Size() == 0 {
-		return nil
-	}
-	h, _, err := search.ReadJournal(path)
-	if err == nil && h.SpaceHash == id.SpaceHash && h.Strategy == id.Strategy && h.Seed == id.Seed && h.LUTHash == id.LUTHash {
-		return os.Remove(path)
-	}
-	return fmt.Errorf("--journal %s: holds another search; choose another --out or --journal for the study's report", path)
 }
 
 // studyProgress shows the whole study's progress: a bar on a terminal, a
