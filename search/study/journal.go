@@ -2,10 +2,14 @@ package study
 
 import (
 	"context"
+	"errors"
 	"os"
 
 	"github.com/fnlab/fnlab/search"
 )
+
+// ErrFileExists is wrapped by Export's refusal of a file that exists.
+var ErrFileExists = errors.New("file exists")
 
 // WriteJournal writes the finished trials of study name as a search
 // journal at path (search.WriteJournal) and returns its header and
@@ -37,4 +41,23 @@ func clearJournal(path string, h search.Header) error {
 		return os.Remove(path)
 	}
 	return &search.JournalError{Path: path, Msg: "holds another search", Err: search.ErrJournalOther}
+}
+
+// Export writes the finished trials of study name so far as a new search
+// journal at path and returns how many it wrote and the study's status.
+// A non-empty file at path is refused with a *search.JournalError that
+// wraps ErrFileExists.
+func (s *Store) Export(ctx context.Context, name, path string) (int, Status, error) {
+	id, recs, err := s.Records(ctx, name)
+	if err != nil {
+		return 0, Status{}, err
+	}
+	st, err := s.Status(ctx, name)
+	if err != nil {
+		return 0, st, err
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+		return 0, st, &search.JournalError{Path: path, Msg: "already exists", Err: ErrFileExists}
+	}
+	return len(recs), st, search.WriteJournal(path, id.Header(), recs)
 }
