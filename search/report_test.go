@@ -147,4 +147,3 @@ func TestBestUnder(t *testing.T) {
 		}
 	}
 }
-

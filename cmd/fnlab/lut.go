@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -86,7 +87,7 @@ embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
 			if len(models) == 0 {
 				return fmt.Errorf("space %s: no valid candidate to measure", sp.File)
 			}
-			if !contains(lut.Statistics, statistic) {
+			if !slices.Contains(lut.Statistics, statistic) {
 				return usageError{fmt.Errorf("--statistic %q: expected %s", statistic, strings.Join(lut.Statistics, ", "))}
 			}
 			// --out is replaced only if it is a latency table (or with --force).
@@ -268,13 +269,4 @@ the machine the table was built on.`,
 	c.Flags().Uint64Var(&seed, "seed", 2, "seed of the held-out sample")
 	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	return c
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -91,7 +92,7 @@ func checkSearchFlags(f *searchFlags) error {
 	if err := checkFormat(f.format, "table", "json"); err != nil {
 		return err
 	}
-	if !contains(search.Strategies, f.strategy) {
+	if !slices.Contains(search.Strategies, f.strategy) {
 		return usageError{fmt.Errorf("--strategy %q: expected %s", f.strategy, strings.Join(search.Strategies, ", "))}
 	}
 	if f.budget < 0 || f.workers < 0 || f.population < 0 || f.measureRuns < 1 {
@@ -268,7 +269,6 @@ OUT/journal.jsonl and reports the front as "fnlab search" does.`,
 					return err
 				}
 			}
-			f.strategy = m.Header.Strategy
 			return searchReport(cmd.OutOrStdout(), sp, m.Records, m.Header, jpath, out, &f, table)
 		},
 	}
