@@ -52,10 +52,10 @@
 // settings enter the space hash). Maximised objectives are negated so that
 // everything is minimised.
 //
-// MetricTable is the one list of metrics: name, labels, unit, the
-// formats of a table cell (Cell), of the explorer's narrow columns
-// (Short) and of a bound (Bound), and where Metrics holds the value. A new
-// metric is an entry there and a field of Metrics.
+// MetricTable is the one list of metrics: name, constraint key, labels,
+// unit, the formats of a table cell (Cell), of the explorer's narrow
+// columns (Short) and of a bound (Bound), and where Metrics holds the
+// value. A new metric is an entry there and a field of Metrics.
 //
 // Constraint violation = sum over constraints of max(0, value/limit - 1);
 // a candidate is feasible when it is 0. Invalid candidates (arch rejects

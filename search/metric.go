@@ -13,6 +13,7 @@ import (
 // Metrics).
 type MetricDef struct {
 	Name  string // in spaces, journals and Metrics.Value: "peak_memory"
+	Key   string // its key under a space's constraints ("latency_ms"); "" when it cannot be constrained
 	Label string // column label of the command line's tables: "peak memory"
 	Title string // column title of the explorer's list, where room is short: "peak mem"
 	Unit  string // "ms", "B", or "" for counts and scores
@@ -34,13 +35,13 @@ const (
 // MetricTable lists the metrics a space may constrain or optimise, in the
 // order the documentation gives them.
 var MetricTable = []MetricDef{
-	{Name: "latency", Label: "latency ms", Title: "latency", Unit: "ms", kind: msMetric, digits: 3, value: func(m *Metrics) float64 { return orNaN(m.LatencyMS) }},
-	{Name: "params", Label: "params", Title: "params", kind: countMetric, value: func(m *Metrics) float64 { return float64(m.Params) }},
-	{Name: "macs", Label: "MACs", Title: "MACs", kind: countMetric, value: func(m *Metrics) float64 { return float64(m.MACs) }},
-	{Name: "flops", Label: "flops", Title: "FLOPs", kind: countMetric, value: func(m *Metrics) float64 { return float64(m.FLOPs) }},
-	{Name: "bytes", Label: "bytes", Title: "bytes", Unit: "B", kind: bytesMetric, value: func(m *Metrics) float64 { return float64(m.Bytes) }},
-	{Name: "peak_memory", Label: "peak memory", Title: "peak mem", Unit: "B", kind: bytesMetric, value: func(m *Metrics) float64 { return float64(m.PeakMemory) }},
-	{Name: "recon", Label: "recon", Title: "recon", kind: scoreMetric, digits: 3, value: func(m *Metrics) float64 { return m.Recon }},
+	{Name: "latency", Key: "latency_ms", Label: "latency ms", Title: "latency", Unit: "ms", kind: msMetric, digits: 3, value: func(m *Metrics) float64 { return orNaN(m.LatencyMS) }},
+	{Name: "params", Key: "params", Label: "params", Title: "params", kind: countMetric, value: func(m *Metrics) float64 { return float64(m.Params) }},
+	{Name: "macs", Key: "macs", Label: "MACs", Title: "MACs", kind: countMetric, value: func(m *Metrics) float64 { return float64(m.MACs) }},
+	{Name: "flops", Key: "flops", Label: "flops", Title: "FLOPs", kind: countMetric, value: func(m *Metrics) float64 { return float64(m.FLOPs) }},
+	{Name: "bytes", Key: "bytes", Label: "bytes", Title: "bytes", Unit: "B", kind: bytesMetric, value: func(m *Metrics) float64 { return float64(m.Bytes) }},
+	{Name: "peak_memory", Key: "peak_memory", Label: "peak memory", Title: "peak mem", Unit: "B", kind: bytesMetric, value: func(m *Metrics) float64 { return float64(m.PeakMemory) }},
+	{Name: "recon", Key: "recon", Label: "recon", Title: "recon", kind: scoreMetric, digits: 3, value: func(m *Metrics) float64 { return m.Recon }},
 	{Name: "naswot", Label: "naswot", Title: "naswot", kind: scoreMetric, digits: 2, value: func(m *Metrics) float64 { return orNaN(m.NASWOT) }},
 }
 

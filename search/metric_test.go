@@ -36,6 +36,14 @@ func TestMetricFormats(t *testing.T) {
 			t.Errorf("%s: value of no metrics is not NaN", c.name)
 		}
 	}
+	for k, want := range map[string]string{"latency_ms": "latency", "peak_memory": "peak_memory", "recon": "recon"} {
+		if constraintKeys[k] != want {
+			t.Errorf("constraint key %s: metric %q, want %q", k, constraintKeys[k], want)
+		}
+	}
+	if _, ok := constraintKeys["naswot"]; ok || len(constraintKeys) != 7 {
+		t.Errorf("constraint keys %v", constraintKeys)
+	}
 	if got := MetricNames(); !slices.Equal(got, []string{"latency", "params", "macs", "flops", "bytes", "peak_memory", "recon", "naswot"}) {
 		t.Errorf("metric names %v", got)
 	}
