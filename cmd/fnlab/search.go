@@ -308,7 +308,7 @@ func searchReport(w io.Writer, sp *search.Space, recs []search.Record, h search.
 	doc.FrontChart = od.Join("front.png")
 	doc.HVChart = od.Join("hypervolume.png")
 	for _, n := range []string{"front", "hypervolume"} {
-		if err := claimChart(od, n); err != nil {
+		if err := od.ClaimChart(n); err != nil {
 			return outFileErr(err)
 		}
 	}
