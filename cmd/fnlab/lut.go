@@ -149,7 +149,7 @@ embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
 			return lutTable(cmd.OutOrStdout(), t, out)
 		},
 	}
-	c.Flags().IntVar(&threads, "threads", 1, "worker threads the table is measured with (0: all cores)")
+	threadsFlag(c, &threads, 1, "worker threads the table is measured with (0: all cores)")
 	c.Flags().IntVar(&warmup, "warmup", 5, "untimed passes per model")
 	c.Flags().IntVar(&runs, "runs", 30, "timed passes per model")
 	c.Flags().IntVar(&extra, "extra", 8, "random candidates measured besides the covering set (for the overhead fit)")
@@ -157,7 +157,7 @@ embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
 	c.Flags().StringVar(&out, "out", "", "table file (default SPACE_NAME.lut.json)")
 	c.Flags().BoolVar(&resume, "resume", false, "continue an interrupted build from OUT.partial (each model is saved as it finishes)")
 	c.Flags().BoolVar(&force, "force", false, "replace --out even if it is not a latency table")
-	c.Flags().StringVar(&statistic, "statistic", "p10", "per-entry statistic predictions sum: p10 (robust on a shared machine), median, mean or min")
+	c.Flags().StringVar(&statistic, "statistic", lut.DefaultStatistic, "per-entry statistic predictions sum: p10 (robust on a shared machine), median, mean or min")
 	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	return c
 }
