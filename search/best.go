@@ -14,14 +14,19 @@ type Best struct {
 // constraint met) best by it, ties broken by key; objectives whose best is
 // the same candidate share one entry, in objective order. Records of no
 // feasible candidate give none.
-func (sp *Space) BestFeasible(recs []Record) []Best {
+func (sp *Space) BestFeasible(recs []Record) []Best { return sp.BestUnder(recs) }
+
+// BestUnder is BestFeasible among the feasible records that also meet
+// every bound of extra (a tighter latency budget than the space's, say);
+// a record without an extra bound's metric does not meet it.
+func (sp *Space) BestUnder(recs []Record, extra ...Constraint) []Best {
 	var out []Best
 	for _, o := range sp.Objectives {
 		var best *Record
 		bestV := math.Inf(1)
 		for i := range recs {
 			r := &recs[i]
-			if !r.Feasible || r.Metrics == nil {
+			if !r.Feasible || r.Metrics == nil || !meets(r.Metrics, extra) {
 				continue
 			}
 			v := r.Metrics.Value(o.Metric)
@@ -50,4 +55,14 @@ func (sp *Space) BestFeasible(recs []Record) []Best {
 		}
 	}
 	return out
+}
+
+// meets reports whether m is within every bound of cs.
+func meets(m *Metrics, cs []Constraint) bool {
+	for _, c := range cs {
+		if !(m.Value(c.Metric) <= c.Max) {
+			return false
+		}
+	}
+	return true
 }

@@ -52,6 +52,11 @@
 // settings enter the space hash). Maximised objectives are negated so that
 // everything is minimised.
 //
+// MetricTable is the one list of metrics: name, constraint key, labels,
+// unit, the formats of a table cell (Cell), of the explorer's narrow
+// columns (Short) and of a bound (Bound), and where Metrics holds the
+// value. A new metric is an entry there and a field of Metrics.
+//
 // Constraint violation = sum over constraints of max(0, value/limit - 1);
 // a candidate is feasible when it is 0. Invalid candidates (arch rejects
 // them) are recorded with their error and FailedViolation.
@@ -85,6 +90,15 @@
 // and evaluates the rest, so resumed and uninterrupted journals hold the
 // same records (a test kills a child with SIGKILL to check it). A torn
 // last line is dropped on resume.
+//
+// NewHeader is the header of a search (Options and Evaluator); a resumed
+// journal must match it (Header.Differs, and the shard). MergeJournals
+// joins the journals of the shards of one search, naming the shards
+// missing. A finished search is reported by NewReport (counts, the best
+// feasible candidate by each objective, BestUnder for tighter bounds, the
+// hypervolume curve), ExportFront (each front member as a spec YAML file)
+// and MeasureFront (the front's measured latency); Report is the JSON of
+// `fnlab search --format json` and WriteText its table output.
 //
 // Next replays a strategy the same way over the records known so far and
 // returns its next batch without evaluating it: every missing candidate of

@@ -27,32 +27,9 @@ type Metrics struct {
 	Mixer      string   `json:"mixer"` // the mixer of every stage, or "mixed"
 }
 
-// Value returns metric name of m (NaN when it was not computed).
-func (m *Metrics) Value(name string) float64 {
-	switch name {
-	case "params":
-		return float64(m.Params)
-	case "macs":
-		return float64(m.MACs)
-	case "flops":
-		return float64(m.FLOPs)
-	case "bytes":
-		return float64(m.Bytes)
-	case "peak_memory":
-		return float64(m.PeakMemory)
-	case "latency":
-		if m.LatencyMS != nil {
-			return *m.LatencyMS
-		}
-	case "recon":
-		return m.Recon
-	case "naswot":
-		if m.NASWOT != nil {
-			return *m.NASWOT
-		}
-	}
-	return math.NaN()
-}
+// Value returns metric name of m (NaN when it was not computed); see
+// MetricTable.
+func (m *Metrics) Value(name string) float64 { return Metric(name).Value(m) }
 
 // Record is one evaluation as the journal stores it.
 type Record struct {

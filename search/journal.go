@@ -45,7 +45,16 @@ type Header struct {
 }
 
 // compatible reports how h differs from a resumed header, or "".
-func (h Header) compatible(o Header) string {
+func (h Header) compatible(o Header) string { return h.differs(o, true) }
+
+// Differs reports how journal header o differs from h in what decides a
+// search's records (journal version, space, strategy, seed, latency
+// table, proxy, an evolutionary search's population), or "" when it does
+// not: journals of shards of one search, or a longer run of it, differ in
+// shard and budget only.
+func (h Header) Differs(o Header) string { return h.differs(o, false) }
+
+func (h Header) differs(o Header, shard bool) string {
 	switch {
 	case h.Version != o.Version:
 		return fmt.Sprintf("journal version %d, this fnlab writes version %d (its metrics are not comparable)", o.Version, h.Version)
@@ -55,7 +64,7 @@ func (h Header) compatible(o Header) string {
 		return fmt.Sprintf("strategy %s, this search uses %s", o.Strategy, h.Strategy)
 	case h.Seed != o.Seed:
 		return fmt.Sprintf("seed %d, this search uses %d", o.Seed, h.Seed)
-	case h.Shard != o.Shard:
+	case shard && h.Shard != o.Shard:
 		return fmt.Sprintf("shard %s, this search is %s", o.Shard, h.Shard)
 	case h.LUTHash != o.LUTHash:
 		return fmt.Sprintf("latency table %q, this search uses %q", o.LUTHash, h.LUTHash)

@@ -110,14 +110,19 @@ func (sp *Space) ReconScorer() proxy.ReconScorer {
 	return sp.recon
 }
 
-// Metric names a space may constrain or optimise.
-var metricNames = []string{"latency", "params", "macs", "flops", "bytes", "peak_memory", "recon", "naswot"}
+// Metric names a space may optimise (MetricTable).
+var metricNames = MetricNames()
 
-// constraintKeys maps constraint keys to metrics.
-var constraintKeys = map[string]string{
-	"latency_ms": "latency", "params": "params", "macs": "macs", "flops": "flops",
-	"bytes": "bytes", "peak_memory": "peak_memory", "recon": "recon",
-}
+// constraintKeys maps constraint keys to metrics (MetricDef.Key).
+var constraintKeys = func() map[string]string {
+	out := map[string]string{}
+	for _, d := range MetricTable {
+		if d.Key != "" {
+			out[d.Key] = d.Name
+		}
+	}
+	return out
+}()
 
 // SafeName reports whether name may form a file name in the working
 // directory: [A-Za-z0-9_.-] only, at most 128 bytes, not only dots. A

@@ -6,37 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/fnlab/fnlab/report"
+	"github.com/fnlab/fnlab/search"
 )
 
-// fmtMetric formats a metric for the list and the axes, in the units of
-// `fnlab analyze` (bytes in KiB/MiB).
-func fmtMetric(name string, v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "-"
-	case name == "latency":
-		return fmt.Sprintf("%.3fms", v)
-	case name == "naswot" || name == "recon":
-		return fmt.Sprintf("%.4g", v)
-	case name == "bytes" || name == "peak_memory":
-		return report.Bytes(int64(v))
-	}
-	return report.SIf(v)
-}
-
-// metricTitle is a metric's column title.
-func metricTitle(name string) string {
-	switch name {
-	case "macs":
-		return "MACs"
-	case "flops":
-		return "FLOPs"
-	case "peak_memory":
-		return "peak mem"
-	}
-	return name
-}
+// fmtMetric formats a metric for the list and the axes
+// (search.MetricDef.Short).
+func fmtMetric(name string, v float64) string { return search.Metric(name).Short(v) }
 
 // keyName shortens a candidate key when the journal's space did not load
 // (its ShortName needs the genes): the values, "-" between the same kind
@@ -124,7 +99,7 @@ func (s searchScreen) listView(list []*candidate) []string {
 	}
 	cols := []column{{title: title("#", sortIndex), drop: 1}, {title: "candidate", left: true, flex: true}, {title: "mixer", left: true, drop: 4}}
 	for i, m := range s.metrics {
-		c := column{title: title(metricTitle(m), m)}
+		c := column{title: title(search.Metric(m).Title, m)}
 		switch {
 		case i < 2:
 		case m == "params":

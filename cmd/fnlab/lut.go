@@ -4,9 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -88,7 +87,7 @@ embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
 			if len(models) == 0 {
 				return fmt.Errorf("space %s: no valid candidate to measure", sp.File)
 			}
-			if !contains(lut.Statistics, statistic) {
+			if !slices.Contains(lut.Statistics, statistic) {
 				return usageError{fmt.Errorf("--statistic %q: expected %s", statistic, strings.Join(lut.Statistics, ", "))}
 			}
 			// --out is replaced only if it is a latency table (or with --force).
@@ -150,7 +149,7 @@ embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
 			return lutTable(cmd.OutOrStdout(), t, out)
 		},
 	}
-	c.Flags().IntVar(&threads, "threads", 1, "worker threads the table is measured with (0: all cores)")
+	threadsFlag(c, &threads, 1, "worker threads the table is measured with (0: all cores)")
 	c.Flags().IntVar(&warmup, "warmup", 5, "untimed passes per model")
 	c.Flags().IntVar(&runs, "runs", 30, "timed passes per model")
 	c.Flags().IntVar(&extra, "extra", 8, "random candidates measured besides the covering set (for the overhead fit)")
@@ -158,7 +157,7 @@ embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
 	c.Flags().StringVar(&out, "out", "", "table file (default SPACE_NAME.lut.json)")
 	c.Flags().BoolVar(&resume, "resume", false, "continue an interrupted build from OUT.partial (each model is saved as it finishes)")
 	c.Flags().BoolVar(&force, "force", false, "replace --out even if it is not a latency table")
-	c.Flags().StringVar(&statistic, "statistic", "p10", "per-entry statistic predictions sum: p10 (robust on a shared machine), median, mean or min")
+	c.Flags().StringVar(&statistic, "statistic", lut.DefaultStatistic, "per-entry statistic predictions sum: p10 (robust on a shared machine), median, mean or min")
 	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	return c
 }
@@ -176,26 +175,14 @@ func lutTable(w io.Writer, t *lut.Table, file string) error {
 	return tb.Write(w)
 }
 
-// lutCheckRow is one held-out configuration of `lut check`.
-type lutCheckRow struct {
-	Candidate   string  `json:"candidate"`
-	Name        string  `json:"name"`
-	PredictedMS float64 `json:"predicted_ms"`
-	MeasuredMS  float64 `json:"measured_ms"`
-	ErrorPct    float64 `json:"error_pct"`
-}
-
 type lutCheckDoc struct {
-	Space          string        `json:"space"`
-	Table          string        `json:"table"`
-	TableMachine   string        `json:"table_machine"`
-	Machine        string        `json:"machine"`
-	Threads        int           `json:"threads"`
-	Runs           int           `json:"runs"`
-	Rows           []lutCheckRow `json:"rows"`
-	MedianAbsError float64       `json:"median_abs_error_pct"`
-	P90AbsError    float64       `json:"p90_abs_error_pct"`
-	MaxAbsError    float64       `json:"max_abs_error_pct"`
+	Space        string `json:"space"`
+	Table        string `json:"table"`
+	TableMachine string `json:"table_machine"`
+	Machine      string `json:"machine"`
+	Threads      int    `json:"threads"`
+	Runs         int    `json:"runs"`
+	*lut.CheckResult
 }
 
 func newLUTCheckCmd() *cobra.Command {
@@ -240,34 +227,21 @@ the machine the table was built on.`,
 			}
 			doc := lutCheckDoc{Space: sp.Name, Table: lutFile, TableMachine: t.MachineLine,
 				Machine: analyze.ThisMachine(t.Threads).String(), Threads: t.Threads, Runs: runs}
-			stderr := cmd.ErrOrStderr()
-			var bar *progressbar.ProgressBar
-			if isTerminal(stderr) {
-				bar = progressbar.NewOptions(len(models), progressbar.OptionSetWriter(stderr),
+			var progress func(done, total int)
+			if stderr := cmd.ErrOrStderr(); isTerminal(stderr) {
+				bar := progressbar.NewOptions(len(models), progressbar.OptionSetWriter(stderr),
 					progressbar.OptionSetDescription("lut check "+sp.Name), progressbar.OptionClearOnFinish(), progressbar.OptionShowCount())
 				defer bar.Finish()
+				progress = func(done, _ int) { _ = bar.Set(done) }
 			}
-			var abs []float64
-			for i, m := range models {
-				pred, err := t.Predict(m.Graph)
-				if err != nil {
-					return fmt.Errorf("--lut %s: %v; rebuild it with `fnlab lut build %s`", lutFile, err, spaceRef(sp))
-				}
-				meas, err := lut.Measure(m.Graph, lut.Options{Threads: t.Threads, Warmup: warmup, Runs: runs, Statistic: t.Statistic})
-				if err != nil {
-					return err
-				}
-				e := 100 * (pred - meas) / meas
-				doc.Rows = append(doc.Rows, lutCheckRow{Candidate: m.Name, Name: m.Graph.Spec.Name, PredictedMS: pred, MeasuredMS: meas, ErrorPct: e})
-				abs = append(abs, math.Abs(e))
-				if bar != nil {
-					_ = bar.Set(i + 1)
-				}
+			doc.CheckResult, err = lut.Check(t, models, lut.Options{Threads: t.Threads, Warmup: warmup, Runs: runs, Statistic: t.Statistic}, progress)
+			var missing *lut.MissingError
+			if errors.As(err, &missing) {
+				return fmt.Errorf("--lut %s: %v; rebuild it with `fnlab lut build %s`", lutFile, err, sp.Ref())
 			}
-			sort.Float64s(abs)
-			doc.MedianAbsError = analyze.Quantile(abs, 0.5)
-			doc.P90AbsError = analyze.Quantile(abs, 0.9)
-			doc.MaxAbsError = abs[len(abs)-1]
+			if err != nil {
+				return err
+			}
 			if format == "json" {
 				return writeJSON(cmd.OutOrStdout(), doc)
 			}
@@ -295,13 +269,4 @@ the machine the table was built on.`,
 	c.Flags().Uint64Var(&seed, "seed", 2, "seed of the held-out sample")
 	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	return c
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

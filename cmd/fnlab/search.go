@@ -5,19 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/internal/outdir"
-	"github.com/fnlab/fnlab/report"
 	"github.com/fnlab/fnlab/search"
 	"github.com/fnlab/fnlab/search/lut"
 	"github.com/fnlab/fnlab/searchplot"
@@ -94,7 +92,7 @@ func checkSearchFlags(f *searchFlags) error {
 	if err := checkFormat(f.format, "table", "json"); err != nil {
 		return err
 	}
-	if !contains(search.Strategies, f.strategy) {
+	if !slices.Contains(search.Strategies, f.strategy) {
 		return usageError{fmt.Errorf("--strategy %q: expected %s", f.strategy, strings.Join(search.Strategies, ", "))}
 	}
 	if f.budget < 0 || f.workers < 0 || f.population < 0 || f.measureRuns < 1 {
@@ -103,31 +101,19 @@ func checkSearchFlags(f *searchFlags) error {
 	return nil
 }
 
-// spaceRef names a space so that a command using it works anywhere: an
-// embedded space by its name, a file by the path it was given as.
-func spaceRef(sp *search.Space) string {
-	if name, ok := strings.CutPrefix(sp.File, "specs/"); ok && strings.HasPrefix(name, "search_") {
-		for _, e := range search.EmbeddedSpaces() {
-			if e == strings.TrimSuffix(name, ".yaml") || "search_"+e == strings.TrimSuffix(name, ".yaml") {
-				return e
-			}
-		}
-	}
-	return sp.File
-}
-
-func loadLUT(sp *search.Space, file string) (*lut.Table, string, error) {
+// loadLUT loads --lut, which a space that uses latency needs.
+func loadLUT(sp *search.Space, file string) (*lut.Table, error) {
 	if file == "" {
 		if sp.Uses("latency") {
-			return nil, "", usageError{fmt.Errorf("--lut: space %s uses latency (objective or constraint); build a table with `fnlab lut build %s --out FILE` and pass --lut FILE", sp.Name, spaceRef(sp))}
+			return nil, usageError{fmt.Errorf("--lut: space %s uses latency (objective or constraint); build a table with `fnlab lut build %s --out FILE` and pass --lut FILE", sp.Name, sp.Ref())}
 		}
-		return nil, "", nil
+		return nil, nil
 	}
 	t, err := lut.Load(file)
 	if err != nil {
-		return nil, "", fmt.Errorf("--lut %v", err)
+		return nil, fmt.Errorf("--lut %v", err)
 	}
-	return t, t.Hash(), nil
+	return t, nil
 }
 
 func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
@@ -148,7 +134,7 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 	if err != nil {
 		return err
 	}
-	table, lutHash, err := loadLUT(sp, f.lutFile)
+	table, err := loadLUT(sp, f.lutFile)
 	if err != nil {
 		return err
 	}
@@ -162,41 +148,26 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 	}
 	jpath := f.journal
 	if jpath == "" {
-		jpath = filepath.Join(out, "journal.jsonl")
-		if shard.N > 1 {
-			jpath = filepath.Join(out, fmt.Sprintf("journal-%d-of-%d.jsonl", shard.I, shard.N))
-		}
+		jpath = search.JournalPath(out, shard)
 	}
-	budget := f.budget
-	if budget == 0 {
-		budget = search.DefaultBudget(sp, f.strategy)
+	o := search.Options{Strategy: f.strategy, Budget: f.budget, Seed: f.seed, Workers: f.workers, Shard: shard, Population: f.population}
+	if o.Budget == 0 {
+		o.Budget = search.DefaultBudget(sp, f.strategy)
 	}
-	// An evolutionary search's generations depend on its population, so a
-	// resumed one keeps the journal's and may then run a bigger budget.
-	population := f.population
-	if f.strategy == "evolve" && population == 0 {
-		population = search.PopulationFor(budget)
+	if f.strategy == "evolve" && o.Population == 0 {
+		o.Population = search.PopulationFor(o.Budget)
 		if f.resume {
-			if old, err := search.JournalHeader(jpath); err == nil && old.Population > 0 {
-				population = old.Population
-			}
+			o.Population = search.ResumedPopulation(jpath, o.Budget)
 		}
 	}
-	h := search.Header{Format: search.JournalFormat, Version: search.JournalVersion, Space: sp.Name, SpaceHash: sp.Hash,
-		Strategy: f.strategy, Seed: f.seed, Budget: budget, Shard: shard.String(), Latency: "none", LUTHash: lutHash, Proxy: ev.Proxy,
-		Population: population}
-	if table != nil {
-		h.Latency = "lut: " + table.MachineLine
-	}
+	h := search.NewHeader(ev, o)
 	if f.study.storage != "" {
 		return runStudy(cmd, sp, ev, h, jpath, out, f, &f.study, table)
 	}
-	var j *search.Journal
-	var prior []search.Record
 	if f.resume {
-		j, prior, err = search.ResumeJournal(jpath, h)
+		o.Journal, o.Prior, err = search.ResumeJournal(jpath, h)
 	} else {
-		j, err = search.CreateJournal(jpath, h)
+		o.Journal, err = search.CreateJournal(jpath, h)
 	}
 	if err != nil {
 		return journalFlagErr(err)
@@ -204,8 +175,6 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 	handleInterruptItself()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	o := search.Options{Strategy: f.strategy, Budget: budget, Seed: f.seed, Workers: f.workers, Shard: shard,
-		Population: population, Journal: j, Prior: prior}
 	stderr := cmd.ErrOrStderr()
 	var bar *progressbar.ProgressBar
 	if isTerminal(stderr) {
@@ -230,12 +199,12 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 	}
 	recs, runErr := search.Run(ctx, ev, o)
 	if errors.Is(runErr, search.ErrLUTCoverage) {
-		runErr = fmt.Errorf("--lut %s: %v; build a table for this space with `fnlab lut build %s --out FILE`", f.lutFile, runErr, spaceRef(sp))
+		runErr = fmt.Errorf("--lut %s: %v; build a table for this space with `fnlab lut build %s --out FILE`", f.lutFile, runErr, sp.Ref())
 	}
 	if bar != nil {
 		_ = bar.Finish()
 	}
-	if cerr := j.Close(); runErr == nil && cerr != nil {
+	if cerr := o.Journal.Close(); runErr == nil && cerr != nil {
 		runErr = cerr
 	}
 	if runErr != nil {
@@ -271,42 +240,14 @@ OUT/journal.jsonl and reports the front as "fnlab search" does.`,
 			if err != nil {
 				return err
 			}
-			var sets [][]search.Record
-			var labels []string // the journals' shards
-			var h search.Header
-			for i, p := range args[1:] {
-				hh, recs, err := search.ReadJournal(p)
-				if err != nil {
-					return err
-				}
-				if hh.Version != search.JournalVersion {
-					return fmt.Errorf("%s: journal version %d, this fnlab reads version %d (its metrics are not comparable); rerun the shard", p, hh.Version, search.JournalVersion)
-				}
-				if hh.SpaceHash != sp.Hash {
-					return fmt.Errorf("%s: journal of space %s (hash %s), not of %s (hash %s)", p, hh.Space, hh.SpaceHash, sp.Name, sp.Hash)
-				}
-				if i == 0 {
-					h = hh
-				} else if hh.Strategy != h.Strategy || hh.Seed != h.Seed || hh.LUTHash != h.LUTHash || hh.Proxy != h.Proxy {
-					return fmt.Errorf("%s: shard of another search (strategy %s, seed %d, lut %q) than %s (strategy %s, seed %d, lut %q)",
-						p, hh.Strategy, hh.Seed, hh.LUTHash, args[1], h.Strategy, h.Seed, h.LUTHash)
-				}
-				sets = append(sets, recs)
-				if hh.Shard != "0/1" {
-					labels = append(labels, hh.Shard)
-				}
+			m, err := search.MergeJournals(sp, args[1:]...)
+			if err != nil {
+				return err
 			}
 			// A merge of some shards only is allowed (a partial front) but said.
-			if len(labels) > 0 {
-				missing, err := search.MissingShards(labels)
-				if err != nil {
-					return fmt.Errorf("%s: %v", strings.Join(args[1:], ", "), err)
-				}
-				if len(missing) > 0 {
-					fmt.Fprintf(cmd.ErrOrStderr(), "warning: shard(s) %s missing: the merged journal and front cover only the shards given\n", strings.Join(missing, ", "))
-				}
+			if len(m.Missing) > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: shard(s) %s missing: the merged journal and front cover only the shards given\n", strings.Join(m.Missing, ", "))
 			}
-			recs := search.MergeRecords(sets...)
 			out := f.out
 			if out == "" {
 				out = "search_" + sp.Name + "_merged"
@@ -314,9 +255,8 @@ OUT/journal.jsonl and reports the front as "fnlab search" does.`,
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return usageError{fmt.Errorf("--out %s: %v", out, err)}
 			}
-			h.Shard = "merged"
 			jpath := filepath.Join(out, "journal.jsonl")
-			if err := search.WriteJournal(jpath, h, recs); err != nil {
+			if err := search.WriteJournal(jpath, m.Header, m.Records); err != nil {
 				var je *search.JournalError
 				if errors.As(err, &je) {
 					return fmt.Errorf("--out %s: %s: %s; choose another --out", out, je.Path, je.Msg)
@@ -325,12 +265,11 @@ OUT/journal.jsonl and reports the front as "fnlab search" does.`,
 			}
 			var table *lut.Table
 			if f.lutFile != "" {
-				if table, _, err = loadLUT(sp, f.lutFile); err != nil {
+				if table, err = loadLUT(sp, f.lutFile); err != nil {
 					return err
 				}
 			}
-			f.strategy = h.Strategy
-			return searchReport(cmd.OutOrStdout(), sp, recs, h, jpath, out, &f, table)
+			return searchReport(cmd.OutOrStdout(), sp, m.Records, m.Header, jpath, out, &f, table)
 		},
 	}
 	c.Flags().StringVar(&f.out, "out", "", "output directory (default search_SPACE_NAME_merged)")
@@ -342,47 +281,10 @@ OUT/journal.jsonl and reports the front as "fnlab search" does.`,
 	return c
 }
 
-// frontMember is one row of the front in the JSON output.
-type frontMember struct {
-	Rank       int             `json:"rank"`
-	Name       string          `json:"name"`
-	Candidate  string          `json:"candidate"`
-	Spec       string          `json:"spec"`
-	Metrics    *search.Metrics `json:"metrics"`
-	MeasuredMS *float64        `json:"measured_ms,omitempty"`
-}
-
-type searchDoc struct {
-	Space       string              `json:"space"`
-	SpaceHash   string              `json:"space_hash"`
-	Strategy    string              `json:"strategy"`
-	Seed        uint64              `json:"seed"`
-	Shard       string              `json:"shard"`
-	Latency     string              `json:"latency"`
-	Journal     string              `json:"journal"`
-	Objectives  []search.Objective  `json:"objectives"`
-	Constraints []search.Constraint `json:"constraints"`
-	Evaluated   int                 `json:"evaluated"`
-	Feasible    int                 `json:"feasible"`
-	Failed      int                 `json:"failed"`
-	Front       []frontMember       `json:"front"`
-	Best        []search.Best       `json:"best_feasible"`
-	Hypervolume []search.HVPoint    `json:"hypervolume"`
-	FrontChart  string              `json:"front_chart"`
-	HVChart     string              `json:"hypervolume_chart"`
-}
-
+// searchReport writes the front specs and charts of a search into out
+// and prints its report.
 func searchReport(w io.Writer, sp *search.Space, recs []search.Record, h search.Header, jpath, out string, f *searchFlags, table *lut.Table) error {
-	doc := searchDoc{Space: sp.Name, SpaceHash: sp.Hash, Strategy: h.Strategy, Seed: h.Seed, Shard: h.Shard, Latency: h.Latency,
-		Journal: jpath, Objectives: sp.Objectives, Constraints: sp.Constraints, Evaluated: len(recs)}
-	for _, r := range recs {
-		switch {
-		case r.Error != "":
-			doc.Failed++
-		case r.Feasible:
-			doc.Feasible++
-		}
-	}
+	doc := search.NewReport(sp, h, jpath, recs)
 	front := sp.Front(recs)
 	// Shards of one search may finish together: their reports take the
 	// directory in turn. Only front specs fnlab wrote are ever replaced.
@@ -391,56 +293,22 @@ func searchReport(w io.Writer, sp *search.Space, recs []search.Record, h search.
 		return fmt.Errorf("--out %s: %v", out, err)
 	}
 	defer od.Close()
-	wrote := map[string]bool{}
-	for i, r := range front {
-		g, err := sp.ParseKey(r.Key)
-		if err != nil {
+	if doc.Front, err = search.ExportFront(od, sp, h, front); err != nil {
+		return outFileErr(err)
+	}
+	if f.measure {
+		threads := 1
+		if table != nil {
+			threads = table.Threads
+		}
+		if err := search.MeasureFront(sp, doc.Front, lut.Options{Threads: threads, Warmup: 5, Runs: f.measureRuns}); err != nil {
 			return err
 		}
-		s, err := sp.Spec(g)
-		if err != nil {
-			return err
-		}
-		name := filepath.Join("front", fmt.Sprintf("%02d_%s.yaml", i+1, search.FileLabel(sp.ShortName(g))))
-		p := od.Join(name)
-		hdr := []string{fmt.Sprintf("Pareto front member %d of search %s (space %s, %s, seed %d).", i+1, sp.Name, sp.File, h.Strategy, h.Seed),
-			"candidate: " + r.Key}
-		if err := od.Write(name, func(w io.Writer) error { _, err := w.Write(search.SpecYAML(s, hdr...)); return err }); err != nil {
-			return outFileErr(err)
-		}
-		wrote[name] = true
-		m := frontMember{Rank: i + 1, Name: sp.ShortName(g), Candidate: r.Key, Spec: p, Metrics: r.Metrics}
-		if f.measure {
-			threads := 1
-			if table != nil {
-				threads = table.Threads
-			}
-			gr, err := arch.Compile(s)
-			if err != nil {
-				return err
-			}
-			ms, err := lut.Measure(gr, lut.Options{Threads: threads, Warmup: 5, Runs: f.measureRuns})
-			if err != nil {
-				return err
-			}
-			m.MeasuredMS = &ms
-		}
-		doc.Front = append(doc.Front, m)
 	}
-	// The front specs of an earlier report that are not on this front.
-	for _, n := range od.Names("front") {
-		if !wrote[n] {
-			if err := od.Remove(n); err != nil {
-				return err
-			}
-		}
-	}
-	doc.Best = sp.BestFeasible(recs)
-	doc.Hypervolume = sp.HypervolumeCurve(recs, 100)
 	doc.FrontChart = od.Join("front.png")
 	doc.HVChart = od.Join("hypervolume.png")
-	for _, n := range []string{"front.png", "front.svg", "hypervolume.png", "hypervolume.svg"} {
-		if err := od.Claim(n); err != nil {
+	for _, n := range []string{"front", "hypervolume"} {
+		if err := od.ClaimChart(n); err != nil {
 			return outFileErr(err)
 		}
 	}
@@ -451,7 +319,7 @@ func searchReport(w io.Writer, sp *search.Space, recs []search.Record, h search.
 	}
 	// Each chart as PNG (the path in the JSON) and SVG beside it.
 	for _, ext := range []string{".png", ".svg"} {
-		if err := frontChart(strings.TrimSuffix(doc.FrontChart, ".png")+ext, sp, recs, front); err != nil {
+		if err := searchplot.Front(strings.TrimSuffix(doc.FrontChart, ".png")+ext, searchplot.FrontOf(sp, recs, front)); err != nil {
 			return err
 		}
 		if err := searchplot.Hypervolume(strings.TrimSuffix(doc.HVChart, ".png")+ext, "hypervolume of the front: "+sp.Name, ev, hv); err != nil {
@@ -461,175 +329,7 @@ func searchReport(w io.Writer, sp *search.Space, recs []search.Record, h search.
 	if f.format == "json" {
 		return writeJSON(w, doc)
 	}
-	return searchText(w, sp, &doc, f.measure)
-}
-
-func metricLabel(m string) string {
-	switch m {
-	case "latency":
-		return "latency ms"
-	case "macs":
-		return "MACs"
-	case "peak_memory":
-		return "peak memory"
-	}
-	return m
-}
-
-func formatMetric(m *search.Metrics, name string) string {
-	if m == nil {
-		return "-"
-	}
-	v := m.Value(name)
-	if math.IsNaN(v) {
-		return "-"
-	}
-	switch name {
-	case "latency":
-		return fmt.Sprintf("%.3f", v)
-	case "params", "macs", "flops":
-		return report.SI(int64(v))
-	case "bytes", "peak_memory":
-		return report.Bytes(int64(v))
-	case "recon":
-		return fmt.Sprintf("%.3f", v)
-	case "naswot":
-		return fmt.Sprintf("%.2f", v)
-	}
-	return fmt.Sprint(v)
-}
-
-// columns are the metrics shown: objectives first, then params and MACs
-// (always, next to any proxy), then latency, naswot and recon if known.
-func columns(sp *search.Space, recs []search.Record) []string {
-	var cols []string
-	add := func(m string) {
-		if !contains(cols, m) {
-			cols = append(cols, m)
-		}
-	}
-	for _, o := range sp.Objectives {
-		add(o.Metric)
-	}
-	add("params")
-	add("macs")
-	for _, r := range recs {
-		if r.Metrics != nil && r.Metrics.LatencyMS != nil {
-			add("latency")
-		}
-		if r.Metrics != nil && r.Metrics.NASWOT != nil {
-			add("naswot")
-		}
-		break
-	}
-	add("recon")
-	return cols
-}
-
-func searchText(w io.Writer, sp *search.Space, doc *searchDoc, measured bool) error {
-	var objs []string
-	for _, o := range sp.Objectives {
-		objs = append(objs, o.String())
-	}
-	var cons []string
-	for _, c := range sp.Constraints {
-		cons = append(cons, constraintText(c))
-	}
-	fmt.Fprintf(w, "search %s: %s, seed %d, shard %s  ·  latency: %s\n", sp.Name, doc.Strategy, doc.Seed, doc.Shard, doc.Latency)
-	fmt.Fprintf(w, "objectives: %s  ·  constraints: %s\n", strings.Join(objs, ", "), orNone(strings.Join(cons, ", ")))
-	fmt.Fprintf(w, "%d evaluated, %d feasible, %d invalid  ·  journal %s\n\n", doc.Evaluated, doc.Feasible, doc.Failed, doc.Journal)
-	var recs []search.Record
-	for _, m := range doc.Front {
-		recs = append(recs, search.Record{Metrics: m.Metrics})
-	}
-	cols := columns(sp, recs)
-	header := []string{"#", "candidate", "mixer"}
-	right := []bool{true, false, false}
-	for _, c := range cols {
-		header = append(header, metricLabel(c))
-		right = append(right, true)
-	}
-	if measured {
-		header = append(header, "measured ms")
-		right = append(right, true)
-	}
-	fmt.Fprintf(w, "Pareto front (%d):\n", len(doc.Front))
-	t := &report.Table{Header: header, Right: right}
-	for _, m := range doc.Front {
-		row := []string{fmt.Sprint(m.Rank), m.Name, m.Metrics.Mixer}
-		for _, c := range cols {
-			row = append(row, formatMetric(m.Metrics, c))
-		}
-		if measured && m.MeasuredMS != nil {
-			row = append(row, fmt.Sprintf("%.3f", *m.MeasuredMS))
-		}
-		t.Add(row...)
-	}
-	if err := t.Write(w); err != nil {
-		return err
-	}
-	if len(doc.Best) > 0 {
-		fmt.Fprintln(w, "\nbest feasible candidate (every constraint met) by each objective:")
-		bt := &report.Table{Header: append([]string{"best by", "candidate"}, labels(cols)...), Right: append([]bool{false, false}, trues(len(cols))...)}
-		for _, b := range doc.Best {
-			row := []string{strings.Join(b.Objectives, ", "), orNone(b.Name)}
-			for _, c := range cols {
-				row = append(row, formatMetric(b.Metrics, c))
-			}
-			bt.Add(row...)
-		}
-		if err := bt.Write(w); err != nil {
-			return err
-		}
-	}
-	if len(doc.Hypervolume) > 0 {
-		hv := doc.Hypervolume[len(doc.Hypervolume)-1].Hypervolume
-		most := math.Pow(1.1, float64(len(sp.Objectives)))
-		fmt.Fprintf(w, "\nhypervolume %.4f after %d evaluations, %.0f%% of the most there can be (%.4f): objectives scaled to [0, 1] over the feasible records, reference point 1.1 in each\n",
-			hv, doc.Evaluated, 100*hv/most, most)
-	}
-	fmt.Fprintf(w, "charts: %s, %s (and .svg)\nfront specs: %s\n", doc.FrontChart, doc.HVChart, filepath.Join(filepath.Dir(doc.FrontChart), "front", "*.yaml"))
-	return nil
-}
-
-func labels(cols []string) []string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = metricLabel(c)
-	}
-	return out
-}
-
-func trues(n int) []bool {
-	out := make([]bool, n)
-	for i := range out {
-		out[i] = true
-	}
-	return out
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
-}
-
-func constraintText(c search.Constraint) string {
-	switch c.Metric {
-	case "latency":
-		return fmt.Sprintf("latency <= %g ms", c.Max)
-	case "params", "macs", "flops":
-		return fmt.Sprintf("%s <= %s", metricLabel(c.Metric), report.SIf(c.Max))
-	case "bytes", "peak_memory":
-		return fmt.Sprintf("%s <= %s", metricLabel(c.Metric), report.Bytes(int64(c.Max)))
-	}
-	return fmt.Sprintf("%s <= %g", c.Metric, c.Max)
-}
-
-// frontChart draws the search's front (searchplot.FrontOf).
-func frontChart(path string, sp *search.Space, recs []search.Record, front []search.Record) error {
-	return searchplot.Front(path, searchplot.FrontOf(sp, recs, front))
+	return doc.WriteText(w, f.measure)
 }
 
 // journalFlagErr names the --journal flag in a journal error and says

@@ -17,7 +17,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/fnlab/fnlab/report"
 	"github.com/fnlab/fnlab/search"
 	"github.com/fnlab/fnlab/search/lut"
 	"github.com/fnlab/fnlab/search/study"
@@ -107,15 +106,12 @@ func runStudy(cmd *cobra.Command, sp *search.Space, ev *search.Evaluator, h sear
 			name, res.Evaluated, res.CompletedBy, s.URL(), name)
 		return nil
 	}
-	sid, recs, err := s.Records(ctx, name)
+	hdr, recs, err := s.WriteJournal(ctx, name, jpath)
+	var je *search.JournalError
+	if errors.Is(err, search.ErrJournalOther) && errors.As(err, &je) {
+		return fmt.Errorf("--journal %s: %s; choose another --out or --journal for the study's report", je.Path, je.Msg)
+	}
 	if err != nil {
-		return err
-	}
-	if err := replaceJournal(jpath, sid); err != nil {
-		return err
-	}
-	hdr := sid.Header()
-	if err := search.WriteJournal(jpath, hdr, recs); err != nil {
 		return err
 	}
 	hdr.Shard = "study " + name
@@ -129,21 +125,6 @@ type searchDone struct {
 	Complete    bool   `json:"complete"`
 	CompletedBy string `json:"completed_by"`
 	Evaluated   int    `json:"evaluated"`
-}
-
-// replaceJournal makes room for the study's journal at path: a journal of
-// the same search (an earlier export or run) is replaced, anything else
-// is kept and refused.
-func replaceJournal(path string, id study.Identity) error {
-	fi, err := os.Stat(path)
-	if err != nil || fi.Size() == 0 {
-		return nil
-	}
-	h, _, err := search.ReadJournal(path)
-	if err == nil && h.SpaceHash == id.SpaceHash && h.Strategy == id.Strategy && h.Seed == id.Seed && h.LUTHash == id.LUTHash {
-		return os.Remove(path)
-	}
-	return fmt.Errorf("--journal %s: holds another search; choose another --out or --journal for the study's report", path)
 }
 
 // studyProgress shows the whole study's progress: a bar on a terminal, a
@@ -213,21 +194,14 @@ read it. A study still running exports what is finished so far.`,
 			if name, err = pickStudy(ctx, s, name); err != nil {
 				return err
 			}
-			id, recs, err := s.Records(ctx, name)
-			if err != nil {
-				return err
-			}
-			st, err := s.Status(ctx, name)
-			if err != nil {
-				return err
-			}
-			if fi, err := os.Stat(out); err == nil && fi.Size() > 0 {
+			n, st, err := s.Export(ctx, name, out)
+			if errors.Is(err, study.ErrFileExists) {
 				return fmt.Errorf("--out %s: already exists; remove it or choose another file", out)
 			}
-			if err := search.WriteJournal(out, id.Header(), recs); err != nil {
+			if err != nil {
 				return err
 			}
-			doc := studyExportDoc{Study: name, Storage: s.URL(), Journal: out, Records: len(recs), Total: st.Total, Complete: st.Complete}
+			doc := studyExportDoc{Study: name, Storage: s.URL(), Journal: out, Records: n, Total: st.Total, Complete: st.Complete}
 			if format == "json" {
 				return writeJSON(cmd.OutOrStdout(), doc)
 			}
@@ -235,7 +209,7 @@ read it. A study still running exports what is finished so far.`,
 			if !st.Complete {
 				state = fmt.Sprintf("still running: %d running, %d pending", st.Running+st.Expired, st.Pending)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "study %s: %d records (%s) written to %s\n", name, len(recs), state, out)
+			fmt.Fprintf(cmd.OutOrStdout(), "study %s: %d records (%s) written to %s\n", name, n, state, out)
 			return nil
 		},
 	}
@@ -312,7 +286,7 @@ renewed its heartbeat within its lease and has not stopped).`,
 			if format == "json" {
 				return writeJSON(cmd.OutOrStdout(), doc)
 			}
-			return statusText(cmd.OutOrStdout(), &doc)
+			return study.WriteStatus(cmd.OutOrStdout(), doc.Storage, doc.Studies)
 		},
 	}
 	c.Flags().StringVar(&storage, "storage", "", "PostgreSQL holding the studies: postgres://USER@HOST:PORT/DB")
@@ -324,51 +298,4 @@ renewed its heartbeat within its lease and has not stopped).`,
 type statusDoc struct {
 	Storage string         `json:"storage"`
 	Studies []study.Status `json:"studies"`
-}
-
-func statusText(w io.Writer, doc *statusDoc) error {
-	if len(doc.Studies) == 0 {
-		fmt.Fprintf(w, "%s: no study yet\n", doc.Storage)
-		return nil
-	}
-	for i, st := range doc.Studies {
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		id := st.Identity
-		state := "running"
-		if st.Complete {
-			state = "complete (report by " + st.CompletedBy + ")"
-		}
-		pop := ""
-		if id.Population > 0 {
-			pop = fmt.Sprintf(", population %d", id.Population)
-		}
-		fmt.Fprintf(w, "study %s at %s: %s\n", st.Study, doc.Storage, state)
-		fmt.Fprintf(w, "search: space %s (hash %s), %s, seed %d, budget %d%s  ·  latency: %s\n", id.Space, id.SpaceHash, id.Strategy, id.Seed, id.Budget, pop, id.Latency)
-		fmt.Fprintf(w, "trials: %d done (%d redone after a lost lease), %d running, %d expired, %d pending  ·  generation %d\n",
-			st.Done, st.Redone, st.Running, st.Expired, st.Pending, st.Generation)
-		live := 0
-		t := &report.Table{Header: []string{"worker", "host", "pid", "evaluated", "running", "heartbeat", "state"},
-			Right: []bool{false, false, true, true, true, true, false}}
-		for _, wk := range st.Workers {
-			s := "lost (no heartbeat within its lease)"
-			switch {
-			case wk.Stopped:
-				s = "stopped"
-			case wk.Live:
-				s = "live"
-				live++
-			}
-			t.Add(wk.ID, wk.Host, fmt.Sprint(wk.PID), fmt.Sprint(wk.Evaluated), fmt.Sprint(wk.Running),
-				(time.Duration(wk.HeartbeatAge)*time.Second).String()+" ago", s)
-		}
-		fmt.Fprintf(w, "workers: %d live of %d\n", live, len(st.Workers))
-		if len(st.Workers) > 0 {
-			if err := t.Write(w); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }

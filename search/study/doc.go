@@ -77,4 +77,9 @@
 // evaluation error) first stores evaluations that had finished, then
 // releases its other claims back to pending, so nobody waits for their
 // leases, and records stopped_at.
+//
+// Journals: Store.Export writes a study's finished trials as a new search
+// journal; Store.WriteJournal writes the completed study's journal for its
+// report, replacing a journal of the same search (search.Header.Differs)
+// and refusing any other file. WriteStatus is the status as text.
 package study
