@@ -17,7 +17,13 @@ type MetricDef struct {
 	Label string // column label of the command line's tables: "peak memory"
 	Title string // column title of the explorer's list, where room is short: "peak mem"
 	Unit  string // "ms", "B", or "" for counts and scores
-	kind  metricKind
+	// Charts: the name in a limit's label ("MACs <= 500 M"), the axis
+	// title, and the axis scale with its unit (counts in M or G, bytes in
+	// MiB, so the ticks stay short).
+	Chart, Axis string
+	ChartScale  float64
+	ChartUnit   string
+	kind        metricKind
 	// digits are the decimals of a score in a command-line table cell.
 	digits int
 	value  func(*Metrics) float64
@@ -35,14 +41,14 @@ const (
 // MetricTable lists the metrics a space may constrain or optimise, in the
 // order the documentation gives them.
 var MetricTable = []MetricDef{
-	{Name: "latency", Key: "latency_ms", Label: "latency ms", Title: "latency", Unit: "ms", kind: msMetric, digits: 3, value: func(m *Metrics) float64 { return orNaN(m.LatencyMS) }},
-	{Name: "params", Key: "params", Label: "params", Title: "params", kind: countMetric, value: func(m *Metrics) float64 { return float64(m.Params) }},
-	{Name: "macs", Key: "macs", Label: "MACs", Title: "MACs", kind: countMetric, value: func(m *Metrics) float64 { return float64(m.MACs) }},
-	{Name: "flops", Key: "flops", Label: "flops", Title: "FLOPs", kind: countMetric, value: func(m *Metrics) float64 { return float64(m.FLOPs) }},
-	{Name: "bytes", Key: "bytes", Label: "bytes", Title: "bytes", Unit: "B", kind: bytesMetric, value: func(m *Metrics) float64 { return float64(m.Bytes) }},
-	{Name: "peak_memory", Key: "peak_memory", Label: "peak memory", Title: "peak mem", Unit: "B", kind: bytesMetric, value: func(m *Metrics) float64 { return float64(m.PeakMemory) }},
-	{Name: "recon", Key: "recon", Label: "recon", Title: "recon", kind: scoreMetric, digits: 3, value: func(m *Metrics) float64 { return m.Recon }},
-	{Name: "naswot", Label: "naswot", Title: "naswot", kind: scoreMetric, digits: 2, value: func(m *Metrics) float64 { return orNaN(m.NASWOT) }},
+	{Name: "latency", Key: "latency_ms", Label: "latency ms", Title: "latency", Unit: "ms", Chart: "latency", Axis: "predicted latency", ChartScale: 1, ChartUnit: "ms", kind: msMetric, digits: 3, value: func(m *Metrics) float64 { return orNaN(m.LatencyMS) }},
+	{Name: "params", Key: "params", Label: "params", Title: "params", Chart: "params", Axis: "params", ChartScale: 1e-6, ChartUnit: "M", kind: countMetric, value: func(m *Metrics) float64 { return float64(m.Params) }},
+	{Name: "macs", Key: "macs", Label: "MACs", Title: "MACs", Chart: "MACs", Axis: "MACs", ChartScale: 1e-6, ChartUnit: "M", kind: countMetric, value: func(m *Metrics) float64 { return float64(m.MACs) }},
+	{Name: "flops", Key: "flops", Label: "flops", Title: "FLOPs", Chart: "flops", Axis: "flops", ChartScale: 1e-9, ChartUnit: "G", kind: countMetric, value: func(m *Metrics) float64 { return float64(m.FLOPs) }},
+	{Name: "bytes", Key: "bytes", Label: "bytes", Title: "bytes", Unit: "B", Chart: "bytes", Axis: "bytes", ChartScale: 1.0 / (1 << 20), ChartUnit: "MiB", kind: bytesMetric, value: func(m *Metrics) float64 { return float64(m.Bytes) }},
+	{Name: "peak_memory", Key: "peak_memory", Label: "peak memory", Title: "peak mem", Unit: "B", Chart: "peak memory", Axis: "peak memory", ChartScale: 1.0 / (1 << 20), ChartUnit: "MiB", kind: bytesMetric, value: func(m *Metrics) float64 { return float64(m.PeakMemory) }},
+	{Name: "recon", Key: "recon", Label: "recon", Title: "recon", Chart: "recon", Axis: "reconstruction loss", ChartScale: 1, ChartUnit: "normalised MSE", kind: scoreMetric, digits: 3, value: func(m *Metrics) float64 { return m.Recon }},
+	{Name: "naswot", Label: "naswot", Title: "naswot", Chart: "naswot", Axis: "NASWOT score log|K|", ChartScale: 1, ChartUnit: "", kind: scoreMetric, digits: 2, value: func(m *Metrics) float64 { return orNaN(m.NASWOT) }},
 }
 
 var metricByName = func() map[string]*MetricDef {

@@ -73,31 +73,25 @@ type MetricUnit struct {
 	Unit  string
 }
 
-// Unit is metric m's axis scale and unit (ms, M, G, MiB).
+// Unit is metric m's axis scale and unit (ms, M, G, MiB), from
+// search.MetricTable.
 func Unit(m string) MetricUnit {
-	switch m {
-	case "latency":
-		return MetricUnit{1, "ms"}
-	case "params", "macs":
-		return MetricUnit{1e-6, "M"}
-	case "flops":
-		return MetricUnit{1e-9, "G"}
-	case "bytes", "peak_memory":
-		return MetricUnit{1.0 / (1 << 20), "MiB"}
-	case "recon":
-		return MetricUnit{1, "normalised MSE"}
+	d, ok := metricDef(m)
+	if !ok {
+		return MetricUnit{1, ""}
 	}
-	return MetricUnit{1, ""}
+	return MetricUnit{d.ChartScale, d.ChartUnit}
+}
+
+// metricDef is m's entry of search.MetricTable; false for a name it lacks.
+func metricDef(m string) (search.MetricDef, bool) {
+	d := search.Metric(m)
+	return d, d.Axis != ""
 }
 
 func metricName(m string) string {
-	switch m {
-	case "latency":
-		return "latency"
-	case "macs":
-		return "MACs"
-	case "peak_memory":
-		return "peak memory"
+	if d, ok := metricDef(m); ok {
+		return d.Chart
 	}
 	return m
 }
@@ -118,14 +112,9 @@ func AxisLabel(sp *search.Space, m string) string {
 			}
 		}
 	}
-	name := metricName(m)
-	switch m {
-	case "latency":
-		name = "predicted latency"
-	case "naswot":
-		name = "NASWOT score log|K|"
-	case "recon":
-		name = "reconstruction loss"
+	name := m
+	if d, ok := metricDef(m); ok {
+		name = d.Axis
 	}
 	if len(notes) == 0 {
 		return name
