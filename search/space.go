@@ -214,9 +214,9 @@ func (sp *Space) Uses(m string) bool {
 	return false
 }
 
-// setOrigin labels the space's set and vary overrides in arch's errors:
-// they are written as the values of fnlab's --set and read as such.
-const setOrigin = "--set"
+// setOrigin labels the space's set and vary overrides in arch's errors
+// with the space's own key, set.
+const setOrigin = arch.DefaultOrigin
 
 // loadSpec resolves the space's base with sets applied.
 func (sp *Space) loadSpec(sets []string) (*arch.Spec, error) {

@@ -126,7 +126,7 @@ func TestParseSpaceErrors(t *testing.T) {
 		{"too many objectives", "base: t0\nvary: {n_div: [2, 4]}\nobjectives: [latency, params, macs, flops, bytes]\n", "5 objectives, at most 4"},
 		{"proxy batch", "base: t0\nvary: {n_div: [2, 4]}\nproxy: {batch: 1}\n", "proxy.batch: expected an integer from 2 to 256, found 1"},
 		{"set syntax", "base: t0\nset: [embed_dim]\nvary: {n_div: [2, 4]}\n", "set[0]: expected \"key.path=value\""},
-		{"set invalid", "base: t0\nset: [embed_dim=0]\nvary: {n_div: [2, 4]}\n", "base: --set embed_dim"},
+		{"set invalid", "base: t0\nset: [embed_dim=0]\nvary: {n_div: [2, 4]}\n", "base: set embed_dim"},
 		{"recon method", "base: t0\nvary: {n_div: [2, 4]}\nrecon: {method: train}\n", "s.yaml:3: recon.method: expected one of capacity, fit, found \"train\""},
 		{"recon seeds", "base: t0\nvary: {n_div: [2, 4]}\nrecon: {method: fit, seeds: 0}\n", "recon.seeds: expected an integer from 1 to 10, found 0"},
 		{"recon seeds capacity", "base: t0\nvary: {n_div: [2, 4]}\nrecon: {seeds: 2}\n", "recon: seeds and max_iter apply to method: fit only"},
