@@ -154,14 +154,14 @@ type TimeOptions struct {
 // TimeSteps times forward passes of p and returns the distribution of the
 // summed time of the steps for which count returns true (nil: all). Layout
 // conversions of operator stacks are left out with
-// count = func(s string) bool { return !engine.LayoutStep(s) }.
-func TimeSteps(p *engine.Program, in []float32, o TimeOptions, count func(step string) bool) (Timing, error) {
+// count = func(s *engine.Step) bool { return s.Kind != engine.KindLayout }.
+func TimeSteps(p *engine.Program, in []float32, o TimeOptions, count func(step *engine.Step) bool) (Timing, error) {
 	if o.MaxRuns < 1 || o.MinRuns < 1 || o.MinRuns > o.MaxRuns {
 		return Timing{}, fmt.Errorf("runs: expected 1 <= min %d <= max %d", o.MinRuns, o.MaxRuns)
 	}
 	keep := make([]bool, len(p.Steps))
-	for i, s := range p.Steps {
-		keep[i] = count == nil || count(s.Name)
+	for i := range p.Steps {
+		keep[i] = count == nil || count(&p.Steps[i])
 	}
 	steps := make([]time.Duration, len(p.Steps))
 	tm, err := timing.RunSelf(timing.Options{Warmup: o.Warmup, Runs: o.MaxRuns, MinRuns: o.MinRuns, Budget: o.Budget}, func() (time.Duration, error) {

@@ -54,7 +54,7 @@ func TestTimeSteps(t *testing.T) {
 	}
 	defer p.Close()
 	in := make([]float32, g.Shape(g.Input).Numel())
-	tm, err := TimeSteps(p, in, TimeOptions{Warmup: 1, MinRuns: 5, MaxRuns: 7, Budget: time.Hour}, func(s string) bool { return !engine.LayoutStep(s) })
+	tm, err := TimeSteps(p, in, TimeOptions{Warmup: 1, MinRuns: 5, MaxRuns: 7, Budget: time.Hour}, func(s *engine.Step) bool { return s.Kind != engine.KindLayout })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,10 +43,6 @@ func (m opMap) channels() int {
 	return n
 }
 
-// LayoutStep reports whether step name is one of BuildOps' layout
-// conversions rather than an operator.
-func LayoutStep(name string) bool { return name == "to_nhwc" || name == "to_nchw" }
-
 // BuildOps compiles an operator-stack graph made by arch.CompileOps with
 // weights w (checked strictly) into a Program. Forward takes and returns
 // NCHW tensors like Build's programs.

@@ -99,7 +99,7 @@ func TestBuildOpsMatchesReference(t *testing.T) {
 			}
 			ops := 0
 			for _, s := range p.Steps {
-				if !engine.LayoutStep(s.Name) {
+				if s.Kind != engine.KindLayout {
 					ops++
 				}
 			}

@@ -163,7 +163,7 @@ func Measure(id string, sz Size, layers, threads, runs int, budget time.Duration
 	defer p.Close()
 	in := analyze.BenchInput(g)
 	tm, err := analyze.TimeSteps(p, in, analyze.TimeOptions{Warmup: 3, MinRuns: min(10, runs), MaxRuns: runs, Budget: budget},
-		func(s string) bool { return !engine.LayoutStep(s) })
+		func(s *engine.Step) bool { return s.Kind != engine.KindLayout })
 	if err != nil {
 		return row, err
 	}
