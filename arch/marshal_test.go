@@ -179,3 +179,19 @@ func FuzzMarshal(f *testing.F) {
 		roundTrip(t, "fuzz", s)
 	})
 }
+
+// Every model field of Spec has its key in Fields, so Marshal, Hash, Diff
+// and the writers built on them carry a new key once it is added there.
+func TestFieldsCoverSpec(t *testing.T) {
+	s := arch.Default()
+	notKeys := map[string]bool{"Name": true, "Source": true}
+	var fields []string
+	for f := range reflect.TypeOf(s).Fields() {
+		if !notKeys[f.Name] {
+			fields = append(fields, f.Name)
+		}
+	}
+	if got := len(arch.Fields(&s)); got != len(fields) {
+		t.Errorf("Fields lists %d keys, Spec has %d model fields %v: add the new field's key to arch.Fields (and marshalOrder)", got, len(fields), fields)
+	}
+}
