@@ -20,10 +20,7 @@ func WriteCharts(d *Doc, od *outdir.Dir) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		if err := od.ClaimChart(name); err != nil {
-			return err
-		}
-		ps, err := charts.Save(p, od.Path(), name)
+		ps, err := charts.SaveIn(od, p, name)
 		paths = append(paths, ps...)
 		return err
 	}

@@ -180,6 +180,21 @@ func Save(p *plot.Plot, dir, name string) ([]string, error) {
 	return paths, nil
 }
 
+// Dir is an output directory that decides whether a chart's files may be
+// written there (internal/outdir.Dir: only over files fnlab wrote).
+type Dir interface {
+	Path() string
+	ClaimChart(name string) error
+}
+
+// SaveIn claims name in d, then saves p there as Save does.
+func SaveIn(d Dir, p *plot.Plot, name string) ([]string, error) {
+	if err := d.ClaimChart(name); err != nil {
+		return nil, err
+	}
+	return Save(p, d.Path(), name)
+}
+
 // PNG encodes p as a PNG image at Size, in memory: for showing a chart
 // where it is made (a notebook cell's output) instead of writing files.
 func PNG(p *plot.Plot) ([]byte, error) {

@@ -142,10 +142,7 @@ func Charts(d *fit.Report, od *outdir.Dir, prefix string) ([]string, error) {
 		if err != nil {
 			return paths, err
 		}
-		if err := od.ClaimChart(name); err != nil {
-			return paths, err
-		}
-		ps, err := charts.Save(p, od.Path(), name)
+		ps, err := charts.SaveIn(od, p, name)
 		paths = append(paths, ps...)
 		if err != nil {
 			return paths, err
