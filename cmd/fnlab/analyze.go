@@ -93,13 +93,3 @@ held against a PyTorch table. --diff B compares SPEC with B layer by layer.`,
 	c.Flags().StringVar(&diff, "diff", "", "second SPEC to compare with, layer by layer")
 	return c
 }
-
-// exactArgs is cobra.ExactArgs with a message naming the arguments.
-func exactArgs(n int, names string) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) != n {
-			return usageError{fmt.Errorf("%s: expected %s, got %d argument(s) (see %s --help)", cmd.CommandPath(), names, len(args), cmd.CommandPath())}
-		}
-		return nil
-	}
-}

@@ -187,14 +187,6 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 	return c
 }
 
-// noArgs refuses positional arguments with a usage error.
-func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) != 0 {
-		return usageError{fmt.Errorf("%s: takes no arguments, got %q (see %s --help)", cmd.CommandPath(), args, cmd.CommandPath())}
-	}
-	return nil
-}
-
 func splitList(s string) []string {
 	var out []string
 	for _, f := range strings.Split(s, ",") {
