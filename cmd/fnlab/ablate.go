@@ -62,9 +62,6 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
-				return err
-			}
 			ref := "t0"
 			if len(args) == 1 {
 				ref = args[0]
@@ -154,7 +151,7 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 	c.Flags().BoolVar(&resume, "resume", false, "continue the run in --out, skipping what results.json already holds")
 	c.Flags().StringVar(&out, "out", "", "output directory (default ablate_<SPEC>)")
 	c.Flags().BoolVar(&force, "force", false, "replace files in --out that fnlab did not write")
-	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	formatFlag(c, &format, "table", "json")
 	return c
 }
 

@@ -34,9 +34,6 @@ held against a PyTorch table. --diff B compares SPEC with B layer by layer.`,
   fnlab analyze my_spec.yaml --set stages.2.n_div=8 --format json`,
 		Args: exactArgs(1, "SPEC"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json", "csv"); err != nil {
-				return err
-			}
 			mode, err := analyze.ParseBNMode(bn)
 			if err != nil {
 				return usageError{fmt.Errorf("--bn %w", err)}
@@ -88,7 +85,7 @@ held against a PyTorch table. --diff B compares SPEC with B layer by layer.`,
 	sf.register(c)
 	c.Flags().StringVar(&bn, "bn", "eval", "BatchNorm counting: train (fvcore 5/element), eval (2/element) or fused (folded into the conv)")
 	c.Flags().IntVar(&depth, "depth", 3, "module tree depth to show (blocks sit at depth 3)")
-	c.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
+	formatFlag(c, &format, "table", "json", "csv")
 	c.Flags().StringVar(&style, "style", "fnlab", "table style: fnlab or fvcore (fvcore's flop_count_table layout)")
 	c.Flags().StringVar(&diff, "diff", "", "second SPEC to compare with, layer by layer")
 	return c

@@ -131,9 +131,6 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
   fnlab fit --teacher resnet50.safetensors:layer1.0.conv2.weight --features layer1_in.npy --format json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json", "csv"); err != nil {
-				return err
-			}
 			e := &fit.Experiment{Seeds: seeds, Gen: fit.DefaultGen, Options: fit.Options{Threads: threads, MaxIter: iters}}
 			var err error
 			if e.Stages, err = parseStages(stages); err != nil {
@@ -217,7 +214,7 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 	c.Flags().StringVar(&features, "features", "", "input features .npy, N x C x H x W (default: generated)")
 	threadsFlag(c, &threads, 0, "")
 	c.Flags().IntVar(&iters, "max-iter", 25, "alternating iterations at most")
-	c.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
+	formatFlag(c, &format, "table", "json", "csv")
 	c.Flags().StringVar(&out, "out", "", "directory for fit.json and the loss chart (PNG and SVG)")
 	c.Flags().BoolVar(&force, "force", false, "replace files in --out that fnlab did not write")
 	return c

@@ -77,9 +77,6 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
   fnlab ops --sizes 64x32x32 --layers 4 --format json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json", "csv"); err != nil {
-				return err
-			}
 			szs, err := parseSizes(sizes)
 			if err != nil {
 				return err
@@ -180,7 +177,7 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 	threadsFlag(c, &threads, 0, "")
 	c.Flags().IntVar(&runs, "runs", 200, "most timed runs per row (the paper: 200)")
 	c.Flags().DurationVar(&budget, "budget", time.Second, "time budget per row; at least 10 runs are taken")
-	c.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
+	formatFlag(c, &format, "table", "json", "csv")
 	c.Flags().StringVar(&exportDir, "export-onnx", "", "also write each operator stack as DIR/<op>_<CxHxW>.onnx (the weights it is timed with), to time Table 1 in another runtime")
 	c.Flags().StringVar(&out, "out", "", "directory for ops.json and the charts (PNG and SVG)")
 	c.Flags().BoolVar(&force, "force", false, "replace files in --out that fnlab did not write")

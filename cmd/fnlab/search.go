@@ -76,7 +76,7 @@ front member as a spec YAML that analyze and bench accept.`,
 	fl.BoolVar(&f.resume, "resume", false, "continue the search recorded in the journal")
 	fl.BoolVar(&f.force, "force", false, "replace front specs and charts in --out that fnlab did not write")
 	fl.StringVar(&f.shard, "shard", "", "evaluate part i of n of a grid or random search (e.g. 0/4)")
-	fl.StringVar(&f.format, "format", "table", "output format: table or json")
+	formatFlag(c, &f.format, "table", "json")
 	fl.StringVar(&f.out, "out", "", "output directory for journal, charts and front specs (default search_SPACE_NAME)")
 	fl.IntVar(&f.population, "population", 0, "evolve: population size (default budget/10 within 8..64)")
 	fl.BoolVar(&f.proxy, "proxy", false, "compute the naswot proxy even when no objective needs it")
@@ -89,9 +89,6 @@ front member as a spec YAML that analyze and bench accept.`,
 }
 
 func checkSearchFlags(f *searchFlags) error {
-	if err := checkFormat(f.format, "table", "json"); err != nil {
-		return err
-	}
 	if !slices.Contains(search.Strategies, f.strategy) {
 		return usageError{fmt.Errorf("--strategy %q: expected %s", f.strategy, strings.Join(search.Strategies, ", "))}
 	}
@@ -233,9 +230,6 @@ OUT/journal.jsonl and reports the front as "fnlab search" does.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(f.format, "table", "json"); err != nil {
-				return err
-			}
 			sp, err := search.LoadSpace(args[0])
 			if err != nil {
 				return err
@@ -273,7 +267,7 @@ OUT/journal.jsonl and reports the front as "fnlab search" does.`,
 		},
 	}
 	c.Flags().StringVar(&f.out, "out", "", "output directory (default search_SPACE_NAME_merged)")
-	c.Flags().StringVar(&f.format, "format", "table", "output format: table or json")
+	formatFlag(c, &f.format, "table", "json")
 	c.Flags().StringVar(&f.lutFile, "lut", "", "latency table, for --measure-front's thread count")
 	c.Flags().BoolVar(&f.measure, "measure-front", false, "re-measure the front's latency with real benchmarks")
 	c.Flags().BoolVar(&f.force, "force", false, "replace front specs and charts in --out that fnlab did not write")

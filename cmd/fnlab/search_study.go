@@ -179,9 +179,6 @@ read it. A study still running exports what is finished so far.`,
   fnlab tui --journal study.jsonl`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
-				return err
-			}
 			if out == "" {
 				return usageError{errors.New("--out: required (the journal file to write)")}
 			}
@@ -216,7 +213,7 @@ read it. A study still running exports what is finished so far.`,
 	c.Flags().StringVar(&storage, "storage", "", "the study's PostgreSQL: postgres://USER@HOST:PORT/DB")
 	c.Flags().StringVar(&name, "study", "", "the study (default: the only one)")
 	c.Flags().StringVar(&out, "out", "", "journal file to write (JSONL)")
-	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	formatFlag(c, &format, "table", "json")
 	return c
 }
 
@@ -260,9 +257,6 @@ renewed its heartbeat within its lease and has not stopped).`,
   fnlab search status --storage postgres://fnlab@db:5432/fnlab --study t0_ndiv_depth --format json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
-				return err
-			}
 			ctx := cmd.Context()
 			s, err := openStore(ctx, storage)
 			if err != nil {
@@ -291,7 +285,7 @@ renewed its heartbeat within its lease and has not stopped).`,
 	}
 	c.Flags().StringVar(&storage, "storage", "", "PostgreSQL holding the studies: postgres://USER@HOST:PORT/DB")
 	c.Flags().StringVar(&name, "study", "", "one study (default: all)")
-	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	formatFlag(c, &format, "table", "json")
 	return c
 }
 
