@@ -8,16 +8,18 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/fit"
 	"github.com/fnlab/fnlab/fit/fitreport"
 	"github.com/fnlab/fnlab/internal/outdir"
+	"github.com/fnlab/fnlab/optable"
 )
 
 func init() { extraCommands = append(extraCommands, newFitCmd) }
 
 func parseStages(s string) ([]fit.Stage, error) {
 	var out []fit.Stage
-	for _, f := range splitList(s) {
+	for _, f := range arch.SplitList(s) {
 		if n, err := strconv.Atoi(f); err == nil {
 			if n < 1 || n > len(fit.PaperStages) {
 				return nil, usageError{fmt.Errorf("--stages %q: stage %d: expected 1 to 4 or CxHxW", s, n)}
@@ -25,7 +27,7 @@ func parseStages(s string) ([]fit.Stage, error) {
 			out = append(out, fit.PaperStages[n-1])
 			continue
 		}
-		sz, err := parseSizes(f)
+		sz, err := optable.ParseSizes(f)
 		if err != nil {
 			return nil, usageError{fmt.Errorf("--stages %q: %q: expected a paper stage 1-4 or CxHxW", s, f)}
 		}
@@ -37,24 +39,9 @@ func parseStages(s string) ([]fit.Stage, error) {
 	return out, nil
 }
 
-func parseStudents(s string) ([]fit.Student, error) {
-	var out []fit.Student
-	for _, f := range splitList(s) {
-		st, err := fit.ParseStudent(f)
-		if err != nil {
-			return nil, usageError{fmt.Errorf("--students: %v", err)}
-		}
-		out = append(out, st)
-	}
-	if len(out) == 0 {
-		return nil, usageError{fmt.Errorf("--students: expected at least one student")}
-	}
-	return out, nil
-}
-
 func parseFloats(flag, s string) ([]float64, error) {
 	var out []float64
-	for _, f := range splitList(s) {
+	for _, f := range arch.SplitList(s) {
 		v, err := strconv.ParseFloat(f, 64)
 		if err != nil || v < 0 || v >= 1 {
 			return nil, usageError{fmt.Errorf("%s %q: %q is not a number in [0, 1)", flag, s, f)}
@@ -136,8 +123,8 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 			if e.Stages, err = parseStages(stages); err != nil {
 				return err
 			}
-			if e.Students, err = parseStudents(students); err != nil {
-				return err
+			if e.Students, err = fit.ParseStudents(students); err != nil {
+				return usageError{fmt.Errorf("--students: %v", err)}
 			}
 			if e.Redundancy, err = parseFloats("--redundancy", reds); err != nil {
 				return err
@@ -168,14 +155,11 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 				}
 				defer od.Close()
 			}
-			if isTerminal(cmd.ErrOrStderr()) {
-				// The bar follows fit.Work, not the count of fits: a 320-channel
-				// stage takes about six times a 160-channel one.
-				bar := progressbar.NewOptions(1000, progressbar.OptionSetWriter(cmd.ErrOrStderr()), progressbar.OptionSetDescription("fit"),
-					progressbar.OptionClearOnFinish(), progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionSetPredictTime(true))
-				e.Step = fitBar(bar, "fit stage")
-				defer bar.Finish()
-			}
+			// The bar follows fit.Work, not the count of fits: a 320-channel
+			// stage takes about six times a 160-channel one.
+			bar := newBar(cmd.ErrOrStderr(), 1000, "fit", progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionSetPredictTime(true))
+			e.Step = fitBar(bar, "fit stage")
+			defer finishBar(bar)
 			rerun := commandLine(cmd, args)
 			onInterrupt(func() string {
 				return "fit writes its results when every fit is done, so nothing of this run was saved; rerun with: " + rerun
@@ -221,8 +205,11 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 }
 
 // fitBar follows a fit phase's work (fit.Work units) on bar, describing
-// each fit after stage ("fit stage").
+// each fit after stage ("fit stage"); nil without a bar.
 func fitBar(bar *progressbar.ProgressBar, stage string) func(fit.FitStep) {
+	if bar == nil {
+		return nil
+	}
 	return func(s fit.FitStep) {
 		if s.Total > 0 {
 			_ = bar.Set(int(1000 * s.Done / s.Total))

@@ -4,40 +4,19 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/internal/atomicfile"
 	"github.com/fnlab/fnlab/internal/outdir"
 	"github.com/fnlab/fnlab/optable"
 )
 
 func init() { extraCommands = append(extraCommands, newOpsCmd) }
-
-func parseSizes(s string) ([]optable.Size, error) {
-	var out []optable.Size
-	for _, f := range strings.Split(s, ",") {
-		f = strings.TrimSpace(f)
-		parts := strings.Split(f, "x")
-		if len(parts) != 3 {
-			return nil, usageError{fmt.Errorf("--sizes %q: expected CxHxW items such as 96x56x56, got %q", s, f)}
-		}
-		var v [3]int
-		for i, p := range parts {
-			n, err := strconv.Atoi(p)
-			if err != nil || n < 1 || n > 4096 {
-				return nil, usageError{fmt.Errorf("--sizes %q: %q is not a positive size up to 4096", s, p)}
-			}
-			v[i] = n
-		}
-		out = append(out, optable.Size{C: v[0], H: v[1], W: v[2]})
-	}
-	return out, nil
-}
 
 func newOpsCmd() *cobra.Command {
 	var (
@@ -77,9 +56,9 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
   fnlab ops --sizes 64x32x32 --layers 4 --format json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			szs, err := parseSizes(sizes)
+			szs, err := optable.ParseSizes(sizes)
 			if err != nil {
-				return err
+				return usageError{fmt.Errorf("--sizes %v", err)}
 			}
 			if layers < 1 || layers > 1000 {
 				return usageError{fmt.Errorf("--layers %d: expected 1 to 1000", layers)}
@@ -93,7 +72,7 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 			if budget <= 0 {
 				return usageError{fmt.Errorf("--budget %v: expected a positive duration such as 1s", budget)}
 			}
-			ids := splitList(ops)
+			ids := arch.SplitList(ops)
 			if len(ids) == 0 {
 				return usageError{fmt.Errorf("--ops: expected a comma-separated list of operators")}
 			}
@@ -132,9 +111,7 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 				}
 			}
 			o := optable.Options{Ops: ids, Sizes: szs, Layers: layers, Threads: threads, Runs: runs, Budget: budget}
-			if stderr := cmd.ErrOrStderr(); isTerminal(stderr) {
-				bar := progressbar.NewOptions(len(ids)*len(szs)+1, progressbar.OptionSetWriter(stderr),
-					progressbar.OptionSetDescription("ops"), progressbar.OptionClearOnFinish(), progressbar.OptionShowCount())
+			if bar := newBar(cmd.ErrOrStderr(), len(ids)*len(szs)+1, "ops", progressbar.OptionShowCount()); bar != nil {
 				defer bar.Finish()
 				o.Progress = func(what string, done, total int) {
 					if what != "roofline" {
@@ -182,16 +159,6 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 	c.Flags().StringVar(&out, "out", "", "directory for ops.json and the charts (PNG and SVG)")
 	c.Flags().BoolVar(&force, "force", false, "replace files in --out that fnlab did not write")
 	return c
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // writeJSONFile writes v as indented JSON to path atomically, so a reader

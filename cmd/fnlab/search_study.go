@@ -99,12 +99,11 @@ func runStudy(cmd *cobra.Command, sp *search.Space, ev *search.Evaluator, h sear
 	}
 	if !res.Completed {
 		done := searchDone{Study: name, Storage: s.URL(), Complete: true, CompletedBy: res.CompletedBy, Evaluated: res.Evaluated}
-		if f.format == "json" {
-			return writeJSON(cmd.OutOrStdout(), done)
-		}
-		fmt.Fprintf(cmd.OutOrStdout(), "study %s complete; this worker finished %d trials. Worker %s completed the study and wrote the report to its --out.\nexport the study: fnlab search export --storage %s --study %s --out journal.jsonl\n",
-			name, res.Evaluated, res.CompletedBy, s.URL(), name)
-		return nil
+		return printDoc(cmd, f.format, done, func(w io.Writer) error {
+			_, err := fmt.Fprintf(w, "study %s complete; this worker finished %d trials. Worker %s completed the study and wrote the report to its --out.\nexport the study: fnlab search export --storage %s --study %s --out journal.jsonl\n",
+				name, res.Evaluated, res.CompletedBy, s.URL(), name)
+			return err
+		})
 	}
 	hdr, recs, err := s.WriteJournal(ctx, name, jpath)
 	var je *search.JournalError
@@ -115,7 +114,7 @@ func runStudy(cmd *cobra.Command, sp *search.Space, ev *search.Evaluator, h sear
 		return err
 	}
 	hdr.Shard = "study " + name
-	return searchReport(cmd.OutOrStdout(), sp, recs, hdr, jpath, out, f, table)
+	return searchReport(cmd, sp, recs, hdr, jpath, out, f, table)
 }
 
 // searchDone is what a worker that did not complete the study prints.
@@ -138,14 +137,11 @@ func studyProgress(w io.Writer, name string) func(study.Progress) {
 			mu.Lock()
 			defer mu.Unlock()
 			if p.Total < 0 {
-				if bar != nil {
-					_ = bar.Finish()
-				}
+				finishBar(bar)
 				return
 			}
 			if bar == nil {
-				bar = progressbar.NewOptions(p.Total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("study "+name),
-					progressbar.OptionClearOnFinish(), progressbar.OptionShowCount(), progressbar.OptionThrottle(100e6))
+				bar = newBar(w, p.Total, "study "+name, progressbar.OptionShowCount(), progressbar.OptionThrottle(100e6))
 			}
 			if bar.GetMax() != p.Total {
 				bar.ChangeMax(p.Total)
@@ -199,15 +195,14 @@ read it. A study still running exports what is finished so far.`,
 				return err
 			}
 			doc := studyExportDoc{Study: name, Storage: s.URL(), Journal: out, Records: n, Total: st.Total, Complete: st.Complete}
-			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), doc)
-			}
-			state := "complete"
-			if !st.Complete {
-				state = fmt.Sprintf("still running: %d running, %d pending", st.Running+st.Expired, st.Pending)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "study %s: %d records (%s) written to %s\n", name, n, state, out)
-			return nil
+			return printDoc(cmd, format, doc, func(w io.Writer) error {
+				state := "complete"
+				if !st.Complete {
+					state = fmt.Sprintf("still running: %d running, %d pending", st.Running+st.Expired, st.Pending)
+				}
+				_, err := fmt.Fprintf(w, "study %s: %d records (%s) written to %s\n", name, n, state, out)
+				return err
+			})
 		},
 	}
 	c.Flags().StringVar(&storage, "storage", "", "the study's PostgreSQL: postgres://USER@HOST:PORT/DB")
@@ -277,10 +272,7 @@ renewed its heartbeat within its lease and has not stopped).`,
 				}
 				doc.Studies = append(doc.Studies, st)
 			}
-			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), doc)
-			}
-			return study.WriteStatus(cmd.OutOrStdout(), doc.Storage, doc.Studies)
+			return printDoc(cmd, format, doc, func(w io.Writer) error { return study.WriteStatus(w, doc.Storage, doc.Studies) })
 		},
 	}
 	c.Flags().StringVar(&storage, "storage", "", "PostgreSQL holding the studies: postgres://USER@HOST:PORT/DB")

@@ -48,23 +48,15 @@ The bench uses seeded random weights (the weights do not change the time).`,
   fnlab tui t2 --set stages.2.n_div=8
   fnlab tui my_spec.yaml --threads 1 --runs 200
   fnlab tui --journal runs/t0_ndiv.jsonl`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return usageError{fmt.Errorf("%s: expected at most one SPEC, got %d arguments (see %s --help)", cmd.CommandPath(), len(args), cmd.CommandPath())}
-			}
-			return nil
-		},
+		Args: atMostOneSpec,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkThreads(threads); err != nil {
 				return err
 			}
-			if runs < 1 || warmup < 0 {
-				return usageError{fmt.Errorf("--runs %d --warmup %d: expected at least 1 run and 0 or more warm-ups", runs, warmup)}
+			if err := checkRunsWarmup(runs, warmup); err != nil {
+				return err
 			}
-			ref := "t0"
-			if len(args) == 1 {
-				ref = args[0]
-			}
+			ref := specOr(args, "t0")
 			// The spec is checked here first so that errors name --set.
 			if _, err := arch.LoadOverrides(ref, sets, "--set"); err != nil {
 				return err
