@@ -169,14 +169,8 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 				return err
 			}
 			if out != "" {
-				if doc.Charts, err = fitreport.Charts(doc, od, ""); err != nil {
+				if err := fitreport.Save(doc, od); err != nil {
 					return outFileErr(err)
-				}
-				if err := od.Claim("fit.json"); err != nil {
-					return outFileErr(err)
-				}
-				if err := writeJSONFile(od.Join("fit.json"), doc); err != nil {
-					return err
 				}
 			}
 			w := cmd.OutOrStdout()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fnlab/fnlab/arch"
-	"github.com/fnlab/fnlab/internal/atomicfile"
 	"github.com/fnlab/fnlab/internal/outdir"
 	"github.com/fnlab/fnlab/optable"
 )
@@ -100,14 +98,8 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 				if err := os.MkdirAll(exportDir, 0o755); err != nil {
 					return fmt.Errorf("--export-onnx %s: %v", exportDir, err)
 				}
-				for _, id := range ids {
-					for _, sz := range szs {
-						path, err := optable.ExportONNX(id, sz, layers, exportDir, fnlabVersion())
-						if err != nil {
-							return fmt.Errorf("--export-onnx: %v", err)
-						}
-						onnxFiles = append(onnxFiles, path)
-					}
+				if onnxFiles, err = optable.ExportAll(ids, szs, layers, exportDir, fnlabVersion()); err != nil {
+					return fmt.Errorf("--export-onnx: %v", err)
 				}
 			}
 			o := optable.Options{Ops: ids, Sizes: szs, Layers: layers, Threads: threads, Runs: runs, Budget: budget}
@@ -126,16 +118,8 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 			}
 			doc.ONNX = onnxFiles
 			if out != "" {
-				paths, err := optable.WriteCharts(doc, od)
-				if err != nil {
+				if err := optable.Save(doc, od); err != nil {
 					return outFileErr(err)
-				}
-				doc.Charts = paths
-				if err := od.Claim("ops.json"); err != nil {
-					return outFileErr(err)
-				}
-				if err := writeJSONFile(od.Join("ops.json"), doc); err != nil {
-					return err
 				}
 			}
 			w := cmd.OutOrStdout()
@@ -159,13 +143,4 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 	c.Flags().StringVar(&out, "out", "", "directory for ops.json and the charts (PNG and SVG)")
 	c.Flags().BoolVar(&force, "force", false, "replace files in --out that fnlab did not write")
 	return c
-}
-
-// writeJSONFile writes v as indented JSON to path atomically, so a reader
-// never sees half a file.
-func writeJSONFile(path string, v any) error {
-	if err := atomicfile.Write(path, func(w io.Writer) error { return writeJSON(w, v) }); err != nil {
-		return fmt.Errorf("writing %s: %v", path, err)
-	}
-	return nil
 }
