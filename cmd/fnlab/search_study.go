@@ -98,7 +98,7 @@ func runStudy(cmd *cobra.Command, sp *search.Space, ev *search.Evaluator, h sear
 		return err
 	}
 	if !res.Completed {
-		done := searchDone{Study: name, Storage: s.URL(), Complete: true, CompletedBy: res.CompletedBy, Evaluated: res.Evaluated}
+		done := study.WorkerDone{Study: name, Storage: s.URL(), Complete: true, CompletedBy: res.CompletedBy, Evaluated: res.Evaluated}
 		return printDoc(cmd, f.format, done, func(w io.Writer) error {
 			_, err := fmt.Fprintf(w, "study %s complete; this worker finished %d trials. Worker %s completed the study and wrote the report to its --out.\nexport the study: fnlab search export --storage %s --study %s --out journal.jsonl\n",
 				name, res.Evaluated, res.CompletedBy, s.URL(), name)
@@ -115,15 +115,6 @@ func runStudy(cmd *cobra.Command, sp *search.Space, ev *search.Evaluator, h sear
 	}
 	hdr.Shard = "study " + name
 	return searchReport(cmd, sp, recs, hdr, jpath, out, f, table)
-}
-
-// searchDone is what a worker that did not complete the study prints.
-type searchDone struct {
-	Study       string `json:"study"`
-	Storage     string `json:"storage"`
-	Complete    bool   `json:"complete"`
-	CompletedBy string `json:"completed_by"`
-	Evaluated   int    `json:"evaluated"`
 }
 
 // studyProgress shows the whole study's progress: a bar on a terminal, a
@@ -187,22 +178,14 @@ read it. A study still running exports what is finished so far.`,
 			if name, err = pickStudy(ctx, s, name); err != nil {
 				return err
 			}
-			n, st, err := s.Export(ctx, name, out)
+			doc, err := s.ExportJournal(ctx, name, out)
 			if errors.Is(err, study.ErrFileExists) {
 				return fmt.Errorf("--out %s: already exists; remove it or choose another file", out)
 			}
 			if err != nil {
 				return err
 			}
-			doc := studyExportDoc{Study: name, Storage: s.URL(), Journal: out, Records: n, Total: st.Total, Complete: st.Complete}
-			return printDoc(cmd, format, doc, func(w io.Writer) error {
-				state := "complete"
-				if !st.Complete {
-					state = fmt.Sprintf("still running: %d running, %d pending", st.Running+st.Expired, st.Pending)
-				}
-				_, err := fmt.Fprintf(w, "study %s: %d records (%s) written to %s\n", name, n, state, out)
-				return err
-			})
+			return printDoc(cmd, format, doc, doc.WriteText)
 		},
 	}
 	c.Flags().StringVar(&storage, "storage", "", "the study's PostgreSQL: postgres://USER@HOST:PORT/DB")
@@ -212,31 +195,17 @@ read it. A study still running exports what is finished so far.`,
 	return c
 }
 
-type studyExportDoc struct {
-	Study    string `json:"study"`
-	Storage  string `json:"storage"`
-	Journal  string `json:"journal"`
-	Records  int    `json:"records"`
-	Total    int    `json:"total"`
-	Complete bool   `json:"complete"`
-}
-
 // pickStudy is name, or the store's only study.
 func pickStudy(ctx context.Context, s *study.Store, name string) (string, error) {
-	if name != "" {
-		return name, nil
-	}
-	names, err := s.Studies(ctx)
-	if err != nil {
-		return "", err
-	}
-	if len(names) == 1 {
-		return names[0], nil
-	}
-	if len(names) == 0 {
+	name, err := s.Pick(ctx, name)
+	var ce *study.ChoiceError
+	switch {
+	case errors.Is(err, study.ErrNoStudy):
 		return "", fmt.Errorf("--storage %s: holds no study yet", s.URL())
+	case errors.As(err, &ce):
+		return "", usageError{fmt.Errorf("--study: required, %s holds %s", s.URL(), strings.Join(ce.Names, ", "))}
 	}
-	return "", usageError{fmt.Errorf("--study: required, %s holds %s", s.URL(), strings.Join(names, ", "))}
+	return name, err
 }
 
 func newSearchStatusCmd() *cobra.Command {
@@ -258,30 +227,19 @@ renewed its heartbeat within its lease and has not stopped).`,
 				return err
 			}
 			defer s.Close()
-			names := []string{name}
-			if name == "" {
-				if names, err = s.Studies(ctx); err != nil {
-					return err
-				}
+			var names []string
+			if name != "" {
+				names = []string{name}
 			}
-			doc := statusDoc{Storage: s.URL(), Studies: []study.Status{}}
-			for _, n := range names {
-				st, err := s.Status(ctx, n)
-				if err != nil {
-					return err
-				}
-				doc.Studies = append(doc.Studies, st)
+			doc, err := s.Statuses(ctx, names...)
+			if err != nil {
+				return err
 			}
-			return printDoc(cmd, format, doc, func(w io.Writer) error { return study.WriteStatus(w, doc.Storage, doc.Studies) })
+			return printDoc(cmd, format, doc, doc.WriteText)
 		},
 	}
 	c.Flags().StringVar(&storage, "storage", "", "PostgreSQL holding the studies: postgres://USER@HOST:PORT/DB")
 	c.Flags().StringVar(&name, "study", "", "one study (default: all)")
 	formatFlag(c, &format, "table", "json")
 	return c
-}
-
-type statusDoc struct {
-	Storage string         `json:"storage"`
-	Studies []study.Status `json:"studies"`
 }
