@@ -148,25 +148,12 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 		jpath = search.JournalPath(out, shard)
 	}
 	o := search.Options{Strategy: f.strategy, Budget: f.budget, Seed: f.seed, Workers: f.workers, Shard: shard, Population: f.population}
-	if o.Budget == 0 {
-		o.Budget = search.DefaultBudget(sp, f.strategy)
-	}
-	if f.strategy == "evolve" && o.Population == 0 {
-		o.Population = search.PopulationFor(o.Budget)
-		if f.resume {
-			o.Population = search.ResumedPopulation(jpath, o.Budget)
-		}
-	}
+	o = o.WithDefaults(sp, jpath, f.resume)
 	h := search.NewHeader(ev, o)
 	if f.study.storage != "" {
 		return runStudy(cmd, sp, ev, h, jpath, out, f, &f.study, table)
 	}
-	if f.resume {
-		o.Journal, o.Prior, err = search.ResumeJournal(jpath, h)
-	} else {
-		o.Journal, err = search.CreateJournal(jpath, h)
-	}
-	if err != nil {
+	if err := o.OpenJournal(jpath, h, f.resume); err != nil {
 		return journalFlagErr(err)
 	}
 	handleInterruptItself()
