@@ -2,12 +2,9 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/tui"
@@ -69,7 +66,7 @@ The bench uses seeded random weights (the weights do not change the time).`,
 			if err != nil {
 				return journalFlagErr(err)
 			}
-			if !isTerminal(cmd.OutOrStdout()) || !isTerminalReader(cmd.InOrStdin()) {
+			if !isTerminal(cmd.OutOrStdout()) || !isTerminal(cmd.InOrStdin()) {
 				return fmt.Errorf("%s: needs an interactive terminal on stdin and stdout", cmd.CommandPath())
 			}
 			cfg := fmt.Sprintf("%d warm-up + %d timed runs", warmup, runs)
@@ -94,10 +91,4 @@ The bench uses seeded random weights (the weights do not change the time).`,
 	c.Flags().IntVar(&runs, "runs", 100, "bench timed passes")
 	c.Flags().Uint64Var(&seed, "seed", 0, "seed of the bench's random weights")
 	return c
-}
-
-// isTerminalReader reports whether r is an interactive terminal.
-func isTerminalReader(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
