@@ -38,14 +38,6 @@ board) and pass it to "fnlab search --lut FILE" anywhere.`,
 	return c
 }
 
-// lutThreads is the thread count a build runs with (0: all cores).
-func lutThreads(t int) int {
-	if t > 0 {
-		return t
-	}
-	return analyze.ThisMachine(0).Cores
-}
-
 func newLUTBuildCmd() *cobra.Command {
 	var (
 		threads, warmup, runs, extra int
@@ -85,8 +77,6 @@ embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
 			if !slices.Contains(lut.Statistics, statistic) {
 				return usageError{fmt.Errorf("--statistic %q: expected %s", statistic, strings.Join(lut.Statistics, ", "))}
 			}
-			h := lut.ProgressHeader{Space: sp.Name, SpaceHash: sp.Hash, Machine: analyze.ThisMachine(lutThreads(threads)).String(), Threads: threads,
-				Warmup: warmup, Runs: runs, Statistic: statistic, Extra: extra, Seed: seed}
 			var saved atomic.Int64
 			resumeCmd := commandLine(cmd, args, "resume", "format") + " --resume"
 			onInterrupt(func() string {
@@ -95,6 +85,7 @@ embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
 			bar := newBar(cmd.ErrOrStderr(), len(models), "lut build "+sp.Name, progressbar.OptionShowCount(), progressbar.OptionThrottle(100e6))
 			defer finishBar(bar)
 			o := lut.Options{Threads: threads, Warmup: warmup, Runs: runs, Statistic: statistic, Progress: barSetter(bar)}
+			h := lut.NewProgressHeader(sp.Name, sp.Hash, o, extra, seed)
 			t, err := lut.BuildFile(models, o, lut.FileBuild{Out: out, Header: h, Resume: resume, Force: force, Version: fnlabVersion(),
 				Saved: func(n int) { saved.Store(int64(n)) }})
 			if err != nil {

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+
+	"github.com/fnlab/fnlab/analyze"
 )
 
 // FileBuild says where and how BuildFile builds a table file.
@@ -82,4 +84,16 @@ func BuildFile(models []Model, o Options, b FileBuild) (*Table, error) {
 		return nil, &OutError{err}
 	}
 	return t, nil
+}
+
+// NewProgressHeader is the header of a build of space (with its hash) by
+// o, with extra random models from seed: the machine line says the
+// threads the build runs with (o.Threads, 0: all cores).
+func NewProgressHeader(space, spaceHash string, o Options, extra int, seed uint64) ProgressHeader {
+	threads := o.Threads
+	if threads <= 0 {
+		threads = analyze.ThisMachine(0).Cores
+	}
+	return ProgressHeader{Space: space, SpaceHash: spaceHash, Machine: analyze.ThisMachine(threads).String(), Threads: o.Threads,
+		Warmup: o.Warmup, Runs: o.Runs, Statistic: o.Statistic, Extra: extra, Seed: seed}
 }
