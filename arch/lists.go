@@ -1,6 +1,7 @@
 package arch
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -42,4 +43,30 @@ func ParseNDivs(s string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// ErrNotCHW: a size is not three dimensions CxHxW.
+var ErrNotCHW = errors.New("expected CxHxW")
+
+// DimError: a dimension of a size is not a number from 1 to 4096.
+type DimError struct{ Dim string }
+
+func (e *DimError) Error() string { return fmt.Sprintf("%q is not a positive size up to 4096", e.Dim) }
+
+// ParseCHW parses a feature map size CxHxW, each dimension 1 to 4096
+// (ErrNotCHW, *DimError).
+func ParseCHW(s string) (c, h, w int, err error) {
+	parts := strings.Split(s, "x")
+	if len(parts) != 3 {
+		return 0, 0, 0, ErrNotCHW
+	}
+	var v [3]int
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 4096 {
+			return 0, 0, 0, &DimError{Dim: p}
+		}
+		v[i] = n
+	}
+	return v[0], v[1], v[2], nil
 }

@@ -24,3 +24,17 @@ func TestParseLists(t *testing.T) {
 		}
 	}
 }
+
+func TestParseCHW(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"96x56x56", "96 56 56 <nil>"},
+		{"16x8", "0 0 0 expected CxHxW"},
+		{"16x0x8", `0 0 0 "0" is not a positive size up to 4096`},
+		{"16x8x4097", `0 0 0 "4097" is not a positive size up to 4096`},
+	} {
+		ch, h, w, err := ParseCHW(c.in)
+		if got := fmt.Sprint(ch, h, w, err); got != c.want {
+			t.Errorf("ParseCHW(%q) = %s, want %s", c.in, got, c.want)
+		}
+	}
+}

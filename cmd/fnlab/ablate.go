@@ -64,11 +64,11 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 			}
 			mix, err := arch.ParseMixers(mixers)
 			if err != nil {
-				return usageError{fmt.Errorf("--mixers: %v", err)}
+				return flagErr("--mixers", err)
 			}
 			nd, err := arch.ParseNDivs(ndivs)
 			if err != nil {
-				return usageError{fmt.Errorf("--n-div %v", err)}
+				return flagErr("--n-div", err)
 			}
 			if len(mix) == 0 && len(nd) == 0 {
 				return usageError{fmt.Errorf("--mixers and --n-div: nothing to compare")}

@@ -91,3 +91,13 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	}
 	return nil
 }
+
+// flagErr is a usage error naming flag in a library's error about the
+// flag's value: `--flag "VALUE": ...` when the message starts with the
+// quoted value, else `--flag: ...`.
+func flagErr(flag string, err error) error {
+	if strings.HasPrefix(err.Error(), `"`) {
+		return usageError{fmt.Errorf("%s %v", flag, err)}
+	}
+	return usageError{fmt.Errorf("%s: %v", flag, err)}
+}

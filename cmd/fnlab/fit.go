@@ -2,57 +2,17 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/fit"
 	"github.com/fnlab/fnlab/fit/fitreport"
 	"github.com/fnlab/fnlab/internal/outdir"
-	"github.com/fnlab/fnlab/optable"
 )
 
 func init() { extraCommands = append(extraCommands, newFitCmd) }
-
-func parseStages(s string) ([]fit.Stage, error) {
-	var out []fit.Stage
-	for _, f := range arch.SplitList(s) {
-		if n, err := strconv.Atoi(f); err == nil {
-			if n < 1 || n > len(fit.PaperStages) {
-				return nil, usageError{fmt.Errorf("--stages %q: stage %d: expected 1 to 4 or CxHxW", s, n)}
-			}
-			out = append(out, fit.PaperStages[n-1])
-			continue
-		}
-		sz, err := optable.ParseSizes(f)
-		if err != nil {
-			return nil, usageError{fmt.Errorf("--stages %q: %q: expected a paper stage 1-4 or CxHxW", s, f)}
-		}
-		out = append(out, fit.Stage{Name: sz[0].String(), C: sz[0].C, H: sz[0].H, W: sz[0].W})
-	}
-	if len(out) == 0 {
-		return nil, usageError{fmt.Errorf("--stages: expected at least one stage")}
-	}
-	return out, nil
-}
-
-func parseFloats(flag, s string) ([]float64, error) {
-	var out []float64
-	for _, f := range arch.SplitList(s) {
-		v, err := strconv.ParseFloat(f, 64)
-		if err != nil || v < 0 || v >= 1 {
-			return nil, usageError{fmt.Errorf("%s %q: %q is not a number in [0, 1)", flag, s, f)}
-		}
-		out = append(out, v)
-	}
-	if len(out) == 0 {
-		return nil, usageError{fmt.Errorf("%s: expected at least one value", flag)}
-	}
-	return out, nil
-}
 
 // loadRealData reads --features X.npy and --teacher FILE:KEY into e.
 func loadRealData(e *fit.Experiment, features, teacher string) error {
@@ -120,14 +80,14 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e := &fit.Experiment{Seeds: seeds, Gen: fit.DefaultGen, Options: fit.Options{Threads: threads, MaxIter: iters}}
 			var err error
-			if e.Stages, err = parseStages(stages); err != nil {
-				return err
+			if e.Stages, err = fit.ParseStages(stages); err != nil {
+				return flagErr("--stages", err)
 			}
 			if e.Students, err = fit.ParseStudents(students); err != nil {
 				return usageError{fmt.Errorf("--students: %v", err)}
 			}
-			if e.Redundancy, err = parseFloats("--redundancy", reds); err != nil {
-				return err
+			if e.Redundancy, err = fit.ParseRedundancies(reds); err != nil {
+				return flagErr("--redundancy", err)
 			}
 			if seeds < 1 || seeds > 100 {
 				return usageError{fmt.Errorf("--seeds %d: expected 1 to 100 (3 or more for a spread)", seeds)}

@@ -56,7 +56,7 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			szs, err := optable.ParseSizes(sizes)
 			if err != nil {
-				return usageError{fmt.Errorf("--sizes %v", err)}
+				return flagErr("--sizes", err)
 			}
 			if layers < 1 || layers > 1000 {
 				return usageError{fmt.Errorf("--layers %d: expected 1 to 1000", layers)}
