@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/fnlab/fnlab/analyze"
 	"github.com/fnlab/fnlab/report"
@@ -50,36 +51,29 @@ held against a PyTorch table. --diff B compares SPEC with B layer by layer.`,
 			}
 			r := analyze.Count(g, mode)
 			r.Spec.Sets = sf.sets
-			out := cmd.OutOrStdout()
 			if diff != "" {
 				_, gb, err := sf.load(diff)
 				if err != nil {
 					return err
 				}
-				d := report.Diff(r, analyze.Count(gb, mode))
-				switch format {
-				case "json":
-					return writeJSON(out, d)
-				case "csv":
+				if format == "csv" {
 					return usageError{fmt.Errorf("--diff supports --format table or json")}
 				}
-				return report.DiffTable(out, d)
+				d := report.Diff(r, analyze.Count(gb, mode))
+				return printDoc(cmd, format, d, func(w io.Writer) error { return report.DiffTable(w, d) })
 			}
-			switch format {
-			case "json":
-				return writeJSON(out, report.NewAnalysisDoc(r))
-			case "csv":
-				return report.AnalysisCSV(out, r)
-			}
+			text := func(w io.Writer) error { return report.AnalysisTable(w, r, depth) }
 			if style == "fvcore" {
 				d := depth
 				if !cmd.Flags().Changed("depth") {
 					d = 3
 				}
-				_, err := fmt.Fprint(out, r.FvcoreTable(d))
-				return err
+				text = func(w io.Writer) error {
+					_, err := fmt.Fprint(w, r.FvcoreTable(d))
+					return err
+				}
 			}
-			return report.AnalysisTable(out, r, depth)
+			return printDoc(cmd, format, report.NewAnalysisDoc(r), text, func(w io.Writer) error { return report.AnalysisCSV(w, r) })
 		},
 	}
 	sf.register(c)

@@ -17,10 +17,14 @@ func formatFlag(c *cobra.Command, p *string, allowed ...string) {
 	c.PreRunE = func(*cobra.Command, []string) error { return checkFormat(*p, allowed...) }
 }
 
-// printDoc prints doc as JSON with --format json, else as text.
-func printDoc(cmd *cobra.Command, format string, doc any, text func(io.Writer) error) error {
-	if format == "json" {
+// printDoc prints doc as JSON with --format json, with csv (if given)
+// with --format csv, else as text.
+func printDoc(cmd *cobra.Command, format string, doc any, text func(io.Writer) error, csv ...func(io.Writer) error) error {
+	switch {
+	case format == "json":
 		return writeJSON(cmd.OutOrStdout(), doc)
+	case format == "csv" && len(csv) > 0:
+		return csv[0](cmd.OutOrStdout())
 	}
 	return text(cmd.OutOrStdout())
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
@@ -133,14 +134,8 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 					return outFileErr(err)
 				}
 			}
-			w := cmd.OutOrStdout()
-			switch format {
-			case "json":
-				return writeJSON(w, doc)
-			case "csv":
-				return fitreport.CSV(w, doc)
-			}
-			return fitreport.Table(w, doc)
+			return printDoc(cmd, format, doc, func(w io.Writer) error { return fitreport.Table(w, doc) },
+				func(w io.Writer) error { return fitreport.CSV(w, doc) })
 		},
 	}
 	c.Flags().StringVar(&stages, "stages", "1,2,3,4", "stages: paper stage numbers 1-4 (64x56x56 ... 512x7x7) or CxHxW, comma-separated")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -122,14 +123,8 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 					return outFileErr(err)
 				}
 			}
-			w := cmd.OutOrStdout()
-			switch format {
-			case "json":
-				return writeJSON(w, doc)
-			case "csv":
-				return optable.WriteCSV(w, doc)
-			}
-			return optable.WriteTable(w, doc)
+			return printDoc(cmd, format, doc, func(w io.Writer) error { return optable.WriteTable(w, doc) },
+				func(w io.Writer) error { return optable.WriteCSV(w, doc) })
 		},
 	}
 	c.Flags().StringVar(&sizes, "sizes", "96x56x56,192x28x28,384x14x14,768x7x7", "feature maps CxHxW, comma-separated")
