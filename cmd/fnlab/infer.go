@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/engine"
+	"github.com/fnlab/fnlab/report"
 	"github.com/fnlab/fnlab/tensorio"
 )
 
@@ -71,23 +71,9 @@ model's batch, channels and size; --set changes the rest of the spec.`,
 			if err != nil {
 				return fmt.Errorf("--output %v", err)
 			}
-			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"model": g.Spec.Name, "spec": arch.NewRef(s, sf.sets), "sets_from_weights": inferred, "forward_ms": ms, "threads": p.Threads(),
-					"weights": weightsName(mf), "outputs": outs})
-			}
-			w := cmd.OutOrStdout()
-			if len(inferred) > 0 {
-				fmt.Fprintf(w, "spec from the weights' shapes: %s\n", strings.Join(inferred, " "))
-			}
-			fmt.Fprintf(w, "%s: forward pass %.2f ms on %d thread(s), weights %s\n", arch.NewRef(s, sf.sets), ms, p.Threads(), weightsName(mf))
-			for _, o := range outs {
-				fmt.Fprintf(w, "wrote %s %v", o.Path, o.Shape)
-				if o.Top5 != nil {
-					fmt.Fprintf(w, "  top-5 classes of image 0: %v", o.Top5)
-				}
-				fmt.Fprintln(w)
-			}
-			return nil
+			doc := &report.InferDoc{ForwardMS: ms, Model: g.Spec.Name, Outputs: outs, SetsFromWeights: inferred, Spec: arch.NewRef(s, sf.sets),
+				Threads: p.Threads(), Weights: weightsName(mf)}
+			return printDoc(cmd, format, doc, doc.WriteText)
 		},
 	}
 	sf.registerSets(c)
