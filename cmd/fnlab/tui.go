@@ -69,14 +69,11 @@ The bench uses seeded random weights (the weights do not change the time).`,
 			if !isTerminal(cmd.OutOrStdout()) || !isTerminal(cmd.InOrStdin()) {
 				return fmt.Errorf("%s: needs an interactive terminal on stdin and stdout", cmd.CommandPath())
 			}
-			cfg := fmt.Sprintf("%d warm-up + %d timed runs", warmup, runs)
-			if threads > 0 {
-				cfg += fmt.Sprintf(", %d thread(s)", threads)
-			}
+			cfg := tui.BenchConfig{Threads: threads, Warmup: warmup, Runs: runs, Seed: seed}
 			app := tui.New(tui.Options{
 				Start:       start,
-				Bench:       tui.NativeBench(tui.BenchConfig{Threads: threads, Warmup: warmup, Runs: runs, Seed: seed}),
-				BenchConfig: cfg,
+				Bench:       tui.NativeBench(cfg),
+				BenchConfig: cfg.String(),
 				Search:      src,
 			})
 			p := tea.NewProgram(app, tea.WithAltScreen(), tea.WithInput(cmd.InOrStdin()), tea.WithOutput(cmd.OutOrStdout()))
