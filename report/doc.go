@@ -6,4 +6,9 @@
 // G = 1e9, T = 1e12) to four significant digits; exact values are in the
 // JSON and CSV outputs and in the totals line under each table. MACs
 // (multiply-adds) and FLOPs are always separate columns.
+//
+// Beside the analysis tables it prints the other commands' results:
+// BenchTable (a bench run, per-step time next to MACs), PresetTable (the
+// built-in specs, Presets), ExportText (an exported ONNX file) and
+// InferDoc (a forward pass from .npy to .npy).
 package report

@@ -14,7 +14,7 @@ func ReadImagesNPY(path string) (*Tensor, []int, error) {
 		shape = append([]int{1}, shape...)
 	}
 	if len(shape) != 4 {
-		return nil, nil, fmt.Errorf("%s: shape %v: expected an NCHW (or CHW) image tensor", path, x.Shape)
+		return nil, nil, &Error{Path: path, Msg: fmt.Sprintf("shape %v: expected an NCHW (or CHW) image tensor", x.Shape)}
 	}
 	return x, shape, nil
 }
