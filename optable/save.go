@@ -1,6 +1,8 @@
 package optable
 
 import (
+	"fmt"
+
 	"github.com/fnlab/fnlab/internal/atomicfile"
 	"github.com/fnlab/fnlab/internal/outdir"
 )
@@ -33,4 +35,28 @@ func ExportAll(ops []string, sizes []Size, layers int, dir, producer string) ([]
 		}
 	}
 	return files, nil
+}
+
+// StackError: a stack of Check's cannot be built.
+type StackError struct {
+	Op   string
+	Size Size
+	Err  error
+}
+
+func (e *StackError) Error() string { return fmt.Sprintf("%s at %s: %v", e.Op, e.Size, e.Err) }
+func (e *StackError) Unwrap() error { return e.Err }
+
+// Check counts every stack of ops at sizes (Cost) without timing
+// anything, so that a run refuses a bad one before it measures; the first
+// that cannot be built is a *StackError.
+func Check(ops []string, sizes []Size, layers int) error {
+	for _, id := range ops {
+		for _, sz := range sizes {
+			if _, _, err := Cost(id, sz, layers); err != nil {
+				return &StackError{Op: id, Size: sz, Err: err}
+			}
+		}
+	}
+	return nil
 }

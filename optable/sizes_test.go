@@ -1,6 +1,7 @@
 package optable
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -16,6 +17,30 @@ func TestParseSizes(t *testing.T) {
 		s, err := ParseSizes(c.in)
 		if got := fmt.Sprint(s, " ", err); got != c.want {
 			t.Errorf("ParseSizes(%q) = %s, want %s", c.in, got, c.want)
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	for _, c := range []struct {
+		ops    []string
+		sizes  []Size
+		failOp string
+	}{
+		{[]string{"pconv", "conv"}, []Size{{16, 8, 8}}, ""},
+		{[]string{"conv", "bogus"}, []Size{{16, 8, 8}}, "bogus"},
+		{[]string{"conv", "pconv"}, []Size{{16, 8, 8}, {3, 8, 8}}, "pconv"},
+	} {
+		err := Check(c.ops, c.sizes, 2)
+		got := ""
+		var se *StackError
+		if errors.As(err, &se) {
+			got = se.Op
+		} else if err != nil {
+			got = "not a *StackError"
+		}
+		if got != c.failOp {
+			t.Errorf("%v %v: %v, want a failure of %q", c.ops, c.sizes, err, c.failOp)
 		}
 	}
 }

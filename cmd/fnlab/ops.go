@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -76,12 +77,9 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 				return usageError{fmt.Errorf("--ops: expected a comma-separated list of operators")}
 			}
 			// Validate everything before measuring anything.
-			for _, id := range ids {
-				for _, sz := range szs {
-					if _, _, err := optable.Cost(id, sz, layers); err != nil {
-						return usageError{fmt.Errorf("--ops %s, --sizes %s: %v", id, sz, err)}
-					}
-				}
+			var se *optable.StackError
+			if err := optable.Check(ids, szs, layers); errors.As(err, &se) {
+				return usageError{fmt.Errorf("--ops %s, --sizes %s: %v", se.Op, se.Size, se.Err)}
 			}
 			var od *outdir.Dir
 			if out != "" {
