@@ -68,5 +68,5 @@
 //
 // For running a model from files: WeightsSpecSets reads the spec keys a
 // checkpoint's shapes imply, WriteOutputs writes a pass's outputs as .npy
-// (all files or none).
+// (all files or none), InferDoc describes the pass.
 package engine

@@ -8,7 +8,6 @@
 // (multiply-adds) and FLOPs are always separate columns.
 //
 // Beside the analysis tables it prints the other commands' results:
-// BenchTable (a bench run, per-step time next to MACs), PresetTable (the
-// built-in specs, Presets), ExportText (an exported ONNX file) and
-// InferDoc (a forward pass from .npy to .npy).
+// BenchTable (a bench run, per-step time next to MACs) and PresetTable
+// (the built-in specs, Presets).
 package report

@@ -13,6 +13,7 @@
 //   - Hypervolume: the normalised hypervolume of the front against the
 //     number of evaluations.
 //
-// WriteReport writes a search's whole report directory: the front specs
-// (search.ExportFront), optionally measured again, and both charts.
+// WriteReport writes a search's whole report directory (ReportDir, which
+// internal/outdir's Dir is): the front specs (search.ExportFront),
+// optionally measured again, and both charts.
 package searchplot

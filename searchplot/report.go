@@ -3,33 +3,39 @@ package searchplot
 import (
 	"strings"
 
-	"github.com/fnlab/fnlab/internal/outdir"
 	"github.com/fnlab/fnlab/search"
-	"github.com/fnlab/fnlab/search/lut"
 )
 
+// ReportDir is the directory WriteReport writes: the front specs
+// (search.FrontDir) and the charts, each claimed (name.png and name.svg)
+// before it is drawn.
+type ReportDir interface {
+	search.FrontDir
+	ClaimChart(name string) error
+}
+
 // WriteReport writes the report of a search (header h, journal at
-// journal, records recs) into od: the front members as spec YAML
-// (search.ExportFront), with measure their latency measured again
-// (search.MeasureFront with *measure), and the charts of the front and of
-// hypervolume over evaluations, each as PNG (the path the report holds)
-// and SVG. Only files fnlab wrote in od are replaced.
-func WriteReport(od *outdir.Dir, sp *search.Space, h search.Header, journal string, recs []search.Record, measure *lut.Options) (*search.Report, error) {
+// journal, records recs) into dir: the front members as spec YAML
+// (search.ExportFront), then, if measure is set, has it measure their
+// latency again (search.MeasureFront), then draws the charts of the front
+// and of hypervolume over evaluations, each as PNG (the path the report
+// holds) and SVG. Only files fnlab wrote in dir are replaced.
+func WriteReport(dir ReportDir, sp *search.Space, h search.Header, journal string, recs []search.Record, measure func([]search.FrontMember) error) (*search.Report, error) {
 	doc := search.NewReport(sp, h, journal, recs)
 	front := sp.Front(recs)
 	var err error
-	if doc.Front, err = search.ExportFront(od, sp, h, front); err != nil {
+	if doc.Front, err = search.ExportFront(dir, sp, h, front); err != nil {
 		return nil, err
 	}
 	if measure != nil {
-		if err := search.MeasureFront(sp, doc.Front, *measure); err != nil {
+		if err := measure(doc.Front); err != nil {
 			return nil, err
 		}
 	}
-	doc.FrontChart = od.Join("front.png")
-	doc.HVChart = od.Join("hypervolume.png")
+	doc.FrontChart = dir.Join("front.png")
+	doc.HVChart = dir.Join("hypervolume.png")
 	for _, n := range []string{"front", "hypervolume"} {
-		if err := od.ClaimChart(n); err != nil {
+		if err := dir.ClaimChart(n); err != nil {
 			return nil, err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -94,7 +95,7 @@ ONNX model fnlab wrote; --force replaces any regular file.`,
 			}
 			doc := onnx.FileDoc{Model: s.Name, SpecHash: arch.Hash(s), Sets: append([]string{}, sf.sets...), Path: out,
 				Bytes: int(st.Size()), Batch: batch, KeepBN: keepBN, Weights: wname, Params: g.NumParams(), Summary: m.Summary()}
-			return printDoc(cmd, format, doc, func(w io.Writer) error { return report.ExportText(w, doc) })
+			return printDoc(cmd, format, doc, func(w io.Writer) error { return exportText(w, doc) })
 		},
 	}
 	sf.registerSets(c)
@@ -107,4 +108,26 @@ ONNX model fnlab wrote; --force replaces any regular file.`,
 	c.Flags().BoolVar(&force, "force", false, "replace --out even if it is not an ONNX model fnlab wrote")
 	formatFlag(c, &format, "table", "json")
 	return c
+}
+
+// exportText prints an exported model file: its settings, inputs and
+// outputs, node histogram and initializers.
+func exportText(w io.Writer, d onnx.FileDoc) error {
+	s := d.Summary
+	bn := "BN folded"
+	if d.KeepBN {
+		bn = "BN kept"
+	}
+	fmt.Fprintf(w, "%s (spec %s) -> %s: %s, opset %d, IR %d, %s, weights %s\n",
+		d.Model, d.SpecHash, d.Path, report.Bytes(int64(d.Bytes)), s.Opset, s.IRVersion, bn, d.Weights)
+	for _, io := range s.Inputs {
+		fmt.Fprintf(w, "  input   %-8s [%s]\n", io.Name, strings.Join(io.Shape, ", "))
+	}
+	for _, io := range s.Outputs {
+		fmt.Fprintf(w, "  output  %-8s [%s]\n", io.Name, strings.Join(io.Shape, ", "))
+	}
+	fmt.Fprintf(w, "  %d nodes: %s\n", s.Nodes, s.Histogram())
+	_, err := fmt.Fprintf(w, "  %d initializers holding %s numbers (the model has %s parameters; folding BN changes the count)\n",
+		s.Initializers, report.Comma(s.Elements), report.Comma(d.Params))
+	return err
 }

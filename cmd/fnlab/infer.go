@@ -8,7 +8,6 @@ import (
 
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/engine"
-	"github.com/fnlab/fnlab/report"
 	"github.com/fnlab/fnlab/tensorio"
 )
 
@@ -71,7 +70,7 @@ model's batch, channels and size; --set changes the rest of the spec.`,
 			if err != nil {
 				return fmt.Errorf("--output %v", err)
 			}
-			doc := &report.InferDoc{ForwardMS: ms, Model: g.Spec.Name, Outputs: outs, SetsFromWeights: inferred, Spec: arch.NewRef(s, sf.sets),
+			doc := &engine.InferDoc{ForwardMS: ms, Model: g.Spec.Name, Outputs: outs, SetsFromWeights: inferred, Spec: arch.NewRef(s, sf.sets),
 				Threads: p.Threads(), Weights: weightsName(mf)}
 			return printDoc(cmd, format, doc, doc.WriteText)
 		},

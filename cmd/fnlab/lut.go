@@ -91,7 +91,7 @@ embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
 			if err != nil {
 				return lutOutErr(err, out)
 			}
-			return printDoc(cmd, format, map[string]any{"file": out, "table": t}, func(w io.Writer) error { return lut.WriteTable(w, t, out) })
+			return printDoc(cmd, format, map[string]any{"file": out, "table": t}, func(w io.Writer) error { return search.WriteLUT(w, t, out) })
 		},
 	}
 	threadsFlag(c, &threads, 1, "worker threads the table is measured with (0: all cores)")
@@ -175,7 +175,7 @@ the machine the table was built on.`,
 			if err != nil {
 				return err
 			}
-			return printDoc(cmd, format, doc, func(w io.Writer) error { return doc.WriteText(w, t.Statistic, sp.ShortNameKey) })
+			return printDoc(cmd, format, doc, func(w io.Writer) error { return search.WriteLUTCheck(w, sp, &doc, t.Statistic) })
 		},
 	}
 	c.Flags().StringVar(&lutFile, "lut", "", "latency table to check (required)")

@@ -266,13 +266,15 @@ func searchReport(cmd *cobra.Command, sp *search.Space, recs []search.Record, h 
 		return fmt.Errorf("--out %s: %v", out, err)
 	}
 	defer od.Close()
-	var measure *lut.Options
+	var measure func([]search.FrontMember) error
 	if f.measure {
 		threads := 1
 		if table != nil {
 			threads = table.Threads
 		}
-		measure = &lut.Options{Threads: threads, Warmup: 5, Runs: f.measureRuns}
+		measure = func(front []search.FrontMember) error {
+			return search.MeasureFront(sp, front, lut.Options{Threads: threads, Warmup: 5, Runs: f.measureRuns})
+		}
 	}
 	doc, err := searchplot.WriteReport(od, sp, h, jpath, recs, measure)
 	if err != nil {

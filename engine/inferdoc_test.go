@@ -1,4 +1,4 @@
-package report
+package engine
 
 import (
 	"encoding/json"
@@ -6,13 +6,12 @@ import (
 	"testing"
 
 	"github.com/fnlab/fnlab/arch"
-	"github.com/fnlab/fnlab/engine"
 )
 
 func TestInferDoc(t *testing.T) {
 	d := &InferDoc{ForwardMS: 1.5, Model: "m", Spec: arch.Ref{Name: "m", Hash: "h"}, Threads: 2, Weights: "w.pth",
 		SetsFromWeights: []string{"embed_dim=8", "depths=[1,1,1,1]"},
-		Outputs:         []engine.OutputFile{{Path: "y.npy", Shape: []int{1, 10}, Top5: []int{3, 1, 2, 0, 4}}, {Path: "f.npy", Shape: []int{1, 8, 2, 2}}}}
+		Outputs:         []OutputFile{{Path: "y.npy", Shape: []int{1, 10}, Top5: []int{3, 1, 2, 0, 4}}, {Path: "f.npy", Shape: []int{1, 8, 2, 2}}}}
 	var b strings.Builder
 	if err := d.WriteText(&b); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package report
+package engine
 
 import (
 	"fmt"
@@ -6,20 +6,19 @@ import (
 	"strings"
 
 	"github.com/fnlab/fnlab/arch"
-	"github.com/fnlab/fnlab/engine"
 )
 
 // InferDoc is one forward pass from a file to files. The fields are in
 // alphabetical order, the order of the JSON keys fnlab infer has always
 // written.
 type InferDoc struct {
-	ForwardMS       float64             `json:"forward_ms"`
-	Model           string              `json:"model"`
-	Outputs         []engine.OutputFile `json:"outputs"`
-	SetsFromWeights []string            `json:"sets_from_weights"` // the spec keys the weights' shapes set
-	Spec            arch.Ref            `json:"spec"`
-	Threads         int                 `json:"threads"`
-	Weights         string              `json:"weights"`
+	ForwardMS       float64      `json:"forward_ms"`
+	Model           string       `json:"model"`
+	Outputs         []OutputFile `json:"outputs"`
+	SetsFromWeights []string     `json:"sets_from_weights"` // the spec keys the weights' shapes set
+	Spec            arch.Ref     `json:"spec"`
+	Threads         int          `json:"threads"`
+	Weights         string       `json:"weights"`
 }
 
 // WriteText prints the pass: the spec keys read from the weights, the

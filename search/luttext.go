@@ -1,15 +1,16 @@
-package lut
+package search
 
 import (
 	"fmt"
 	"io"
 
 	"github.com/fnlab/fnlab/report"
+	"github.com/fnlab/fnlab/search/lut"
 )
 
-// WriteTable prints table t, written to file: its settings, prediction
-// formula and entries.
-func WriteTable(w io.Writer, t *Table, file string) error {
+// WriteLUT prints latency table t, written to file: its settings,
+// prediction formula and entries.
+func WriteLUT(w io.Writer, t *lut.Table, file string) error {
 	fmt.Fprintf(w, "machine: %s\n", t.MachineLine)
 	fmt.Fprintf(w, "fnlab %s  space %s  %d models  %d entries  %d warm-up + %d timed passes each\n",
 		t.FnlabVersion, t.Space, len(t.BuiltFrom), len(t.Entries), t.Warmup, t.Runs)
@@ -22,20 +23,10 @@ func WriteTable(w io.Writer, t *Table, file string) error {
 	return tb.Write(w)
 }
 
-// CheckDoc is a Check of a table file against a space, with where it ran.
-type CheckDoc struct {
-	Space        string `json:"space"`
-	Table        string `json:"table"`
-	TableMachine string `json:"table_machine"`
-	Machine      string `json:"machine"`
-	Threads      int    `json:"threads"`
-	Runs         int    `json:"runs"`
-	*CheckResult
-}
-
-// WriteText prints the check: the machines, one row per candidate (named
-// by name) and the error's summary; statistic is the table's.
-func (d *CheckDoc) WriteText(w io.Writer, statistic string, name func(candidate string) string) error {
+// WriteLUTCheck prints a check of a latency table against sp: the
+// machines, one row per candidate and the error's summary; statistic is
+// the table's.
+func WriteLUTCheck(w io.Writer, sp *Space, d *lut.CheckDoc, statistic string) error {
 	fmt.Fprintf(w, "table:   %s (%s)\nmachine: %s\n", d.Table, d.TableMachine, d.Machine)
 	if d.TableMachine != d.Machine {
 		fmt.Fprintln(w, "note: the table was built on another machine line; errors here measure the transfer, not the table")
@@ -43,7 +34,7 @@ func (d *CheckDoc) WriteText(w io.Writer, statistic string, name func(candidate 
 	fmt.Fprintf(w, "%d held-out candidates of %s, %s of %d passes each\n\n", len(d.Rows), d.Space, statistic, d.Runs)
 	tb := &report.Table{Header: []string{"candidate", "predicted ms", "measured ms", "error %"}, Right: []bool{false, true, true, true}}
 	for _, r := range d.Rows {
-		tb.Add(name(r.Candidate), fmt.Sprintf("%.3f", r.PredictedMS), fmt.Sprintf("%.3f", r.MeasuredMS), fmt.Sprintf("%+.1f", r.ErrorPct))
+		tb.Add(sp.ShortNameKey(r.Candidate), fmt.Sprintf("%.3f", r.PredictedMS), fmt.Sprintf("%.3f", r.MeasuredMS), fmt.Sprintf("%+.1f", r.ErrorPct))
 	}
 	if err := tb.Write(w); err != nil {
 		return err
