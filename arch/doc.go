@@ -68,4 +68,7 @@
 // Params lists the ledger: every parameter and buffer with its shape in
 // registration order. Buffers (BatchNorm running statistics) are not
 // parameters; num_batches_tracked is not listed.
+//
+// Lists in flags and files: SplitList, ParseMixers, ParseNDivs and
+// ParseCHW (a feature map size, each dimension 1 to 4096).
 package arch

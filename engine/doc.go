@@ -65,4 +65,8 @@
 // in one error). A graph the engine has no plan for is an error from Build.
 // Invariant failures inside Build panic with an "engine:" prefix and are
 // returned as errors.
+//
+// For running a model from files: WeightsSpecSets reads the spec keys a
+// checkpoint's shapes imply, WriteOutputs writes a pass's outputs as .npy
+// (all files or none), InferDoc describes the pass.
 package engine

@@ -19,4 +19,7 @@
 // size, each row given its roofline bound at its intensity. WriteTable,
 // WriteCSV and WriteCharts (latency and GFLOPS bars, the roofline with
 // every row placed on it) render a Doc.
+//
+// Save writes a Doc's charts and ops.json into an output directory;
+// ExportAll writes every stack as ONNX; ParseSizes reads CxHxW lists.
 package optable

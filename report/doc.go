@@ -6,4 +6,8 @@
 // G = 1e9, T = 1e12) to four significant digits; exact values are in the
 // JSON and CSV outputs and in the totals line under each table. MACs
 // (multiply-adds) and FLOPs are always separate columns.
+//
+// Beside the analysis tables it prints the other commands' results:
+// BenchTable (a bench run, per-step time next to MACs) and PresetTable
+// (the built-in specs, Presets).
 package report

@@ -12,4 +12,8 @@
 //     is a dashed red line at its bound, and the axis always reaches it.
 //   - Hypervolume: the normalised hypervolume of the front against the
 //     number of evaluations.
+//
+// WriteReport writes a search's whole report directory (ReportDir, which
+// internal/outdir's Dir is): the front specs (search.ExportFront),
+// optionally measured again, and both charts.
 package searchplot

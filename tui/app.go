@@ -61,8 +61,8 @@ func New(o Options) App {
 	keys := newKeys()
 	run, cfg := o.Bench, o.BenchConfig
 	if run == nil {
-		run = NativeBench(BenchConfig{Warmup: 10, Runs: 100})
-		cfg = "10 warm-up + 100 timed runs"
+		def := BenchConfig{Warmup: 10, Runs: 100}
+		run, cfg = NativeBench(def), def.String()
 	}
 	h := help.New()
 	a := App{keys: keys, model: newModelScreen(keys, o.Start), bench: newBenchScreen(keys, run, cfg),

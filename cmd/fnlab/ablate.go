@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -55,40 +53,22 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
   fnlab ablate --quick --out /tmp/ablate
   fnlab ablate t1 --mixers pconv,dwconv --n-div 2,4,8,16 --threads 1
   fnlab ablate --out results/t0 --resume`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return usageError{fmt.Errorf("%s: expected at most one SPEC, got %d arguments (see %s --help)", cmd.CommandPath(), len(args), cmd.CommandPath())}
-			}
-			return nil
-		},
+		Args: atMostOneSpec,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
-				return err
-			}
-			ref := "t0"
-			if len(args) == 1 {
-				ref = args[0]
-			}
+			ref := specOr(args, "t0")
 			if err := checkThreads(threads); err != nil {
 				return err
 			}
 			if runs < 0 || seeds < 0 || maxIter < 0 {
 				return usageError{fmt.Errorf("--runs %d, --seeds %d, --max-iter %d: expected positive numbers (0: default)", runs, seeds, maxIter)}
 			}
-			var mix []arch.Mixer
-			for _, m := range splitList(mixers) {
-				if !slices.Contains(arch.Mixers, arch.Mixer(m)) {
-					return usageError{fmt.Errorf("--mixers: unknown mixer %q: expected pconv, conv, dwconv or gconv", m)}
-				}
-				mix = append(mix, arch.Mixer(m))
+			mix, err := arch.ParseMixers(mixers)
+			if err != nil {
+				return flagErr("--mixers", err)
 			}
-			var nd []int
-			for _, f := range splitList(ndivs) {
-				n, err := strconv.Atoi(f)
-				if err != nil || n < 1 {
-					return usageError{fmt.Errorf("--n-div %q: %q is not a positive integer", ndivs, f)}
-				}
-				nd = append(nd, n)
+			nd, err := arch.ParseNDivs(ndivs)
+			if err != nil {
+				return flagErr("--n-div", err)
 			}
 			if len(mix) == 0 && len(nd) == 0 {
 				return usageError{fmt.Errorf("--mixers and --n-div: nothing to compare")}
@@ -154,7 +134,7 @@ T2, 768 channels at 7x7, takes about 3 minutes on 2 cores).`,
 	c.Flags().BoolVar(&resume, "resume", false, "continue the run in --out, skipping what results.json already holds")
 	c.Flags().StringVar(&out, "out", "", "output directory (default ablate_<SPEC>)")
 	c.Flags().BoolVar(&force, "force", false, "replace files in --out that fnlab did not write")
-	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	formatFlag(c, &format, "table", "json")
 	return c
 }
 
@@ -193,16 +173,14 @@ func (b *ablateBars) show(p ablate.Progress) {
 	case !b.on:
 	case p.Variant != "":
 		if b.count == nil {
-			b.count = progressbar.NewOptions(p.Total, progressbar.OptionSetWriter(b.w), progressbar.OptionSetDescription("ablate"),
-				progressbar.OptionClearOnFinish(), progressbar.OptionShowCount())
+			b.count = newBar(b.w, p.Total, "ablate", progressbar.OptionShowCount())
 		}
 		b.count.Describe("ablate " + p.Variant)
 		_ = b.count.Add(1)
 	case p.Fit != nil:
 		if b.fit == nil {
 			b.finish()
-			b.fit = progressbar.NewOptions(1000, progressbar.OptionSetWriter(b.w), progressbar.OptionSetDescription("ablate fit"),
-				progressbar.OptionClearOnFinish(), progressbar.OptionSetPredictTime(true))
+			b.fit = newBar(b.w, 1000, "ablate fit", progressbar.OptionSetPredictTime(true))
 			b.step = fitBar(b.fit, "ablate fit: stage")
 		}
 		b.step(*p.Fit)
@@ -210,9 +188,6 @@ func (b *ablateBars) show(p ablate.Progress) {
 }
 
 func (b *ablateBars) finish() {
-	for _, bar := range []*progressbar.ProgressBar{b.count, b.fit} {
-		if bar != nil {
-			_ = bar.Finish()
-		}
-	}
+	finishBar(b.count)
+	finishBar(b.fit)
 }

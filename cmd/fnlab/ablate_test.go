@@ -9,6 +9,7 @@ import (
 
 	"github.com/fnlab/fnlab/ablate"
 	"github.com/fnlab/fnlab/fit"
+	"github.com/fnlab/fnlab/internal/atomicfile"
 )
 
 var tinyAblate = []string{"ablate", "t0", "--set", "depths=[1,1,1,1]", "--set", "input=3x32x32", "--set", "embed_dim=16", "--mixers", "pconv,dwconv,conv",
@@ -92,7 +93,7 @@ func TestAblateRunAndResume(t *testing.T) {
 	rows[0].Normalised = sentinel
 	kept := rows[0].Student
 	d.Fit.Rows = rows
-	if err := writeJSONFile(filepath.Join(dir, "results.json"), d); err != nil {
+	if err := atomicfile.WriteJSON(filepath.Join(dir, "results.json"), d); err != nil {
 		t.Fatal(err)
 	}
 	// Temporary files of a write killed in the first run.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/fnlab/fnlab/analyze"
 	"github.com/fnlab/fnlab/report"
@@ -34,9 +35,6 @@ held against a PyTorch table. --diff B compares SPEC with B layer by layer.`,
   fnlab analyze my_spec.yaml --set stages.2.n_div=8 --format json`,
 		Args: exactArgs(1, "SPEC"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json", "csv"); err != nil {
-				return err
-			}
 			mode, err := analyze.ParseBNMode(bn)
 			if err != nil {
 				return usageError{fmt.Errorf("--bn %w", err)}
@@ -53,53 +51,36 @@ held against a PyTorch table. --diff B compares SPEC with B layer by layer.`,
 			}
 			r := analyze.Count(g, mode)
 			r.Spec.Sets = sf.sets
-			out := cmd.OutOrStdout()
 			if diff != "" {
 				_, gb, err := sf.load(diff)
 				if err != nil {
 					return err
 				}
-				d := report.Diff(r, analyze.Count(gb, mode))
-				switch format {
-				case "json":
-					return writeJSON(out, d)
-				case "csv":
+				if format == "csv" {
 					return usageError{fmt.Errorf("--diff supports --format table or json")}
 				}
-				return report.DiffTable(out, d)
+				d := report.Diff(r, analyze.Count(gb, mode))
+				return printDoc(cmd, format, d, func(w io.Writer) error { return report.DiffTable(w, d) })
 			}
-			switch format {
-			case "json":
-				return writeJSON(out, report.NewAnalysisDoc(r))
-			case "csv":
-				return report.AnalysisCSV(out, r)
-			}
+			text := func(w io.Writer) error { return report.AnalysisTable(w, r, depth) }
 			if style == "fvcore" {
 				d := depth
 				if !cmd.Flags().Changed("depth") {
 					d = 3
 				}
-				_, err := fmt.Fprint(out, r.FvcoreTable(d))
-				return err
+				text = func(w io.Writer) error {
+					_, err := fmt.Fprint(w, r.FvcoreTable(d))
+					return err
+				}
 			}
-			return report.AnalysisTable(out, r, depth)
+			return printDoc(cmd, format, report.NewAnalysisDoc(r), text, func(w io.Writer) error { return report.AnalysisCSV(w, r) })
 		},
 	}
 	sf.register(c)
 	c.Flags().StringVar(&bn, "bn", "eval", "BatchNorm counting: train (fvcore 5/element), eval (2/element) or fused (folded into the conv)")
 	c.Flags().IntVar(&depth, "depth", 3, "module tree depth to show (blocks sit at depth 3)")
-	c.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
+	formatFlag(c, &format, "table", "json", "csv")
 	c.Flags().StringVar(&style, "style", "fnlab", "table style: fnlab or fvcore (fvcore's flop_count_table layout)")
 	c.Flags().StringVar(&diff, "diff", "", "second SPEC to compare with, layer by layer")
 	return c
-}
-
-// exactArgs is cobra.ExactArgs with a message naming the arguments.
-func exactArgs(n int, names string) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) != n {
-			return usageError{fmt.Errorf("%s: expected %s, got %d argument(s) (see %s --help)", cmd.CommandPath(), names, len(args), cmd.CommandPath())}
-		}
-		return nil
-	}
 }

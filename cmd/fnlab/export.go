@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -15,20 +16,6 @@ import (
 )
 
 func init() { extraCommands = append(extraCommands, newExportCmd) }
-
-// exportDoc is what export prints with --format json.
-type exportDoc struct {
-	Model    string       `json:"model"`
-	SpecHash string       `json:"spec_hash"`
-	Sets     []string     `json:"sets"`
-	Path     string       `json:"path"`
-	Bytes    int          `json:"bytes"`
-	Batch    string       `json:"batch"` // "dynamic" or the fixed size
-	KeepBN   bool         `json:"keep_bn"`
-	Weights  string       `json:"weights"`
-	Params   int64        `json:"params"`
-	Summary  onnx.Summary `json:"graph"`
-}
 
 func newExportCmd() *cobra.Command {
 	var (
@@ -67,9 +54,6 @@ ONNX model fnlab wrote; --force replaces any regular file.`,
   fnlab export my_variant.yaml --set n_div=8 --input 3x256x256 --out v.onnx --keep-bn --format json`,
 		Args: exactArgs(1, "SPEC"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
-				return err
-			}
 			if out == "" {
 				return usageError{errors.New("--out MODEL.onnx is required")}
 			}
@@ -95,15 +79,7 @@ ONNX model fnlab wrote; --force replaces any regular file.`,
 			}
 			wname := weightsName(mf)
 			m, err := onnx.Export(g, w, onnx.Options{Opset: opset, KeepBN: keepBN, Batch: fixed, Producer: fnlabVersion(),
-				Metadata: []onnx.Meta{
-					{Key: "fnlab_version", Value: fnlabVersion()},
-					{Key: "spec_name", Value: s.Name},
-					{Key: "spec_source", Value: s.Source},
-					{Key: "spec_hash", Value: arch.Hash(s)},
-					{Key: "spec_sets", Value: strings.Join(sf.sets, "\n")},
-					{Key: "spec", Value: string(arch.Marshal(s))},
-					{Key: "weights", Value: wname},
-				}})
+				Metadata: onnx.SpecMetadata(s, sf.sets, wname, fnlabVersion())})
 			if err != nil {
 				return err
 			}
@@ -117,13 +93,9 @@ ONNX model fnlab wrote; --force replaces any regular file.`,
 			if err != nil {
 				return err
 			}
-			doc := exportDoc{Model: s.Name, SpecHash: arch.Hash(s), Sets: append([]string{}, sf.sets...), Path: out,
+			doc := onnx.FileDoc{Model: s.Name, SpecHash: arch.Hash(s), Sets: append([]string{}, sf.sets...), Path: out,
 				Bytes: int(st.Size()), Batch: batch, KeepBN: keepBN, Weights: wname, Params: g.NumParams(), Summary: m.Summary()}
-			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), doc)
-			}
-			printExport(cmd, doc)
-			return nil
+			return printDoc(cmd, format, doc, func(w io.Writer) error { return exportText(w, doc) })
 		},
 	}
 	sf.registerSets(c)
@@ -134,12 +106,13 @@ ONNX model fnlab wrote; --force replaces any regular file.`,
 	c.Flags().IntVar(&opset, "opset", onnx.DefaultOpset, "ONNX operator set (13-21; 20 and later write GELU as the Gelu operator)")
 	c.Flags().BoolVar(&keepBN, "keep-bn", false, "keep BatchNormalization nodes instead of folding them into the convs")
 	c.Flags().BoolVar(&force, "force", false, "replace --out even if it is not an ONNX model fnlab wrote")
-	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	formatFlag(c, &format, "table", "json")
 	return c
 }
 
-func printExport(cmd *cobra.Command, d exportDoc) {
-	w := cmd.OutOrStdout()
+// exportText prints an exported model file: its settings, inputs and
+// outputs, node histogram and initializers.
+func exportText(w io.Writer, d onnx.FileDoc) error {
 	s := d.Summary
 	bn := "BN folded"
 	if d.KeepBN {
@@ -154,6 +127,7 @@ func printExport(cmd *cobra.Command, d exportDoc) {
 		fmt.Fprintf(w, "  output  %-8s [%s]\n", io.Name, strings.Join(io.Shape, ", "))
 	}
 	fmt.Fprintf(w, "  %d nodes: %s\n", s.Nodes, s.Histogram())
-	fmt.Fprintf(w, "  %d initializers holding %s numbers (the model has %s parameters; folding BN changes the count)\n",
+	_, err := fmt.Fprintf(w, "  %d initializers holding %s numbers (the model has %s parameters; folding BN changes the count)\n",
 		s.Initializers, report.Comma(s.Elements), report.Comma(d.Params))
+	return err
 }

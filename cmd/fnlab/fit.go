@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"strconv"
+	"io"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
@@ -14,58 +14,6 @@ import (
 )
 
 func init() { extraCommands = append(extraCommands, newFitCmd) }
-
-func parseStages(s string) ([]fit.Stage, error) {
-	var out []fit.Stage
-	for _, f := range splitList(s) {
-		if n, err := strconv.Atoi(f); err == nil {
-			if n < 1 || n > len(fit.PaperStages) {
-				return nil, usageError{fmt.Errorf("--stages %q: stage %d: expected 1 to 4 or CxHxW", s, n)}
-			}
-			out = append(out, fit.PaperStages[n-1])
-			continue
-		}
-		sz, err := parseSizes(f)
-		if err != nil {
-			return nil, usageError{fmt.Errorf("--stages %q: %q: expected a paper stage 1-4 or CxHxW", s, f)}
-		}
-		out = append(out, fit.Stage{Name: sz[0].String(), C: sz[0].C, H: sz[0].H, W: sz[0].W})
-	}
-	if len(out) == 0 {
-		return nil, usageError{fmt.Errorf("--stages: expected at least one stage")}
-	}
-	return out, nil
-}
-
-func parseStudents(s string) ([]fit.Student, error) {
-	var out []fit.Student
-	for _, f := range splitList(s) {
-		st, err := fit.ParseStudent(f)
-		if err != nil {
-			return nil, usageError{fmt.Errorf("--students: %v", err)}
-		}
-		out = append(out, st)
-	}
-	if len(out) == 0 {
-		return nil, usageError{fmt.Errorf("--students: expected at least one student")}
-	}
-	return out, nil
-}
-
-func parseFloats(flag, s string) ([]float64, error) {
-	var out []float64
-	for _, f := range splitList(s) {
-		v, err := strconv.ParseFloat(f, 64)
-		if err != nil || v < 0 || v >= 1 {
-			return nil, usageError{fmt.Errorf("%s %q: %q is not a number in [0, 1)", flag, s, f)}
-		}
-		out = append(out, v)
-	}
-	if len(out) == 0 {
-		return nil, usageError{fmt.Errorf("%s: expected at least one value", flag)}
-	}
-	return out, nil
-}
 
 // loadRealData reads --features X.npy and --teacher FILE:KEY into e.
 func loadRealData(e *fit.Experiment, features, teacher string) error {
@@ -131,19 +79,16 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
   fnlab fit --teacher resnet50.safetensors:layer1.0.conv2.weight --features layer1_in.npy --format json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json", "csv"); err != nil {
-				return err
-			}
 			e := &fit.Experiment{Seeds: seeds, Gen: fit.DefaultGen, Options: fit.Options{Threads: threads, MaxIter: iters}}
 			var err error
-			if e.Stages, err = parseStages(stages); err != nil {
-				return err
+			if e.Stages, err = fit.ParseStages(stages); err != nil {
+				return flagErr("--stages", err)
 			}
-			if e.Students, err = parseStudents(students); err != nil {
-				return err
+			if e.Students, err = fit.ParseStudents(students); err != nil {
+				return usageError{fmt.Errorf("--students: %v", err)}
 			}
-			if e.Redundancy, err = parseFloats("--redundancy", reds); err != nil {
-				return err
+			if e.Redundancy, err = fit.ParseRedundancies(reds); err != nil {
+				return flagErr("--redundancy", err)
 			}
 			if seeds < 1 || seeds > 100 {
 				return usageError{fmt.Errorf("--seeds %d: expected 1 to 100 (3 or more for a spread)", seeds)}
@@ -171,14 +116,11 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 				}
 				defer od.Close()
 			}
-			if isTerminal(cmd.ErrOrStderr()) {
-				// The bar follows fit.Work, not the count of fits: a 320-channel
-				// stage takes about six times a 160-channel one.
-				bar := progressbar.NewOptions(1000, progressbar.OptionSetWriter(cmd.ErrOrStderr()), progressbar.OptionSetDescription("fit"),
-					progressbar.OptionClearOnFinish(), progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionSetPredictTime(true))
-				e.Step = fitBar(bar, "fit stage")
-				defer bar.Finish()
-			}
+			// The bar follows fit.Work, not the count of fits: a 320-channel
+			// stage takes about six times a 160-channel one.
+			bar := newBar(cmd.ErrOrStderr(), 1000, "fit", progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionSetPredictTime(true))
+			e.Step = fitBar(bar, "fit stage")
+			defer finishBar(bar)
 			rerun := commandLine(cmd, args)
 			onInterrupt(func() string {
 				return "fit writes its results when every fit is done, so nothing of this run was saved; rerun with: " + rerun
@@ -188,24 +130,12 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 				return err
 			}
 			if out != "" {
-				if doc.Charts, err = fitreport.Charts(doc, od, ""); err != nil {
+				if err := fitreport.Save(doc, od); err != nil {
 					return outFileErr(err)
 				}
-				if err := od.Claim("fit.json"); err != nil {
-					return outFileErr(err)
-				}
-				if err := writeJSONFile(od.Join("fit.json"), doc); err != nil {
-					return err
-				}
 			}
-			w := cmd.OutOrStdout()
-			switch format {
-			case "json":
-				return writeJSON(w, doc)
-			case "csv":
-				return fitreport.CSV(w, doc)
-			}
-			return fitreport.Table(w, doc)
+			return printDoc(cmd, format, doc, func(w io.Writer) error { return fitreport.Table(w, doc) },
+				func(w io.Writer) error { return fitreport.CSV(w, doc) })
 		},
 	}
 	c.Flags().StringVar(&stages, "stages", "1,2,3,4", "stages: paper stage numbers 1-4 (64x56x56 ... 512x7x7) or CxHxW, comma-separated")
@@ -217,15 +147,18 @@ ranking moves. Real data: --teacher FILE:KEY (.safetensors or .pth, a
 	c.Flags().StringVar(&features, "features", "", "input features .npy, N x C x H x W (default: generated)")
 	threadsFlag(c, &threads, 0, "")
 	c.Flags().IntVar(&iters, "max-iter", 25, "alternating iterations at most")
-	c.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
+	formatFlag(c, &format, "table", "json", "csv")
 	c.Flags().StringVar(&out, "out", "", "directory for fit.json and the loss chart (PNG and SVG)")
 	c.Flags().BoolVar(&force, "force", false, "replace files in --out that fnlab did not write")
 	return c
 }
 
 // fitBar follows a fit phase's work (fit.Work units) on bar, describing
-// each fit after stage ("fit stage").
+// each fit after stage ("fit stage"); nil without a bar.
 func fitBar(bar *progressbar.ProgressBar, stage string) func(fit.FitStep) {
+	if bar == nil {
+		return nil
+	}
 	return func(s fit.FitStep) {
 		if s.Total > 0 {
 			_ = bar.Set(int(1000 * s.Done / s.Total))

@@ -2,17 +2,12 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/engine"
-	"github.com/fnlab/fnlab/internal/atomicfile"
 	"github.com/fnlab/fnlab/tensorio"
 )
 
@@ -35,40 +30,20 @@ model's batch, channels and size; --set changes the rest of the spec.`,
   fnlab infer detector.yaml --weights w.safetensors --input batch.npy --output feats.npy --threads 2`,
 		Args: exactArgs(1, "SPEC"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
-				return err
-			}
 			if input == "" || output == "" {
 				return usageError{fmt.Errorf("--input X.npy and --output Y.npy are required")}
 			}
-			x, err := tensorio.ReadNPYFile(input)
+			x, shape, err := tensorio.ReadImagesNPY(input)
 			if err != nil {
 				return err
-			}
-			shape := x.Shape
-			if len(shape) == 3 {
-				shape = append([]int{1}, shape...)
-			}
-			if len(shape) != 4 {
-				return fmt.Errorf("%s: shape %v: expected an NCHW (or CHW) image tensor", input, x.Shape)
 			}
 			// Without --set, the spec's keys that the weights' shapes
 			// imply are read from them (embed_dim, depths, mixers, ...).
 			var inferred []string
 			if mf.weights != "" && len(sf.sets) == 0 {
-				st, err := tensorio.Load(mf.weights)
-				if err != nil {
+				if mf.loaded, inferred, err = engine.WeightsSpecSets(mf.weights, args[0]); err != nil {
 					return err
 				}
-				mf.loaded = engine.WeightsOf(st)
-				if inferred, err = engine.SpecSets(mf.loaded.Shapes()); err != nil {
-					return fmt.Errorf("%s: %v", mf.weights, err)
-				}
-				base, err := arch.Load(args[0], nil)
-				if err != nil {
-					return err
-				}
-				inferred = engine.Changing(base, inferred)
 			}
 			s, err := arch.LoadOverrides(args[0], append(append([]string(nil), sf.sets...), inferred...), "--set")
 			if err != nil {
@@ -91,57 +66,20 @@ model's batch, channels and size; --set changes the rest of the spec.`,
 				return err
 			}
 			ms := float64(time.Since(t0).Microseconds()) / 1e3
-			type outDoc struct {
-				Path  string `json:"path"`
-				Shape []int  `json:"shape"`
-				Top5  []int  `json:"top5,omitempty"`
+			outs, err := engine.WriteOutputs(p, output, g.Spec.ForkFeat)
+			if err != nil {
+				return fmt.Errorf("--output %v", err)
 			}
-			var outs []outDoc
-			// All outputs or none: a failure leaves every file as it was.
-			var group atomicfile.Group
-			for i, o := range p.Outputs {
-				path := output
-				if len(p.Outputs) > 1 || g.Spec.ForkFeat {
-					ext := filepath.Ext(output)
-					path = fmt.Sprintf("%s_out%d%s", strings.TrimSuffix(output, ext), i, ext)
-				}
-				t := &tensorio.Tensor{Shape: append([]int(nil), o.Shape...), Data: o.Data}
-				if err := group.Add(path, func(w io.Writer) error { return tensorio.WriteNPY(w, t) }); err != nil {
-					return fmt.Errorf("--output %s: %v", path, err)
-				}
-				d := outDoc{Path: path, Shape: t.Shape}
-				if len(o.Shape) == 2 {
-					d.Top5 = topk(o.Data[:o.Shape[1]], 5)
-				}
-				outs = append(outs, d)
-			}
-			if err := group.Commit(); err != nil {
-				return fmt.Errorf("--output %s: %v", output, err)
-			}
-			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"model": g.Spec.Name, "spec": arch.NewRef(s, sf.sets), "sets_from_weights": inferred, "forward_ms": ms, "threads": p.Threads(),
-					"weights": weightsName(mf), "outputs": outs})
-			}
-			w := cmd.OutOrStdout()
-			if len(inferred) > 0 {
-				fmt.Fprintf(w, "spec from the weights' shapes: %s\n", strings.Join(inferred, " "))
-			}
-			fmt.Fprintf(w, "%s: forward pass %.2f ms on %d thread(s), weights %s\n", arch.NewRef(s, sf.sets), ms, p.Threads(), weightsName(mf))
-			for _, o := range outs {
-				fmt.Fprintf(w, "wrote %s %v", o.Path, o.Shape)
-				if o.Top5 != nil {
-					fmt.Fprintf(w, "  top-5 classes of image 0: %v", o.Top5)
-				}
-				fmt.Fprintln(w)
-			}
-			return nil
+			doc := &engine.InferDoc{ForwardMS: ms, Model: g.Spec.Name, Outputs: outs, SetsFromWeights: inferred, Spec: arch.NewRef(s, sf.sets),
+				Threads: p.Threads(), Weights: weightsName(mf)}
+			return printDoc(cmd, format, doc, doc.WriteText)
 		},
 	}
 	sf.registerSets(c)
 	mf.register(c)
 	c.Flags().StringVar(&input, "input", "", "input .npy file (NCHW or CHW); its shape sets the model's input")
 	c.Flags().StringVar(&output, "output", "", "output .npy path")
-	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	formatFlag(c, &format, "table", "json")
 	return c
 }
 
@@ -150,13 +88,4 @@ func weightsName(mf modelFlags) string {
 		return fmt.Sprintf("random (seed %d)", mf.seed)
 	}
 	return mf.weights
-}
-
-func topk(x []float32, k int) []int {
-	idx := make([]int, len(x))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return x[idx[a]] > x[idx[b]] })
-	return idx[:min(k, len(idx))]
 }

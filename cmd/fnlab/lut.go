@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -13,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fnlab/fnlab/analyze"
-	"github.com/fnlab/fnlab/report"
 	"github.com/fnlab/fnlab/search"
 	"github.com/fnlab/fnlab/search/lut"
 )
@@ -40,14 +38,6 @@ board) and pass it to "fnlab search --lut FILE" anywhere.`,
 	return c
 }
 
-// lutThreads is the thread count a build runs with (0: all cores).
-func lutThreads(t int) int {
-	if t > 0 {
-		return t
-	}
-	return analyze.ThisMachine(0).Cores
-}
-
 func newLUTBuildCmd() *cobra.Command {
 	var (
 		threads, warmup, runs, extra int
@@ -70,9 +60,6 @@ embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
   fnlab lut build my_space.yaml --threads 4 --runs 50 --out board.lut.json   # on the target device`,
 		Args: exactArgs(1, "SPACE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
-				return err
-			}
 			if threads < 0 || runs < 2 || warmup < 0 || extra < 0 {
 				return usageError{fmt.Errorf("--threads %d --runs %d --warmup %d --extra %d: expected threads >= 0, runs >= 2, warmup >= 0, extra >= 0", threads, runs, warmup, extra)}
 			}
@@ -90,63 +77,21 @@ embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
 			if !slices.Contains(lut.Statistics, statistic) {
 				return usageError{fmt.Errorf("--statistic %q: expected %s", statistic, strings.Join(lut.Statistics, ", "))}
 			}
-			// --out is replaced only if it is a latency table (or with --force).
-			if _, err := os.Lstat(out); err == nil && !force {
-				if _, err := lut.Load(out); err != nil {
-					return fmt.Errorf("--out %s: exists and is not a latency table (%s); it is left as it is: move it away or pass --force", out, strings.TrimPrefix(err.Error(), out+": "))
-				}
-			}
-			h := lut.ProgressHeader{Space: sp.Name, SpaceHash: sp.Hash, Machine: analyze.ThisMachine(lutThreads(threads)).String(), Threads: threads,
-				Warmup: warmup, Runs: runs, Statistic: statistic, Extra: extra, Seed: seed}
-			prog, done, err := lut.OpenProgress(out, h, resume)
-			if err != nil {
-				switch {
-				case errors.Is(err, lut.ErrProgressExists):
-					return fmt.Errorf("--out %s: %v; pass --resume to continue it", out, err)
-				case errors.Is(err, lut.ErrProgressOther):
-					return usageError{fmt.Errorf("--resume: %v; use the same options, or remove it to start afresh", err)}
-				}
-				return fmt.Errorf("--out %v", err)
-			}
-			defer prog.Close()
 			var saved atomic.Int64
-			saved.Store(int64(len(done)))
-			o := lut.Options{Threads: threads, Warmup: warmup, Runs: runs, Statistic: statistic, Done: done,
-				OnModel: func(r *lut.ModelResult) error {
-					err := prog.Append(r)
-					if err == nil {
-						saved.Add(1)
-					}
-					return err
-				}}
 			resumeCmd := commandLine(cmd, args, "resume", "format") + " --resume"
 			onInterrupt(func() string {
 				return fmt.Sprintf("%d of %d models are measured and saved in %s's progress file; continue with: %s", saved.Load(), len(models), out, resumeCmd)
 			})
-			stderr := cmd.ErrOrStderr()
-			if isTerminal(stderr) {
-				bar := progressbar.NewOptions(len(models), progressbar.OptionSetWriter(stderr),
-					progressbar.OptionSetDescription("lut build "+sp.Name), progressbar.OptionClearOnFinish(),
-					progressbar.OptionShowCount(), progressbar.OptionThrottle(100e6))
-				o.Progress = func(done, _ int) { _ = bar.Set(done) }
-				defer bar.Finish()
-			}
-			t, err := lut.Build(models, o)
+			bar := newBar(cmd.ErrOrStderr(), len(models), "lut build "+sp.Name, progressbar.OptionShowCount(), progressbar.OptionThrottle(100e6))
+			defer finishBar(bar)
+			o := lut.Options{Threads: threads, Warmup: warmup, Runs: runs, Statistic: statistic, Progress: barSetter(bar)}
+			h := lut.NewProgressHeader(sp.Name, sp.Hash, o, extra, seed)
+			t, err := lut.BuildFile(models, o, lut.FileBuild{Out: out, Header: h, Resume: resume, Force: force, Version: fnlabVersion(),
+				Saved: func(n int) { saved.Store(int64(n)) }})
 			if err != nil {
-				return err
+				return lutOutErr(err, out)
 			}
-			t.FnlabVersion = fnlabVersion()
-			t.Space = sp.Name
-			if err := t.Save(out); err != nil {
-				return fmt.Errorf("--out %v", err)
-			}
-			if err := prog.Finish(); err != nil {
-				return fmt.Errorf("--out %v", err)
-			}
-			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"file": out, "table": t})
-			}
-			return lutTable(cmd.OutOrStdout(), t, out)
+			return printDoc(cmd, format, map[string]any{"file": out, "table": t}, func(w io.Writer) error { return search.WriteLUT(w, t, out) })
 		},
 	}
 	threadsFlag(c, &threads, 1, "worker threads the table is measured with (0: all cores)")
@@ -158,31 +103,27 @@ embedded one (` + strings.Join(search.EmbeddedSpaces(), ", ") + `).`,
 	c.Flags().BoolVar(&resume, "resume", false, "continue an interrupted build from OUT.partial (each model is saved as it finishes)")
 	c.Flags().BoolVar(&force, "force", false, "replace --out even if it is not a latency table")
 	c.Flags().StringVar(&statistic, "statistic", lut.DefaultStatistic, "per-entry statistic predictions sum: p10 (robust on a shared machine), median, mean or min")
-	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	formatFlag(c, &format, "table", "json")
 	return c
 }
 
-func lutTable(w io.Writer, t *lut.Table, file string) error {
-	fmt.Fprintf(w, "machine: %s\n", t.MachineLine)
-	fmt.Fprintf(w, "fnlab %s  space %s  %d models  %d entries  %d warm-up + %d timed passes each\n",
-		t.FnlabVersion, t.Space, len(t.BuiltFrom), len(t.Entries), t.Warmup, t.Runs)
-	fmt.Fprintf(w, "prediction: sum of step %s + %.4f ms + %.5f ms/step\n", t.Statistic, t.OverheadMS, t.OverheadPerStepMS)
-	fmt.Fprintf(w, "wrote %s\n\n", file)
-	tb := &report.Table{Header: []string{"configuration", "count", "mean ms", "std ms", "median ms", "p10 ms"}, Right: []bool{false, true, true, true, true, true}}
-	for _, e := range t.Entries {
-		tb.Add(e.Key, fmt.Sprint(e.Count), fmt.Sprintf("%.4f", e.MeanMS), fmt.Sprintf("%.4f", e.StdMS), fmt.Sprintf("%.4f", e.MedianMS), fmt.Sprintf("%.4f", e.P10MS))
+// lutOutErr says what to do about an error of lut.BuildFile's files, in
+// the flags' terms.
+func lutOutErr(err error, out string) error {
+	var oe *lut.OutError
+	if !errors.As(err, &oe) {
+		return err
 	}
-	return tb.Write(w)
-}
-
-type lutCheckDoc struct {
-	Space        string `json:"space"`
-	Table        string `json:"table"`
-	TableMachine string `json:"table_machine"`
-	Machine      string `json:"machine"`
-	Threads      int    `json:"threads"`
-	Runs         int    `json:"runs"`
-	*lut.CheckResult
+	var nt *lut.NotTableError
+	switch {
+	case errors.As(err, &nt):
+		return fmt.Errorf("--out %s: exists and is not a latency table (%s); it is left as it is: move it away or pass --force", nt.Path, nt.Reason)
+	case errors.Is(err, lut.ErrProgressExists):
+		return fmt.Errorf("--out %s: %v; pass --resume to continue it", out, oe.Err)
+	case errors.Is(err, lut.ErrProgressOther):
+		return usageError{fmt.Errorf("--resume: %v; use the same options, or remove it to start afresh", oe.Err)}
+	}
+	return fmt.Errorf("--out %v", oe.Err)
 }
 
 func newLUTCheckCmd() *cobra.Command {
@@ -204,9 +145,6 @@ the machine the table was built on.`,
   fnlab lut check my_space.yaml --lut board.lut.json --samples 40 --format json`,
 		Args: exactArgs(1, "SPACE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
-				return err
-			}
 			if lutFile == "" {
 				return usageError{fmt.Errorf("--lut: required, the table to check (from `fnlab lut build SPACE --out FILE`)")}
 			}
@@ -225,16 +163,11 @@ the machine the table was built on.`,
 			if len(models) == 0 {
 				return fmt.Errorf("space %s: every candidate was used to build %s; nothing is held out", sp.File, lutFile)
 			}
-			doc := lutCheckDoc{Space: sp.Name, Table: lutFile, TableMachine: t.MachineLine,
+			doc := lut.CheckDoc{Space: sp.Name, Table: lutFile, TableMachine: t.MachineLine,
 				Machine: analyze.ThisMachine(t.Threads).String(), Threads: t.Threads, Runs: runs}
-			var progress func(done, total int)
-			if stderr := cmd.ErrOrStderr(); isTerminal(stderr) {
-				bar := progressbar.NewOptions(len(models), progressbar.OptionSetWriter(stderr),
-					progressbar.OptionSetDescription("lut check "+sp.Name), progressbar.OptionClearOnFinish(), progressbar.OptionShowCount())
-				defer bar.Finish()
-				progress = func(done, _ int) { _ = bar.Set(done) }
-			}
-			doc.CheckResult, err = lut.Check(t, models, lut.Options{Threads: t.Threads, Warmup: warmup, Runs: runs, Statistic: t.Statistic}, progress)
+			bar := newBar(cmd.ErrOrStderr(), len(models), "lut check "+sp.Name, progressbar.OptionShowCount())
+			defer finishBar(bar)
+			doc.CheckResult, err = lut.Check(t, models, lut.Options{Threads: t.Threads, Warmup: warmup, Runs: runs, Statistic: t.Statistic}, barSetter(bar))
 			var missing *lut.MissingError
 			if errors.As(err, &missing) {
 				return fmt.Errorf("--lut %s: %v; rebuild it with `fnlab lut build %s`", lutFile, err, sp.Ref())
@@ -242,24 +175,7 @@ the machine the table was built on.`,
 			if err != nil {
 				return err
 			}
-			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), doc)
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "table:   %s (%s)\nmachine: %s\n", lutFile, doc.TableMachine, doc.Machine)
-			if doc.TableMachine != doc.Machine {
-				fmt.Fprintln(w, "note: the table was built on another machine line; errors here measure the transfer, not the table")
-			}
-			fmt.Fprintf(w, "%d held-out candidates of %s, %s of %d passes each\n\n", len(doc.Rows), sp.Name, t.Statistic, runs)
-			tb := &report.Table{Header: []string{"candidate", "predicted ms", "measured ms", "error %"}, Right: []bool{false, true, true, true}}
-			for _, r := range doc.Rows {
-				tb.Add(sp.ShortNameKey(r.Candidate), fmt.Sprintf("%.3f", r.PredictedMS), fmt.Sprintf("%.3f", r.MeasuredMS), fmt.Sprintf("%+.1f", r.ErrorPct))
-			}
-			if err := tb.Write(w); err != nil {
-				return err
-			}
-			fmt.Fprintf(w, "\nmedian |error| %.2f%%  p90 %.2f%%  max %.2f%%\n", doc.MedianAbsError, doc.P90AbsError, doc.MaxAbsError)
-			return nil
+			return printDoc(cmd, format, doc, func(w io.Writer) error { return search.WriteLUTCheck(w, sp, &doc, t.Statistic) })
 		},
 	}
 	c.Flags().StringVar(&lutFile, "lut", "", "latency table to check (required)")
@@ -267,6 +183,6 @@ the machine the table was built on.`,
 	c.Flags().IntVar(&runs, "runs", 30, "timed passes per candidate")
 	c.Flags().IntVar(&warmup, "warmup", 5, "untimed passes per candidate")
 	c.Flags().Uint64Var(&seed, "seed", 2, "seed of the held-out sample")
-	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	formatFlag(c, &format, "table", "json")
 	return c
 }

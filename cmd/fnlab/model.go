@@ -70,8 +70,9 @@ func (f *modelFlags) build(g *arch.Graph, stderr io.Writer) (*engine.Program, er
 	return engine.Build(g, w, engine.Options{Threads: f.threads})
 }
 
-// isTerminal reports whether w is an interactive terminal (for progress bars).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+// isTerminal reports whether the stream (a writer for progress bars, or
+// the tui's stdin) is an interactive terminal.
+func isTerminal(stream any) bool {
+	f, ok := stream.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -1,43 +1,22 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/fnlab/fnlab/internal/atomicfile"
+	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/internal/outdir"
 	"github.com/fnlab/fnlab/optable"
 )
 
 func init() { extraCommands = append(extraCommands, newOpsCmd) }
-
-func parseSizes(s string) ([]optable.Size, error) {
-	var out []optable.Size
-	for _, f := range strings.Split(s, ",") {
-		f = strings.TrimSpace(f)
-		parts := strings.Split(f, "x")
-		if len(parts) != 3 {
-			return nil, usageError{fmt.Errorf("--sizes %q: expected CxHxW items such as 96x56x56, got %q", s, f)}
-		}
-		var v [3]int
-		for i, p := range parts {
-			n, err := strconv.Atoi(p)
-			if err != nil || n < 1 || n > 4096 {
-				return nil, usageError{fmt.Errorf("--sizes %q: %q is not a positive size up to 4096", s, p)}
-			}
-			v[i] = n
-		}
-		out = append(out, optable.Size{C: v[0], H: v[1], W: v[2]})
-	}
-	return out, nil
-}
 
 func newOpsCmd() *cobra.Command {
 	var (
@@ -77,12 +56,9 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
   fnlab ops --sizes 64x32x32 --layers 4 --format json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json", "csv"); err != nil {
-				return err
-			}
-			szs, err := parseSizes(sizes)
+			szs, err := optable.ParseSizes(sizes)
 			if err != nil {
-				return err
+				return flagErr("--sizes", err)
 			}
 			if layers < 1 || layers > 1000 {
 				return usageError{fmt.Errorf("--layers %d: expected 1 to 1000", layers)}
@@ -96,17 +72,14 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 			if budget <= 0 {
 				return usageError{fmt.Errorf("--budget %v: expected a positive duration such as 1s", budget)}
 			}
-			ids := splitList(ops)
+			ids := arch.SplitList(ops)
 			if len(ids) == 0 {
 				return usageError{fmt.Errorf("--ops: expected a comma-separated list of operators")}
 			}
 			// Validate everything before measuring anything.
-			for _, id := range ids {
-				for _, sz := range szs {
-					if _, _, err := optable.Cost(id, sz, layers); err != nil {
-						return usageError{fmt.Errorf("--ops %s, --sizes %s: %v", id, sz, err)}
-					}
-				}
+			var se *optable.StackError
+			if err := optable.Check(ids, szs, layers); errors.As(err, &se) {
+				return usageError{fmt.Errorf("--ops %s, --sizes %s: %v", se.Op, se.Size, se.Err)}
 			}
 			var od *outdir.Dir
 			if out != "" {
@@ -124,20 +97,12 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 				if err := os.MkdirAll(exportDir, 0o755); err != nil {
 					return fmt.Errorf("--export-onnx %s: %v", exportDir, err)
 				}
-				for _, id := range ids {
-					for _, sz := range szs {
-						path, err := optable.ExportONNX(id, sz, layers, exportDir, fnlabVersion())
-						if err != nil {
-							return fmt.Errorf("--export-onnx: %v", err)
-						}
-						onnxFiles = append(onnxFiles, path)
-					}
+				if onnxFiles, err = optable.ExportAll(ids, szs, layers, exportDir, fnlabVersion()); err != nil {
+					return fmt.Errorf("--export-onnx: %v", err)
 				}
 			}
 			o := optable.Options{Ops: ids, Sizes: szs, Layers: layers, Threads: threads, Runs: runs, Budget: budget}
-			if stderr := cmd.ErrOrStderr(); isTerminal(stderr) {
-				bar := progressbar.NewOptions(len(ids)*len(szs)+1, progressbar.OptionSetWriter(stderr),
-					progressbar.OptionSetDescription("ops"), progressbar.OptionClearOnFinish(), progressbar.OptionShowCount())
+			if bar := newBar(cmd.ErrOrStderr(), len(ids)*len(szs)+1, "ops", progressbar.OptionShowCount()); bar != nil {
 				defer bar.Finish()
 				o.Progress = func(what string, done, total int) {
 					if what != "roofline" {
@@ -152,26 +117,12 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 			}
 			doc.ONNX = onnxFiles
 			if out != "" {
-				paths, err := optable.WriteCharts(doc, od)
-				if err != nil {
+				if err := optable.Save(doc, od); err != nil {
 					return outFileErr(err)
 				}
-				doc.Charts = paths
-				if err := od.Claim("ops.json"); err != nil {
-					return outFileErr(err)
-				}
-				if err := writeJSONFile(od.Join("ops.json"), doc); err != nil {
-					return err
-				}
 			}
-			w := cmd.OutOrStdout()
-			switch format {
-			case "json":
-				return writeJSON(w, doc)
-			case "csv":
-				return optable.WriteCSV(w, doc)
-			}
-			return optable.WriteTable(w, doc)
+			return printDoc(cmd, format, doc, func(w io.Writer) error { return optable.WriteTable(w, doc) },
+				func(w io.Writer) error { return optable.WriteCSV(w, doc) })
 		},
 	}
 	c.Flags().StringVar(&sizes, "sizes", "96x56x56,192x28x28,384x14x14,768x7x7", "feature maps CxHxW, comma-separated")
@@ -180,36 +131,9 @@ pconv_slicing (the slicing forward), pwconv (1x1), and <mixer>+pwconv.`,
 	threadsFlag(c, &threads, 0, "")
 	c.Flags().IntVar(&runs, "runs", 200, "most timed runs per row (the paper: 200)")
 	c.Flags().DurationVar(&budget, "budget", time.Second, "time budget per row; at least 10 runs are taken")
-	c.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
+	formatFlag(c, &format, "table", "json", "csv")
 	c.Flags().StringVar(&exportDir, "export-onnx", "", "also write each operator stack as DIR/<op>_<CxHxW>.onnx (the weights it is timed with), to time Table 1 in another runtime")
 	c.Flags().StringVar(&out, "out", "", "directory for ops.json and the charts (PNG and SVG)")
 	c.Flags().BoolVar(&force, "force", false, "replace files in --out that fnlab did not write")
 	return c
-}
-
-// noArgs refuses positional arguments with a usage error.
-func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) != 0 {
-		return usageError{fmt.Errorf("%s: takes no arguments, got %q (see %s --help)", cmd.CommandPath(), args, cmd.CommandPath())}
-	}
-	return nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// writeJSONFile writes v as indented JSON to path atomically, so a reader
-// never sees half a file.
-func writeJSONFile(path string, v any) error {
-	if err := atomicfile.Write(path, func(w io.Writer) error { return writeJSON(w, v) }); err != nil {
-		return fmt.Errorf("writing %s: %v", path, err)
-	}
-	return nil
 }

@@ -76,7 +76,7 @@ front member as a spec YAML that analyze and bench accept.`,
 	fl.BoolVar(&f.resume, "resume", false, "continue the search recorded in the journal")
 	fl.BoolVar(&f.force, "force", false, "replace front specs and charts in --out that fnlab did not write")
 	fl.StringVar(&f.shard, "shard", "", "evaluate part i of n of a grid or random search (e.g. 0/4)")
-	fl.StringVar(&f.format, "format", "table", "output format: table or json")
+	formatFlag(c, &f.format, "table", "json")
 	fl.StringVar(&f.out, "out", "", "output directory for journal, charts and front specs (default search_SPACE_NAME)")
 	fl.IntVar(&f.population, "population", 0, "evolve: population size (default budget/10 within 8..64)")
 	fl.BoolVar(&f.proxy, "proxy", false, "compute the naswot proxy even when no objective needs it")
@@ -89,9 +89,6 @@ front member as a spec YAML that analyze and bench accept.`,
 }
 
 func checkSearchFlags(f *searchFlags) error {
-	if err := checkFormat(f.format, "table", "json"); err != nil {
-		return err
-	}
 	if !slices.Contains(search.Strategies, f.strategy) {
 		return usageError{fmt.Errorf("--strategy %q: expected %s", f.strategy, strings.Join(search.Strategies, ", "))}
 	}
@@ -151,44 +148,27 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 		jpath = search.JournalPath(out, shard)
 	}
 	o := search.Options{Strategy: f.strategy, Budget: f.budget, Seed: f.seed, Workers: f.workers, Shard: shard, Population: f.population}
-	if o.Budget == 0 {
-		o.Budget = search.DefaultBudget(sp, f.strategy)
-	}
-	if f.strategy == "evolve" && o.Population == 0 {
-		o.Population = search.PopulationFor(o.Budget)
-		if f.resume {
-			o.Population = search.ResumedPopulation(jpath, o.Budget)
-		}
-	}
+	o = o.WithDefaults(sp, jpath, f.resume)
 	h := search.NewHeader(ev, o)
 	if f.study.storage != "" {
 		return runStudy(cmd, sp, ev, h, jpath, out, f, &f.study, table)
 	}
-	if f.resume {
-		o.Journal, o.Prior, err = search.ResumeJournal(jpath, h)
-	} else {
-		o.Journal, err = search.CreateJournal(jpath, h)
-	}
-	if err != nil {
+	if err := o.OpenJournal(jpath, h, f.resume); err != nil {
 		return journalFlagErr(err)
 	}
 	handleInterruptItself()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	stderr := cmd.ErrOrStderr()
-	var bar *progressbar.ProgressBar
-	if isTerminal(stderr) {
-		desc := "search " + sp.Name
-		opts := []progressbar.Option{progressbar.OptionSetWriter(stderr), progressbar.OptionClearOnFinish(),
-			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionThrottle(100e6)}
-		if sp.Recon.Method == "fit" {
-			// The first candidates fit each distinct stage's mixer (seconds
-			// each), later ones reuse the fits: a rate-based ETA would be
-			// wildly off, so the bar says so instead of guessing.
-			desc += " (fitting each new stage's mixer; the first candidates are the slow ones)"
-			opts = append(opts, progressbar.OptionSetPredictTime(false), progressbar.OptionSetElapsedTime(true))
-		}
-		bar = progressbar.NewOptions(-1, append(opts, progressbar.OptionSetDescription(desc))...)
+	desc, opts := "search "+sp.Name, []progressbar.Option{progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionThrottle(100e6)}
+	if sp.Recon.Method == "fit" {
+		// The first candidates fit each distinct stage's mixer (seconds
+		// each), later ones reuse the fits: a rate-based ETA would be
+		// wildly off, so the bar says so instead of guessing.
+		desc += " (fitting each new stage's mixer; the first candidates are the slow ones)"
+		opts = append(opts, progressbar.OptionSetPredictTime(false), progressbar.OptionSetElapsedTime(true))
+	}
+	bar := newBar(cmd.ErrOrStderr(), -1, desc, opts...)
+	if bar != nil {
 		_ = bar.RenderBlank()
 		o.Progress = func(done, total int) {
 			if bar.GetMax() != total {
@@ -201,9 +181,7 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 	if errors.Is(runErr, search.ErrLUTCoverage) {
 		runErr = fmt.Errorf("--lut %s: %v; build a table for this space with `fnlab lut build %s --out FILE`", f.lutFile, runErr, sp.Ref())
 	}
-	if bar != nil {
-		_ = bar.Finish()
-	}
+	finishBar(bar)
 	if cerr := o.Journal.Close(); runErr == nil && cerr != nil {
 		runErr = cerr
 	}
@@ -214,7 +192,7 @@ func runSearch(cmd *cobra.Command, ref string, f *searchFlags) error {
 		}
 		return runErr
 	}
-	return searchReport(cmd.OutOrStdout(), sp, recs, h, jpath, out, f, table)
+	return searchReport(cmd, sp, recs, h, jpath, out, f, table)
 }
 
 func newSearchMergeCmd() *cobra.Command {
@@ -233,9 +211,6 @@ OUT/journal.jsonl and reports the front as "fnlab search" does.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(f.format, "table", "json"); err != nil {
-				return err
-			}
 			sp, err := search.LoadSpace(args[0])
 			if err != nil {
 				return err
@@ -269,11 +244,11 @@ OUT/journal.jsonl and reports the front as "fnlab search" does.`,
 					return err
 				}
 			}
-			return searchReport(cmd.OutOrStdout(), sp, m.Records, m.Header, jpath, out, &f, table)
+			return searchReport(cmd, sp, m.Records, m.Header, jpath, out, &f, table)
 		},
 	}
 	c.Flags().StringVar(&f.out, "out", "", "output directory (default search_SPACE_NAME_merged)")
-	c.Flags().StringVar(&f.format, "format", "table", "output format: table or json")
+	formatFlag(c, &f.format, "table", "json")
 	c.Flags().StringVar(&f.lutFile, "lut", "", "latency table, for --measure-front's thread count")
 	c.Flags().BoolVar(&f.measure, "measure-front", false, "re-measure the front's latency with real benchmarks")
 	c.Flags().BoolVar(&f.force, "force", false, "replace front specs and charts in --out that fnlab did not write")
@@ -283,9 +258,7 @@ OUT/journal.jsonl and reports the front as "fnlab search" does.`,
 
 // searchReport writes the front specs and charts of a search into out
 // and prints its report.
-func searchReport(w io.Writer, sp *search.Space, recs []search.Record, h search.Header, jpath, out string, f *searchFlags, table *lut.Table) error {
-	doc := search.NewReport(sp, h, jpath, recs)
-	front := sp.Front(recs)
+func searchReport(cmd *cobra.Command, sp *search.Space, recs []search.Record, h search.Header, jpath, out string, f *searchFlags, table *lut.Table) error {
 	// Shards of one search may finish together: their reports take the
 	// directory in turn. Only front specs fnlab wrote are ever replaced.
 	od, err := outdir.OpenWait(out, f.force)
@@ -293,43 +266,21 @@ func searchReport(w io.Writer, sp *search.Space, recs []search.Record, h search.
 		return fmt.Errorf("--out %s: %v", out, err)
 	}
 	defer od.Close()
-	if doc.Front, err = search.ExportFront(od, sp, h, front); err != nil {
-		return outFileErr(err)
-	}
+	var measure func([]search.FrontMember) error
 	if f.measure {
 		threads := 1
 		if table != nil {
 			threads = table.Threads
 		}
-		if err := search.MeasureFront(sp, doc.Front, lut.Options{Threads: threads, Warmup: 5, Runs: f.measureRuns}); err != nil {
-			return err
+		measure = func(front []search.FrontMember) error {
+			return search.MeasureFront(sp, front, lut.Options{Threads: threads, Warmup: 5, Runs: f.measureRuns})
 		}
 	}
-	doc.FrontChart = od.Join("front.png")
-	doc.HVChart = od.Join("hypervolume.png")
-	for _, n := range []string{"front", "hypervolume"} {
-		if err := od.ClaimChart(n); err != nil {
-			return outFileErr(err)
-		}
+	doc, err := searchplot.WriteReport(od, sp, h, jpath, recs, measure)
+	if err != nil {
+		return outFileErr(err)
 	}
-	ev := make([]int, len(doc.Hypervolume))
-	hv := make([]float64, len(doc.Hypervolume))
-	for i, p := range doc.Hypervolume {
-		ev[i], hv[i] = p.Evals, p.Hypervolume
-	}
-	// Each chart as PNG (the path in the JSON) and SVG beside it.
-	for _, ext := range []string{".png", ".svg"} {
-		if err := searchplot.Front(strings.TrimSuffix(doc.FrontChart, ".png")+ext, searchplot.FrontOf(sp, recs, front)); err != nil {
-			return err
-		}
-		if err := searchplot.Hypervolume(strings.TrimSuffix(doc.HVChart, ".png")+ext, "hypervolume of the front: "+sp.Name, ev, hv); err != nil {
-			return err
-		}
-	}
-	if f.format == "json" {
-		return writeJSON(w, doc)
-	}
-	return doc.WriteText(w, f.measure)
+	return printDoc(cmd, f.format, doc, func(w io.Writer) error { return doc.WriteText(w, f.measure) })
 }
 
 // journalFlagErr names the --journal flag in a journal error and says

@@ -98,13 +98,12 @@ func runStudy(cmd *cobra.Command, sp *search.Space, ev *search.Evaluator, h sear
 		return err
 	}
 	if !res.Completed {
-		done := searchDone{Study: name, Storage: s.URL(), Complete: true, CompletedBy: res.CompletedBy, Evaluated: res.Evaluated}
-		if f.format == "json" {
-			return writeJSON(cmd.OutOrStdout(), done)
-		}
-		fmt.Fprintf(cmd.OutOrStdout(), "study %s complete; this worker finished %d trials. Worker %s completed the study and wrote the report to its --out.\nexport the study: fnlab search export --storage %s --study %s --out journal.jsonl\n",
-			name, res.Evaluated, res.CompletedBy, s.URL(), name)
-		return nil
+		done := study.WorkerDone{Study: name, Storage: s.URL(), Complete: true, CompletedBy: res.CompletedBy, Evaluated: res.Evaluated}
+		return printDoc(cmd, f.format, done, func(w io.Writer) error {
+			_, err := fmt.Fprintf(w, "study %s complete; this worker finished %d trials. Worker %s completed the study and wrote the report to its --out.\nexport the study: fnlab search export --storage %s --study %s --out journal.jsonl\n",
+				name, res.Evaluated, res.CompletedBy, s.URL(), name)
+			return err
+		})
 	}
 	hdr, recs, err := s.WriteJournal(ctx, name, jpath)
 	var je *search.JournalError
@@ -115,16 +114,7 @@ func runStudy(cmd *cobra.Command, sp *search.Space, ev *search.Evaluator, h sear
 		return err
 	}
 	hdr.Shard = "study " + name
-	return searchReport(cmd.OutOrStdout(), sp, recs, hdr, jpath, out, f, table)
-}
-
-// searchDone is what a worker that did not complete the study prints.
-type searchDone struct {
-	Study       string `json:"study"`
-	Storage     string `json:"storage"`
-	Complete    bool   `json:"complete"`
-	CompletedBy string `json:"completed_by"`
-	Evaluated   int    `json:"evaluated"`
+	return searchReport(cmd, sp, recs, hdr, jpath, out, f, table)
 }
 
 // studyProgress shows the whole study's progress: a bar on a terminal, a
@@ -138,14 +128,11 @@ func studyProgress(w io.Writer, name string) func(study.Progress) {
 			mu.Lock()
 			defer mu.Unlock()
 			if p.Total < 0 {
-				if bar != nil {
-					_ = bar.Finish()
-				}
+				finishBar(bar)
 				return
 			}
 			if bar == nil {
-				bar = progressbar.NewOptions(p.Total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("study "+name),
-					progressbar.OptionClearOnFinish(), progressbar.OptionShowCount(), progressbar.OptionThrottle(100e6))
+				bar = newBar(w, p.Total, "study "+name, progressbar.OptionShowCount(), progressbar.OptionThrottle(100e6))
 			}
 			if bar.GetMax() != p.Total {
 				bar.ChangeMax(p.Total)
@@ -179,9 +166,6 @@ read it. A study still running exports what is finished so far.`,
   fnlab tui --journal study.jsonl`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
-				return err
-			}
 			if out == "" {
 				return usageError{errors.New("--out: required (the journal file to write)")}
 			}
@@ -194,57 +178,34 @@ read it. A study still running exports what is finished so far.`,
 			if name, err = pickStudy(ctx, s, name); err != nil {
 				return err
 			}
-			n, st, err := s.Export(ctx, name, out)
+			doc, err := s.ExportJournal(ctx, name, out)
 			if errors.Is(err, study.ErrFileExists) {
 				return fmt.Errorf("--out %s: already exists; remove it or choose another file", out)
 			}
 			if err != nil {
 				return err
 			}
-			doc := studyExportDoc{Study: name, Storage: s.URL(), Journal: out, Records: n, Total: st.Total, Complete: st.Complete}
-			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), doc)
-			}
-			state := "complete"
-			if !st.Complete {
-				state = fmt.Sprintf("still running: %d running, %d pending", st.Running+st.Expired, st.Pending)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "study %s: %d records (%s) written to %s\n", name, n, state, out)
-			return nil
+			return printDoc(cmd, format, doc, doc.WriteText)
 		},
 	}
 	c.Flags().StringVar(&storage, "storage", "", "the study's PostgreSQL: postgres://USER@HOST:PORT/DB")
 	c.Flags().StringVar(&name, "study", "", "the study (default: the only one)")
 	c.Flags().StringVar(&out, "out", "", "journal file to write (JSONL)")
-	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	formatFlag(c, &format, "table", "json")
 	return c
-}
-
-type studyExportDoc struct {
-	Study    string `json:"study"`
-	Storage  string `json:"storage"`
-	Journal  string `json:"journal"`
-	Records  int    `json:"records"`
-	Total    int    `json:"total"`
-	Complete bool   `json:"complete"`
 }
 
 // pickStudy is name, or the store's only study.
 func pickStudy(ctx context.Context, s *study.Store, name string) (string, error) {
-	if name != "" {
-		return name, nil
-	}
-	names, err := s.Studies(ctx)
-	if err != nil {
-		return "", err
-	}
-	if len(names) == 1 {
-		return names[0], nil
-	}
-	if len(names) == 0 {
+	name, err := s.Pick(ctx, name)
+	var ce *study.ChoiceError
+	switch {
+	case errors.Is(err, study.ErrNoStudy):
 		return "", fmt.Errorf("--storage %s: holds no study yet", s.URL())
+	case errors.As(err, &ce):
+		return "", usageError{fmt.Errorf("--study: required, %s holds %s", s.URL(), strings.Join(ce.Names, ", "))}
 	}
-	return "", usageError{fmt.Errorf("--study: required, %s holds %s", s.URL(), strings.Join(names, ", "))}
+	return name, err
 }
 
 func newSearchStatusCmd() *cobra.Command {
@@ -260,42 +221,25 @@ renewed its heartbeat within its lease and has not stopped).`,
   fnlab search status --storage postgres://fnlab@db:5432/fnlab --study t0_ndiv_depth --format json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
-				return err
-			}
 			ctx := cmd.Context()
 			s, err := openStore(ctx, storage)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			names := []string{name}
-			if name == "" {
-				if names, err = s.Studies(ctx); err != nil {
-					return err
-				}
+			var names []string
+			if name != "" {
+				names = []string{name}
 			}
-			doc := statusDoc{Storage: s.URL(), Studies: []study.Status{}}
-			for _, n := range names {
-				st, err := s.Status(ctx, n)
-				if err != nil {
-					return err
-				}
-				doc.Studies = append(doc.Studies, st)
+			doc, err := s.Statuses(ctx, names...)
+			if err != nil {
+				return err
 			}
-			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), doc)
-			}
-			return study.WriteStatus(cmd.OutOrStdout(), doc.Storage, doc.Studies)
+			return printDoc(cmd, format, doc, doc.WriteText)
 		},
 	}
 	c.Flags().StringVar(&storage, "storage", "", "PostgreSQL holding the studies: postgres://USER@HOST:PORT/DB")
 	c.Flags().StringVar(&name, "study", "", "one study (default: all)")
-	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	formatFlag(c, &format, "table", "json")
 	return c
-}
-
-type statusDoc struct {
-	Storage string         `json:"storage"`
-	Studies []study.Status `json:"studies"`
 }

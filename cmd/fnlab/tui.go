@@ -2,12 +2,9 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/fnlab/fnlab/arch"
 	"github.com/fnlab/fnlab/tui"
@@ -48,23 +45,15 @@ The bench uses seeded random weights (the weights do not change the time).`,
   fnlab tui t2 --set stages.2.n_div=8
   fnlab tui my_spec.yaml --threads 1 --runs 200
   fnlab tui --journal runs/t0_ndiv.jsonl`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return usageError{fmt.Errorf("%s: expected at most one SPEC, got %d arguments (see %s --help)", cmd.CommandPath(), len(args), cmd.CommandPath())}
-			}
-			return nil
-		},
+		Args: atMostOneSpec,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkThreads(threads); err != nil {
 				return err
 			}
-			if runs < 1 || warmup < 0 {
-				return usageError{fmt.Errorf("--runs %d --warmup %d: expected at least 1 run and 0 or more warm-ups", runs, warmup)}
+			if err := checkRunsWarmup(runs, warmup); err != nil {
+				return err
 			}
-			ref := "t0"
-			if len(args) == 1 {
-				ref = args[0]
-			}
+			ref := specOr(args, "t0")
 			// The spec is checked here first so that errors name --set.
 			if _, err := arch.LoadOverrides(ref, sets, "--set"); err != nil {
 				return err
@@ -77,17 +66,14 @@ The bench uses seeded random weights (the weights do not change the time).`,
 			if err != nil {
 				return journalFlagErr(err)
 			}
-			if !isTerminal(cmd.OutOrStdout()) || !isTerminalReader(cmd.InOrStdin()) {
+			if !isTerminal(cmd.OutOrStdout()) || !isTerminal(cmd.InOrStdin()) {
 				return fmt.Errorf("%s: needs an interactive terminal on stdin and stdout", cmd.CommandPath())
 			}
-			cfg := fmt.Sprintf("%d warm-up + %d timed runs", warmup, runs)
-			if threads > 0 {
-				cfg += fmt.Sprintf(", %d thread(s)", threads)
-			}
+			cfg := tui.BenchConfig{Threads: threads, Warmup: warmup, Runs: runs, Seed: seed}
 			app := tui.New(tui.Options{
 				Start:       start,
-				Bench:       tui.NativeBench(tui.BenchConfig{Threads: threads, Warmup: warmup, Runs: runs, Seed: seed}),
-				BenchConfig: cfg,
+				Bench:       tui.NativeBench(cfg),
+				BenchConfig: cfg.String(),
 				Search:      src,
 			})
 			p := tea.NewProgram(app, tea.WithAltScreen(), tea.WithInput(cmd.InOrStdin()), tea.WithOutput(cmd.OutOrStdout()))
@@ -102,10 +88,4 @@ The bench uses seeded random weights (the weights do not change the time).`,
 	c.Flags().IntVar(&runs, "runs", 100, "bench timed passes")
 	c.Flags().Uint64Var(&seed, "seed", 0, "seed of the bench's random weights")
 	return c
-}
-
-// isTerminalReader reports whether r is an interactive terminal.
-func isTerminalReader(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }

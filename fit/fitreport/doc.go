@@ -5,5 +5,6 @@
 // directories.
 //
 // It lives apart from package fit so that the fitting code does not
-// depend on the chart and table packages.
+// depend on the chart and table packages. Save writes the charts and
+// fit.json into an output directory.
 package fitreport

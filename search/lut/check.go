@@ -57,3 +57,14 @@ func Check(t *Table, models []Model, o Options, progress func(done, total int)) 
 	res.MaxAbsError = abs[len(abs)-1]
 	return res, nil
 }
+
+// CheckDoc is a Check of a table file against a space, with where it ran.
+type CheckDoc struct {
+	Space        string `json:"space"`
+	Table        string `json:"table"`
+	TableMachine string `json:"table_machine"`
+	Machine      string `json:"machine"`
+	Threads      int    `json:"threads"`
+	Runs         int    `json:"runs"`
+	*CheckResult
+}

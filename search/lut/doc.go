@@ -30,7 +30,10 @@
 // measurements, then one model per line, fsynced), under the table's run
 // lock OUT.lock for the life of the build; a resume with other settings is
 // refused naming the setting, a torn last line is dropped, and the file is
-// removed once the table is saved.
+// removed once the table is saved. BuildFile is that whole build of a
+// table file: the refusal to replace a file that is not a table, the
+// progress file, Build and Save; its errors about the files are
+// *OutError.
 //
 // Load keeps the first 16 hex digits of the SHA-256 of the bytes it read
 // as the table's Hash, which a search journal records. Check compares a

@@ -82,4 +82,7 @@
 // journal; Store.WriteJournal writes the completed study's journal for its
 // report, replacing a journal of the same search (search.Header.Differs)
 // and refusing any other file. WriteStatus is the status as text.
+// ExportJournal and Statuses return those results as documents (ExportDoc,
+// StatusDoc: JSON, or text with WriteText); Pick names the store's only
+// study when none is given.
 package study
