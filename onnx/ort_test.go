@@ -83,10 +83,10 @@ func checkModels(t *testing.T, paths []string) {
 	if _, err := os.Stat(py); err != nil {
 		py = "python3"
 	}
-	if err := exec.Command(py, "-c", "import onnx").Run(); err != nil {
+	if err := exec.Command(py, "-I", "-c", "import onnx").Run(); err != nil {
 		need(t, "python3-onnx", "apt-get install python3-onnx")
 	}
-	args := append([]string{"-c", `import sys, onnx
+	args := append([]string{"-I", "-c", `import sys, onnx
 for p in sys.argv[1:]:
     onnx.checker.check_model(onnx.load(p), full_check=True)
 `}, paths...)
