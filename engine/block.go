@@ -43,7 +43,7 @@ func (b *builder) mixer(st *StepInfo) error {
 	}
 	tasks := b.rowTasks(h)
 	if colSplitConv(b.threads, k.mixer.InC, k.mixer.OutC, k.mixer.Groups, rows) {
-		cc, err := newConvCols(b.w[k.mixer.Name+".weight"].Data, k.mixer.InC, k.mixer.OutC, k.mixer.Groups, b.threads)
+		cc, err := newConvCols(b.w[k.mixer.Name+".weight"].Data, k.mixer.InC, k.mixer.OutC, b.threads)
 		if err != nil {
 			return fmt.Errorf("engine: %s: %v", k.mixer.Name, err)
 		}
