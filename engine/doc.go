@@ -18,10 +18,10 @@
 //     the user's NCHW input directly and writing an NHWC map;
 //   - each block as two steps: the spatial mixer (3x3 conv on all channels,
 //     on groups, depthwise, or on the first C/n_div channels; split by
-//     rows over the threads, except that a dense or grouped conv whose
-//     weight passes 1 MB on a map of at most 1024 pixels is split by output
-//     channels, on group bounds when grouped), then the MLP tile by tile (at most 96 pixels a tile): 1x1 conv with BN folded and
-//     the activation fused, 1x1 conv with layer scale folded into its rows
+//     rows over the threads, except that a dense conv whose weight passes
+//     1 MB on a map of at most 1024 pixels is split by output channels),
+//     then the MLP tile by tile (at most 96 pixels a tile): 1x1 conv with
+//     BN folded and the activation fused, 1x1 conv with layer scale folded into its rows
 //     and the residual added in place;
 //   - except that an MLP of at most 256 pixels (stages 3-4 at batch 1) runs
 //     over all its pixels in two phases split by output columns: phase 1

@@ -166,9 +166,15 @@ func TestSlicingMatchesSplitCat(t *testing.T) {
 // merges and convs split by output channels): their outputs must agree
 // with one thread's, and Forward must not allocate on either.
 func TestThreadsAgree(t *testing.T) {
-	for _, ref := range []string{"t0_conv", "t2"} {
-		t.Run(ref, func(t *testing.T) {
-			s, err := arch.Load(ref, []string{"input.height=64", "input.width=64", "input.batch=2"})
+	for _, c := range []struct {
+		ref, name string
+		sets      []string
+	}{
+		{"t0_conv", "t0_conv", nil}, {"t2", "t2", nil},
+		{"t2", "t2_gconv16", []string{"mixer=gconv", "groups=16"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := arch.Load(c.ref, append([]string{"input.height=64", "input.width=64", "input.batch=2"}, c.sets...))
 			if err != nil {
 				t.Fatal(err)
 			}

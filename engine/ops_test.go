@@ -61,7 +61,8 @@ func TestBuildOpsMatchesReference(t *testing.T) {
 	cases = append(cases, tc{"conv", arch.SplitCat, 16, 30, 30, 2, 1, 3}, tc{"dwconv+pwconv", arch.SplitCat, 40, 6, 6, 4, 1, 1})
 	// Weights over 1 MB on small maps: convs split by output channels.
 	cases = append(cases, tc{"conv", arch.SplitCat, 192, 7, 5, 2, 2, 2},
-		tc{"pconv", arch.SplitCat, 704, 5, 3, 2, 1, 2}, tc{"pconv", arch.Slicing, 704, 5, 3, 2, 1, 2})
+		tc{"pconv", arch.SplitCat, 704, 5, 3, 2, 1, 2}, tc{"pconv", arch.Slicing, 704, 5, 3, 2, 1, 2},
+		tc{"gconv", arch.SplitCat, 768, 5, 3, 2, 2, 2}) // grouped: split by rows
 	for _, c := range cases {
 		name := c.op + "/" + string(c.fwd)
 		t.Run(name, func(t *testing.T) {
