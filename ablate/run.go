@@ -3,10 +3,8 @@ package ablate
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"strconv"
@@ -163,7 +161,7 @@ func Run(ctx context.Context, s *arch.Spec, od *outdir.Dir, o Options) (*Doc, []
 		if err := od.Claim("results.json"); err != nil {
 			return err
 		}
-		if err := writeJSON(resPath, doc); err != nil {
+		if err := atomicfile.WriteJSON(resPath, doc); err != nil {
 			return err
 		}
 		report(Progress{Saved: doc.holds(resPath)})
@@ -264,18 +262,4 @@ func (d *Doc) holds(path string) string {
 		stages = len(d.Fit.Rows)
 	}
 	return fmt.Sprintf("%s keeps %d of %d variants timed and %d fitted (%d student-stage fits)", path, measured, len(d.Variants), fitted, stages)
-}
-
-// writeJSON writes v as indented JSON to path atomically, so a reader
-// never sees half a file.
-func writeJSON(path string, v any) error {
-	err := atomicfile.Write(path, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	})
-	if err != nil {
-		return fmt.Errorf("writing %s: %v", path, err)
-	}
-	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/fnlab/fnlab/arch"
+	"github.com/fnlab/fnlab/internal/atomicfile"
 	"github.com/fnlab/fnlab/internal/outdir"
 )
 
@@ -98,7 +99,7 @@ func TestStartRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := writeJSON(path, d); err != nil {
+	if err := atomicfile.WriteJSON(path, d); err != nil {
 		t.Fatal(err)
 	}
 	other := tinySpec(t, "embed_dim=16")
