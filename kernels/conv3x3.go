@@ -12,6 +12,7 @@ type Conv3x3 struct {
 	cg, cog           int        // channels per group
 	b                 []*PackedB // dense/grouped: per group, (9*cg) x cog, rows ordered (dy, dx, ci)
 	dw                *dwWeights // depthwise only
+	wg                *wgWeights // at least wgMinC channels per group each way (or forced): Winograd
 }
 
 // NewConv3x3 packs w, a PyTorch weight [cout][cin/groups][3][3], for a 3x3
@@ -45,6 +46,9 @@ func NewConv3x3(w []float32, cin, cout, groups int) (*Conv3x3, error) {
 		}
 		c.b[g] = PackB(tmp, 9*cg, cog, cog)
 	}
+	if conv3x3Mode == convWinograd || min(cg, cog) >= wgMinC {
+		c.wg = newWGWeights(w, cin, cout, groups)
+	}
 	return c, nil
 }
 
@@ -58,10 +62,11 @@ func (c *Conv3x3) Depthwise() bool { return c.dw != nil }
 
 // Implicit-GEMM strategies (see conv3x3Plan).
 const (
-	convAuto   = iota
-	convDirect // one GEMM per output row, M = w, written straight into out
-	convExt    // one GEMM per chunk over padded rows, M = rows*(w+2)-2, then copied out
-	convIm2col // patches of a chunk of rows (several images) gathered, one GEMM per chunk, M = rows*w
+	convAuto     = iota
+	convDirect   // one GEMM per output row, M = w, written straight into out
+	convExt      // one GEMM per chunk over padded rows, M = rows*(w+2)-2, then copied out
+	convIm2col   // patches of a chunk of rows (several images) gathered, one GEMM per chunk, M = rows*w
+	convWinograd // F(2x2, 3x3) tiles, 16 GEMMs per group and chunk of tile rows
 )
 
 // conv3x3Mode forces a strategy (tests and benchmarks); convAuto picks by shape.
@@ -75,6 +80,7 @@ type conv3x3Plan struct {
 	rows    int  // output rows per chunk
 	ext     bool // convExt
 	im2col  bool // convIm2col: rows counts image rows across images
+	wino    bool // convWinograd: rows counts tile rows across images
 	pad     int  // floats of padded input; the extended output follows
 	scratch int  // floats
 }
@@ -82,6 +88,9 @@ type conv3x3Plan struct {
 func (c *Conv3x3) plan(h, w int) conv3x3Plan {
 	if c.dw != nil {
 		return conv3x3Plan{rows: h}
+	}
+	if c.wg != nil && (conv3x3Mode == convWinograd || conv3x3Mode == convAuto && c.wgPays(h, w)) {
+		return c.wgPlan(h, w)
 	}
 	ext, im2col := false, false
 	switch conv3x3Mode {
@@ -169,6 +178,10 @@ func (c *Conv3x3) RunRows(n, h, w, y0, y1 int, in []float32, ldi int, out []floa
 	p := c.plan(h, w)
 	if len(scratch) < p.scratch {
 		panic(fmt.Sprintf("kernels: Conv3x3: scratch has %d floats, need %d", len(scratch), p.scratch))
+	}
+	if p.wino {
+		c.runWinograd(p.rows, n, h, w, y0, y1, in, ldi, out, ldo, ep, scratch)
+		return
 	}
 	if p.im2col {
 		c.runIm2col(p.rows, n, h, w, y0, y1, in, ldi, out, ldo, ep, scratch)

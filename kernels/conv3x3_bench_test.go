@@ -33,7 +33,7 @@ func benchModes(b *testing.B, f func(b *testing.B)) {
 	for _, m := range []struct {
 		name string
 		mode int
-	}{{"auto", convAuto}, {"direct", convDirect}, {"ext", convExt}} {
+	}{{"auto", convAuto}, {"direct", convDirect}, {"ext", convExt}, {"winograd", convWinograd}} {
 		b.Run(m.name, func(b *testing.B) {
 			old := conv3x3Mode
 			conv3x3Mode = m.mode

@@ -34,3 +34,13 @@ func copyPixAVX512(dst *float32, ldd int, src *float32, lds int, npix int, c int
 // copyAddPixAVX512 sets dst[p*ldd+j] = src[p*lds+j] + res[p*ldr+j] for p < npix, j < c (strides in floats).
 // dst may equal src.
 func copyAddPixAVX512(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, npix int, c int)
+
+// wgInAVX512 writes V = B^T d B of one 4x4 input tile for n channels: pixel (i, j) of the
+// tile starts at src[i*rs+j*ps], element (xi, nu) of channel c goes to v[(xi*4+nu)*vs+c]
+// (strides in floats).
+func wgInAVX512(src *float32, ps int, rs int, v *float32, vs int, n int)
+
+// wgOutAVX512 writes Y = A^T M A + bias of one tile for n channels: element (xi, nu) of
+// channel c is m[(xi*4+nu)*ms+c], output pixel (i, j) of the tile starts at o[i*rs+j*ps]
+// (strides in floats); bias has n floats.
+func wgOutAVX512(m *float32, ms int, o *float32, ps int, rs int, bias *float32, n int)

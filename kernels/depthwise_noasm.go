@@ -27,3 +27,11 @@ func copyPixAVX512(dst *float32, ldd int, src *float32, lds int, npix, c int) {
 func copyAddPixAVX512(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, npix, c int) {
 	panic("kernels: no assembly")
 }
+
+func wgInAVX512(src *float32, ps, rs int, v *float32, vs int, n int) {
+	panic("kernels: no assembly")
+}
+
+func wgOutAVX512(m *float32, ms int, o *float32, ps, rs int, bias *float32, n int) {
+	panic("kernels: no assembly")
+}

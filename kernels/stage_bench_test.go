@@ -93,22 +93,38 @@ func BenchmarkStageConv3x3(b *testing.B) {
 		cs{"gconv16_768x7x7", 768, 16, 7, 768, 1},
 		cs{"gconv16_b8_768x7x7", 768, 16, 7, 768, 8})
 	for _, s := range shapes {
-		b.Run(s.name, func(b *testing.B) {
-			rng := rand.New(rand.NewPCG(1, 2))
-			cg := s.cin / s.groups
-			conv, err := NewConv3x3(randSlice(rng, s.cin*cg*9), s.cin, s.cin, s.groups)
-			if err != nil {
-				b.Fatal(err)
-			}
-			in := randSlice(rng, s.n*s.hw*s.hw*s.ld)
-			out := make([]float32, s.n*s.hw*s.hw*s.ld)
-			scratch := make([]float32, conv.ScratchLen(s.n, s.hw, s.hw))
-			PeakGFLOPS(1)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				conv.Run(s.n, s.hw, s.hw, in, s.ld, out, s.ld, nil, scratch)
-			}
-			reportPeak(b, 2*float64(s.n*s.hw*s.hw*s.cin*cg*9))
-		})
+		// Both algorithms (the automatic plan picks one of them).
+		for _, m := range []struct {
+			name string
+			mode int
+		}{{"implicit_gemm", convAuto}, {"winograd", convWinograd}} {
+			b.Run(s.name+"/"+m.name, func(b *testing.B) {
+				oldMode, oldMin := conv3x3Mode, wgMinC
+				conv3x3Mode = m.mode
+				if m.mode == convAuto {
+					wgMinC = 1 << 30
+				}
+				defer func() { conv3x3Mode, wgMinC = oldMode, oldMin }()
+				benchStageConv(b, s.cin, s.groups, s.hw, s.ld, s.n)
+			})
+		}
 	}
+}
+
+func benchStageConv(b *testing.B, cin, groups, hw, ld, n int) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	cg := cin / groups
+	conv, err := NewConv3x3(randSlice(rng, cin*cg*9), cin, cin, groups)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := randSlice(rng, n*hw*hw*ld)
+	out := make([]float32, n*hw*hw*ld)
+	scratch := make([]float32, conv.ScratchLen(n, hw, hw))
+	PeakGFLOPS(1)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		conv.Run(n, hw, hw, in, ld, out, ld, nil, scratch)
+	}
+	reportPeak(b, 2*float64(n*hw*hw*cin*cg*9))
 }

@@ -1,6 +1,6 @@
 // Command dwgen generates kernels/depthwise_amd64.s and its Go stubs: the
-// AVX-512 depthwise 3x3 row kernel and the strided pixel copies the
-// spatial kernels use. It is its own module so that the fnlab module does
+// AVX-512 depthwise 3x3 row kernel, the strided pixel copies the
+// spatial kernels use and the Winograd tile transforms. It is its own module so that the fnlab module does
 // not depend on avo's build dependencies. Run it through go generate in
 // package kernels.
 package main
@@ -31,6 +31,8 @@ func main() {
 	}
 	genCopyPix(false)
 	genCopyPix(true)
+	genWGInput()
+	genWGOutput()
 	Generate()
 }
 
