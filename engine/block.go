@@ -41,7 +41,8 @@ func (b *builder) mixer(st *StepInfo) error {
 	if slicing {
 		ldm = cp
 	}
-	tasks := b.rowTasks(h)
+	grain := conv.RowGrain(h, w)
+	tasks := convTasks(b.threads, h, grain)
 	if colSplitConv(b.threads, k.mixer.InC, k.mixer.OutC, k.mixer.Groups, rows) {
 		cc, err := newConvCols(b.w[k.mixer.Name+".weight"].Data, k.mixer.InC, k.mixer.OutC, b.threads)
 		if err != nil {
@@ -60,7 +61,7 @@ func (b *builder) mixer(st *StepInfo) error {
 		}})
 	} else {
 		b.add(Step{tasks: tasks, run: func(t, wk int) {
-			y0, y1 := rowSplit(h, tasks, t)
+			y0, y1 := grainSplit(h, grain, tasks, t)
 			conv.RunRows(n, h, w, y0, y1, x.buf, c, mix, ldm, nil, b.scratch[wk])
 			if splitCat {
 				// The concatenation copies the untouched channels next to the conv's output.

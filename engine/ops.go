@@ -187,9 +187,10 @@ func (b *opsBuilder) convRun(l *arch.Layer, conv *kernels.Conv3x3, src opSrc, ds
 			}
 		}, nil
 	}
-	tasks := b.tasks(h)
+	grain := conv.RowGrain(h, wd)
+	tasks := convTasks(b.threads, h, grain)
 	return tasks, func(t, wk int) {
-		y0, y1 := rowSplit(h, tasks, t)
+		y0, y1 := grainSplit(h, grain, tasks, t)
 		conv.RunRows(n, h, wd, y0, y1, src.buf, src.ld, dst, ldo, nil, b.scratch[wk])
 		if after != nil {
 			for im := 0; im < n; im++ {

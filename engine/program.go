@@ -242,6 +242,27 @@ func rowSplit(n, parts, t int) (int, int) {
 	return n * t / parts, n * (t + 1) / parts
 }
 
+// convTasks is the number of row tasks of a 3x3 conv over h rows split in
+// multiples of grain: two per thread, or one per thread for 2x2 tiles
+// (Winograd), whose GEMMs each read all of the weights and want as many
+// tiles as they can get.
+func convTasks(threads, h, grain int) int {
+	if threads == 1 {
+		return 1
+	}
+	units := (h + grain - 1) / grain
+	if grain > 1 {
+		return max(1, min(units, threads))
+	}
+	return max(1, min(units, 2*threads))
+}
+
+// grainSplit is rowSplit of h rows in units of grain rows.
+func grainSplit(h, grain, parts, t int) (int, int) {
+	u0, u1 := rowSplit((h+grain-1)/grain, parts, t)
+	return min(h, u0*grain), min(h, u1*grain)
+}
+
 func (b *builder) rowTasks(rows int) int {
 	if b.threads == 1 {
 		return 1

@@ -85,13 +85,20 @@ type conv3x3Plan struct {
 	scratch int  // floats
 }
 
-func (c *Conv3x3) plan(h, w int) conv3x3Plan {
+// plan picks the strategy of a call computing output rows [y0, y1) of n
+// images of h x w pixels.
+func (c *Conv3x3) plan(n, h, w, y0, y1 int) conv3x3Plan {
 	if c.dw != nil {
 		return conv3x3Plan{rows: h}
 	}
-	if c.wg != nil && (conv3x3Mode == convWinograd || conv3x3Mode == convAuto && c.wgPays(h, w)) {
+	if c.wg != nil && (conv3x3Mode == convWinograd || conv3x3Mode == convAuto && wgPays(n*((y1+1)/2-y0/2)*((w+1)/2))) {
 		return c.wgPlan(h, w)
 	}
+	return c.gemmPlan(h, w)
+}
+
+// gemmPlan is the implicit-GEMM plan for h x w maps.
+func (c *Conv3x3) gemmPlan(h, w int) conv3x3Plan {
 	ext, im2col := false, false
 	switch conv3x3Mode {
 	case convDirect:
@@ -133,13 +140,28 @@ func (c *Conv3x3) plan(h, w int) conv3x3Plan {
 }
 
 // ScratchLen is the number of floats of scratch Run and RunRows need for
-// images of h x w pixels (the same for any n and any row range). Depthwise
-// convolutions need none.
+// images of h x w pixels (the same for any n and any row range: enough for
+// either strategy when the choice depends on them). Depthwise convolutions
+// need none.
 func (c *Conv3x3) ScratchLen(n, h, w int) int {
-	if h <= 0 || w <= 0 {
+	if h <= 0 || w <= 0 || c.dw != nil {
 		return 0
 	}
-	return c.plan(h, w).scratch
+	s := c.gemmPlan(h, w).scratch
+	if c.wg != nil {
+		s = max(s, c.wgPlan(h, w).scratch)
+	}
+	return s
+}
+
+// RowGrain is the row count that splits of h x w maps into row ranges
+// (RunRows) should be multiples of: 2 where the convolution runs in 2x2
+// tiles, 1 otherwise.
+func (c *Conv3x3) RowGrain(h, w int) int {
+	if c.wg != nil && conv3x3Mode != convDirect && conv3x3Mode != convExt && conv3x3Mode != convIm2col {
+		return 2
+	}
+	return 1
 }
 
 // Run convolves n NHWC images of h x w pixels: in has c.Cin() channels at
@@ -175,7 +197,7 @@ func (c *Conv3x3) RunRows(n, h, w, y0, y1 int, in []float32, ldi int, out []floa
 		c.dw.run(n, h, w, y0, y1, in, ldi, out, ldo, ep)
 		return
 	}
-	p := c.plan(h, w)
+	p := c.plan(n, h, w, y0, y1)
 	if len(scratch) < p.scratch {
 		panic(fmt.Sprintf("kernels: Conv3x3: scratch has %d floats, need %d", len(scratch), p.scratch))
 	}

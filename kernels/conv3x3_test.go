@@ -341,11 +341,11 @@ func TestConv3x3Parallel(t *testing.T) {
 		for i := 0; i+1 < len(parts); i++ {
 			<-done
 		}
-		// Winograd's GEMMs run over the tiles of the range they are given,
-		// and row blocks of another height may round differently: the
-		// split run agrees to float32 rounding, not bit for bit.
+		// The plan depends on the range (Winograd needs tiles enough; its
+		// GEMMs' row blocks follow the range): the split run agrees to
+		// float32 rounding, not bit for bit.
 		for i := range want {
-			if d := math.Abs(float64(got[i] - want[i])); !(d <= 1e-6*max(1, math.Abs(float64(want[i])))) {
+			if d := math.Abs(float64(got[i] - want[i])); !(d <= 1e-5*max(1, math.Abs(float64(want[i])))) {
 				t.Fatalf("%+v: element %d: parallel %v, serial %v", ch, i, got[i], want[i])
 			}
 		}

@@ -242,7 +242,17 @@ func wgOutput(m []float32, ms int, o []float32, ps, rs int, bias []float32, n in
 	}
 }
 
-// wgPays reports whether the automatic plan runs h x w maps with Winograd.
-func (c *Conv3x3) wgPays(h, w int) bool {
-	return h >= 2 && w >= 2
+// wgMinTiles is the fewest tiles a call must have for the automatic plan to
+// use Winograd. Its GEMMs read 16/9 of the implicit GEMM's weights, so
+// they need M rows enough to stay compute-bound: a 7x7 map (16 tiles) at
+// batch 1 reads 64 bytes of weights per 512 flops, and with weights from
+// DRAM (a model's layers each have their own) that measured slower than the
+// implicit GEMM on 2 threads (PConv of 192 channels: no gain from the second
+// thread) and on one for grouped convs (16 groups of 48: 1.2x slower).
+var wgMinTiles = 20
+
+// wgPays reports whether the automatic plan runs a call of t tiles with
+// Winograd.
+func wgPays(t int) bool {
+	return t >= wgMinTiles
 }
