@@ -44,7 +44,10 @@
 // Dense 3x3 convs (mixers and operator stacks) whose weight passes 1 MB
 // (9*cin*cout >= 256K floats) on maps of at most 1024 pixels are split by
 // output channels over the threads, one Conv3x3 per part, each over every
-// row. A step may run several phases (Pool.Run each, a barrier between).
+// row. Other 3x3 convs are split by rows: two tasks per thread, or one per
+// thread on even rows when the conv runs in Winograd's 2x2 tiles
+// (Conv3x3.RowGrain), whose GEMMs want all the tiles they can get. A step
+// may run several phases (Pool.Run each, a barrier between).
 //
 // PConv's two forwards differ as in the reference: split_cat writes the
 // conv's c_p channels and copies the other C - c_p channels into a new

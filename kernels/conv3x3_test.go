@@ -351,3 +351,30 @@ func TestConv3x3Parallel(t *testing.T) {
 		}
 	}
 }
+
+// TestConv3x3ResidualInPlace adds a residual that is the output buffer
+// itself, under every strategy, and compares with a separate residual.
+func TestConv3x3ResidualInPlace(t *testing.T) {
+	forConvModes(t, func(t *testing.T) {
+		rng := rand.New(rand.NewSource(13))
+		for _, ch := range []convCh{{10, 10, 1}, {16, 24, 2}, {9, 9, 1}} {
+			n, h, w := 2, 7, 5
+			c, _ := NewConv3x3(randF32(rng, ch.cout*ch.cin/ch.groups*9), ch.cin, ch.cout, ch.groups)
+			in := randF32(rng, n*h*w*ch.cin)
+			res := randF32(rng, n*h*w*ch.cout)
+			for _, act := range []Act{ActNone, ActReLU} {
+				bias := randF32(rng, ch.cout)
+				want := make([]float32, len(res))
+				scratch := make([]float32, c.ScratchLen(n, h, w))
+				c.Run(n, h, w, in, ch.cin, want, ch.cout, &Epilogue{Bias: bias, Act: act, Residual: res, LdR: ch.cout}, scratch)
+				got := append([]float32(nil), res...)
+				c.Run(n, h, w, in, ch.cin, got, ch.cout, &Epilogue{Bias: bias, Act: act, Residual: got, LdR: ch.cout}, scratch)
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("%+v act %v: element %d: in place %v, separate %v", ch, act, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}

@@ -120,6 +120,33 @@
 // 2 MiB, running on across images when every row is asked for) and one
 // GEMM per chunk and group writes out directly: a per-row GEMM of M = 7
 // would stream all of B (21 MB at 768 channels) for each image row.
+// Convolutions with at least 8 channels per group each way run, when a
+// call has at least 20 tiles (2x2 output blocks; a 7x7 map at batch 1 has
+// 16), as Winograd F(2x2, 3x3) instead:
+//
+//	Y = A^T [ U .* V ] A,  U = G g G^T,  V = B^T d B
+//
+// over each tile's 4x4 input d, with
+//
+//	B^T = [[1,0,-1,0], [0,1,1,0], [0,-1,1,0], [0,1,0,-1]]
+//	G   = [[1,0,0], [1/2,1/2,1/2], [1/2,-1/2,1/2], [0,0,1]]
+//	A^T = [[1,1,1,0], [0,1,-1,-1]].
+//
+// U is transformed once in float64 and packed as 16 matrices per group
+// (cg x cog; 16/9 of the weight's size, kept beside the implicit-GEMM
+// packing). A chunk of tile rows (as many as fit in 2.5 MiB of V and M,
+// running on across images when whole images are asked for) is
+// transformed into V[xi,nu][tile][ci] (the AVX-512 transforms take 16
+// channels a step; tiles over the border read a zero-padded copy), each of
+// the 16 positions is one GEMM per group, M[xi,nu] = V[xi,nu] U[xi,nu]
+// (tiles x cg times cg x cog), and the output transform adds the bias and
+// writes the 2x2 pixels (the epilogue's activation and residual follow per
+// pixel). That is 4 multiply-adds per output pixel and channel pair
+// instead of 9; the transforms add about 14 additions per pixel and
+// channel. Rounding: each output sums 16 products of transformed values
+// whose magnitudes reach 4x the input's and 2.25x the weight's, and the
+// golden models stay within 5e-6 of PyTorch's magnitude. RowGrain tells
+// parallel callers to split rows on tile boundaries.
 // Depthwise (groups == cin == cout) runs its own kernel: weights packed
 // [9][C rounded up to 16], 16 channels per AVX-512 vector (masked tail),
 // 1..8 output pixels per step with the nine tap vectors in registers;

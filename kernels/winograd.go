@@ -159,26 +159,28 @@ func (c *Conv3x3) wgChunk(q0, q1, h, w, y0, y1 int, in []float32, ldi int, out [
 			xa := 2 * tx
 			nx := min(2, w-xa)
 			m := mm[((q-q0)*tw+tx)*cout:]
-			p0 := (b*h+ya)*w + xa // pixel of the tile's top left output
-			if ra == ya && rb == ya+2 && nx == 2 {
+			if res == nil && ra == ya && rb == ya+2 && nx == 2 {
+				p0 := (b*h+ya)*w + xa // the tile's top left output pixel
 				wgOutput(m, ms, out[p0*ldo:], ldo, w*ldo, bias, cout)
-			} else {
-				wgOutput(m, ms, spare, cout, 2*cout, bias, cout)
-				for y := ra; y < rb; y++ {
-					p := (b*h+y)*w + xa
-					copyPixels(out[p*ldo:], ldo, spare[(y-ya)*2*cout:], cout, nx, cout)
+				if act != ActNone {
+					for k := 0; k < 4; k++ {
+						ApplyAct(act, out[(p0+k/2*w+k%2)*ldo:][:cout])
+					}
 				}
-			}
-			if act == ActNone && res == nil {
 				continue
 			}
+			// Through the spare tile: edge tiles, and residuals (which may
+			// be out itself: each pixel's residual is read before it is
+			// written).
+			wgOutput(m, ms, spare, cout, 2*cout, bias, cout)
 			for y := ra; y < rb; y++ {
+				row := spare[(y-ya)*2*cout:][:nx*cout]
+				ApplyAct(act, row)
 				p := (b*h+y)*w + xa
-				for x := 0; x < nx; x++ {
-					ApplyAct(act, out[(p+x)*ldo:][:cout])
-				}
 				if res != nil {
-					copyAddPixels(out[p*ldo:], ldo, out[p*ldo:], ldo, res[p*ldr:], ldr, nx, cout)
+					copyAddPixels(out[p*ldo:], ldo, row, cout, res[p*ldr:], ldr, nx, cout)
+				} else {
+					copyPixels(out[p*ldo:], ldo, row, cout, nx, cout)
 				}
 			}
 		}
