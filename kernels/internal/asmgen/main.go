@@ -304,6 +304,14 @@ func gemmZ(mr, nr int) {
 			}
 		}
 		for r := 0; r < mr; r++ {
+			if H == 1 {
+				// One FMA per A element: its broadcast is folded into the
+				// FMA (embedded broadcast), a uop less per row; measured
+				// 14% faster on Zen 4 for 16 groups of 48 channels at 7x7,
+				// whose 16-column tails ran at 3/4 of the 32-column rate.
+				VFMADD231PS_BCST(rowAddr(r, 4*u), bregs[0], acc(set, r, 0))
+				continue
+			}
 			t := vr(28 + r%4)
 			VBROADCASTSS(rowAddr(r, 4*u), t)
 			for h := 0; h < H; h++ {
