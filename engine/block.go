@@ -44,7 +44,7 @@ func (b *builder) mixer(st *StepInfo) error {
 	grain := conv.RowGrain(h, w)
 	tasks := convTasks(b.threads, h, grain)
 	if colSplitConv(b.threads, k.mixer.InC, k.mixer.OutC, k.mixer.Groups, rows) {
-		cc, err := newConvCols(b.w[k.mixer.Name+".weight"].Data, k.mixer.InC, k.mixer.OutC, b.threads)
+		cc, err := newConvCols(b.w[k.mixer.Name+".weight"].Data, k.mixer.InC, k.mixer.OutC, k.mixer.Groups, b.threads)
 		if err != nil {
 			return fmt.Errorf("engine: %s: %v", k.mixer.Name, err)
 		}

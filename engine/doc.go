@@ -19,7 +19,8 @@
 //   - each block as two steps: the spatial mixer (3x3 conv on all channels,
 //     on groups, depthwise, or on the first C/n_div channels; split by
 //     rows over the threads, except that a dense conv whose weight passes
-//     1 MB on a map of at most 1024 pixels is split by output channels),
+//     1 MB on a map of at most 1024 pixels, and a grouped conv on a map of
+//     at most 64 pixels, are split by output channels),
 //     then the MLP tile by tile (at most 96 pixels a tile): 1x1 conv with
 //     BN folded and the activation fused, 1x1 conv with layer scale folded into its rows
 //     and the residual added in place;
@@ -44,7 +45,9 @@
 // Dense 3x3 convs (mixers and operator stacks) whose weight passes 1 MB
 // (9*cin*cout >= 256K floats) on maps of at most 1024 pixels are split by
 // output channels over the threads, one Conv3x3 per part, each over every
-// row. Other 3x3 convs are split by rows: two tasks per thread, or one per
+// row; grouped convs on maps of at most 64 pixels (7x7, whose rows would
+// split 4:3) are split the same way on group bounds, each part reading its
+// groups' input channels. Other 3x3 convs are split by rows: two tasks per thread, or one per
 // thread on even rows when the conv runs in Winograd's 2x2 tiles
 // (Conv3x3.RowGrain), whose GEMMs want all the tiles they can get. A step
 // may run several phases (Pool.Run each, a barrier between).

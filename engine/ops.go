@@ -174,7 +174,7 @@ func (b *opsBuilder) newConv(l *arch.Layer) (*kernels.Conv3x3, error) {
 func (b *opsBuilder) convRun(l *arch.Layer, conv *kernels.Conv3x3, src opSrc, dst []float32, ldo int, after func(p0, p1 int)) (int, func(t, wk int), error) {
 	n, h, wd := b.n, b.h, b.wd
 	if colSplitConv(b.threads, l.InC, l.OutC, l.Groups, b.rows()) {
-		cc, err := newConvCols(b.w[l.Name+".weight"].Data, l.InC, l.OutC, b.threads)
+		cc, err := newConvCols(b.w[l.Name+".weight"].Data, l.InC, l.OutC, l.Groups, b.threads)
 		if err != nil {
 			return 0, nil, fmt.Errorf("engine: %s: %v", l.Name, err)
 		}
