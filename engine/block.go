@@ -98,7 +98,7 @@ func (b *builder) mlp(st *StepInfo) error {
 	}
 	act := kact(k.act.Act)
 	b.cur.value = k.add.Outputs[0]
-	if rows <= mlpWholeRows {
+	if runsWhole(rows, c, hidden) {
 		b.add(b.mlpWhole(rows, c, cp, hidden, slicing, mix, x.buf, w0, b0, w3, act))
 		return nil
 	}

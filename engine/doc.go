@@ -24,8 +24,10 @@
 //     then the MLP tile by tile (at most 96 pixels a tile): 1x1 conv with
 //     BN folded and the activation fused, 1x1 conv with layer scale folded into its rows
 //     and the residual added in place;
-//   - except that an MLP of at most 256 pixels (stages 3-4 at batch 1) runs
-//     over all its pixels in two phases split by output columns: phase 1
+//   - except that an MLP of at most 256 pixels (stages 3-4 at batch 1)
+//     whose two weights take at least 768 KB runs over all its pixels in
+//     two phases split by output columns (smaller weights stay in L2 across
+//     row tiles): phase 1
 //     writes hidden[:, h_t:h_t+1] for task t (2 x threads parts on 32-column
 //     panel bounds, weights packed per part), phase 2 adds
 //     hidden * W3[:, c_t:c_t+1]; row tiles would make every task stream
