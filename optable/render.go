@@ -24,7 +24,7 @@ func WriteTable(w io.Writer, d *Doc) error {
 	fmt.Fprintf(w, "machine: %s · FMA peak %.0f GFLOPS on %d thread(s), measured in this process\n", d.Machine, d.FMAPeak, d.Roofline.Threads)
 	fmt.Fprintf(w, "roofline: peak %.0f GFLOPS (GEMM loop), DRAM bandwidth %.1f GB/s (triad; in cache %.0f GB/s), ridge %.1f FLOPs/byte\n",
 		d.Roofline.PeakGFLOPS, d.Roofline.BandwidthGBs, d.Roofline.CacheGBs, d.Roofline.Ridge)
-	fmt.Fprintf(w, "%d stacked layers, batch 1; latency excludes the NCHW<->NHWC conversions; GFLOPS = 2 x MACs / median\n\n", d.Layers)
+	fmt.Fprintf(w, "%d stacked layers, batch 1; latency excludes the NCHW<->NHWC conversions; GFLOPS = 2 x MACs / median, MACs of the direct convolution (3x3 convs that run as Winograd multiply less: their %% peak can pass 100)\n\n", d.Layers)
 	t := &report.Table{Header: []string{"op", "size", "MACs", "paper MMACs", "bytes", "FLOPs/B", "ms", "p10-p90", "GFLOPS", "% peak", "roof", "paper ms", "paper GFLOPS"},
 		Right: []bool{false, false, true, true, true, true, true, true, true, true, true, true, true}}
 	for _, r := range d.Rows {
