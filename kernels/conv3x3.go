@@ -91,7 +91,7 @@ func (c *Conv3x3) plan(n, h, w, y0, y1 int) conv3x3Plan {
 	if c.dw != nil {
 		return conv3x3Plan{rows: h}
 	}
-	if c.wg != nil && (conv3x3Mode == convWinograd || conv3x3Mode == convAuto && wgPays(n*((y1+1)/2-y0/2)*((w+1)/2))) {
+	if c.wg != nil && (conv3x3Mode == convWinograd || conv3x3Mode == convAuto && c.wgAuto(n*((y1+1)/2-y0/2)*((w+1)/2))) {
 		return c.wgPlan(h, w)
 	}
 	return c.gemmPlan(h, w)

@@ -12,10 +12,10 @@ package kernels
 // of 4 multiply-adds per output pixel and channel pair instead of the 9 of
 // the direct convolution.
 
-// wgMinC is the fewest input and output channels for which the automatic
-// plan uses Winograd: below, the transforms (about 14 additions per pixel
-// and channel, in scalar code) cost more than the 5 multiply-adds per pixel
-// and channel pair they save.
+// wgMinC is the fewest channels per group, each way, for which the
+// convolution packs Winograd weights and the automatic plan (with AVX-512
+// transforms) may use them: at 10 channels it measured even with the
+// implicit GEMM, from 20 faster.
 var wgMinC = 8
 
 // wgBudget is the scratch of one chunk in floats (2.5 MiB): the transformed
@@ -245,16 +245,34 @@ func wgOutput(m []float32, ms int, o []float32, ps, rs int, bias []float32, n in
 }
 
 // wgMinTiles is the fewest tiles a call must have for the automatic plan to
-// use Winograd. Its GEMMs read 16/9 of the implicit GEMM's weights, so
-// they need M rows enough to stay compute-bound: a 7x7 map (16 tiles) at
-// batch 1 reads 64 bytes of weights per 512 flops, and with weights from
-// DRAM (a model's layers each have their own) that measured slower than the
-// implicit GEMM on 2 threads (PConv of 192 channels: no gain from the second
-// thread) and on one for grouped convs (16 groups of 48: 1.2x slower).
-var wgMinTiles = 20
+// use Winograd, unless its transformed weights are small (wgSmallBytes).
+// Its GEMMs read 16/9 of the implicit GEMM's weights, so they need M rows
+// enough to stay compute-bound: a 7x7 map (16 tiles) at batch 1 reads 64
+// bytes of weights per 512 flops, and with weights from DRAM (a model's
+// layers each have their own) that measured slower than the implicit GEMM
+// on 2 threads (PConv of 192 channels at 7x7: no gain from the second
+// thread) and on one for grouped convs (16 groups of 48 at 7x7: 1.2x
+// slower). Weights of at most wgSmallBytes stay in cache: T0's stage-4
+// PConv (80 channels at 7x7, 410 KB) ran 1.4x faster as Winograd.
+var (
+	wgMinTiles   = 20
+	wgSmallBytes = 512 << 10
+)
 
-// wgPays reports whether the automatic plan runs a call of t tiles with
+// wgMinCScalar replaces wgMinC below AVX-512, where the transforms are
+// scalar Go: measured at AVX2, Winograd lost up to 2.8x at 10-80 channels
+// and won 1.4x from 160.
+var wgMinCScalar = 128
+
+// wgAuto reports whether the automatic plan runs a call of t tiles with
 // Winograd.
-func wgPays(t int) bool {
-	return t >= wgMinTiles
+func (c *Conv3x3) wgAuto(t int) bool {
+	minC := wgMinC
+	if level != AVX512 {
+		minC = wgMinCScalar
+	}
+	if min(c.cg, c.cog) < minC {
+		return false
+	}
+	return t >= wgMinTiles || 64*c.cin*c.cog <= wgSmallBytes
 }
