@@ -49,10 +49,11 @@
 // output channels over the threads, one Conv3x3 per part, each over every
 // row; grouped convs on maps of at most 64 pixels (7x7, whose rows would
 // split 4:3) are split the same way on group bounds, each part reading its
-// groups' input channels. Other 3x3 convs are split by rows: two tasks per thread, or one per
-// thread on even rows when the conv runs in Winograd's 2x2 tiles
-// (Conv3x3.RowGrain), whose GEMMs want all the tiles they can get. A step
-// may run several phases (Pool.Run each, a barrier between).
+// groups' input channels. Other 3x3 convs are split by rows: two tasks
+// per thread, or one per thread on even rows when the conv runs in
+// Winograd's 2x2 tiles (Conv3x3.RowGrain), whose GEMMs want all the tiles
+// they can get. A step may run several phases (Pool.Run each, a barrier
+// between).
 //
 // PConv's two forwards differ as in the reference: split_cat writes the
 // conv's c_p channels and copies the other C - c_p channels into a new

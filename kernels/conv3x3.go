@@ -60,7 +60,7 @@ func (c *Conv3x3) Groups() int { return c.groups }
 // Depthwise reports whether c runs the depthwise kernel.
 func (c *Conv3x3) Depthwise() bool { return c.dw != nil }
 
-// Implicit-GEMM strategies (see conv3x3Plan).
+// Strategies: the implicit GEMMs and Winograd (see conv3x3Plan).
 const (
 	convAuto     = iota
 	convDirect   // one GEMM per output row, M = w, written straight into out
@@ -155,8 +155,8 @@ func (c *Conv3x3) ScratchLen(n, h, w int) int {
 }
 
 // RowGrain is the row count that splits of h x w maps into row ranges
-// (RunRows) should be multiples of: 2 where the convolution runs in 2x2
-// tiles, 1 otherwise.
+// (RunRows) should be multiples of: 2 where the convolution may run in
+// Winograd's 2x2 tiles, 1 otherwise.
 func (c *Conv3x3) RowGrain(h, w int) int {
 	if c.wg != nil && conv3x3Mode != convDirect && conv3x3Mode != convExt && conv3x3Mode != convIm2col {
 		return 2

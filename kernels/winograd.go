@@ -1,16 +1,16 @@
 package kernels
 
-// Winograd F(2x2, 3x3) for dense stride-1 3x3 convolutions (see the package
-// doc): each 2x2 block of output pixels (a tile) is computed from the 4x4
-// input pixels around it as
+// Winograd F(2x2, 3x3) for stride-1 3x3 convolutions, dense, grouped or
+// partial (see the package doc): each 2x2 block of output pixels (a tile)
+// is computed from the 4x4 input pixels around it as
 //
 //	Y = A^T [ (G g G^T) .* (B^T d B) ] A
 //
 // per channel pair, where .* is element-wise over the 16 positions (xi, nu)
-// of the 4x4 transformed tile. Summed over input channels, position (xi, nu)
-// is one GEMM: V[xi,nu] (tiles x cin) times U[xi,nu] (cin x cout), 16 GEMMs
-// of 4 multiply-adds per output pixel and channel pair instead of the 9 of
-// the direct convolution.
+// of the 4x4 transformed tile. Summed over a group's input channels,
+// position (xi, nu) is one GEMM: V[xi,nu] (tiles x cg) times U[xi,nu]
+// (cg x cog), 16 GEMMs a group of 4 multiply-adds per output pixel and
+// channel pair instead of the 9 of the direct convolution.
 
 // wgMinC is the fewest channels per group, each way, for which the
 // convolution packs Winograd weights and the automatic plan (with AVX-512
