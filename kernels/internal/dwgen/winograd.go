@@ -10,19 +10,7 @@ import (
 // masked): body(k, masked) emits one block whose channel offset in bytes is
 // off; k is the tail mask when masked.
 func chanLoop(name string, n, off GPVirtual, body func(k OpmaskVirtual, masked bool)) {
-	full := GP64() // bytes of whole 16-float blocks
-	MOVQ(n, full)
-	ANDQ(I32(-16), full)
-	SHLQ(Imm(2), full)
-	tail := GP64()
-	MOVQ(n, tail)
-	ANDQ(Imm(15), tail)
-	ones := GP32()
-	MOVL(U32(0xffffffff), ones)
-	m := GP32()
-	BZHIL(tail.As32(), ones, m)
-	k := K()
-	KMOVW(m, k)
+	full, tail, k := tailMask(n)
 	XORQ(off, off)
 	Label(name + "_blk")
 	CMPQ(off, full)
@@ -37,6 +25,25 @@ func chanLoop(name string, n, off GPVirtual, body func(k OpmaskVirtual, masked b
 	Label(name + "_end")
 	VZEROUPPER()
 	RET()
+}
+
+// tailMask splits n floats into full, the bytes of its whole 16-float
+// blocks, and tail, the floats left, with k masking the tail's lanes.
+func tailMask(n GPVirtual) (full, tail GPVirtual, k OpmaskVirtual) {
+	full = GP64()
+	MOVQ(n, full)
+	ANDQ(I32(-16), full)
+	SHLQ(Imm(2), full)
+	tail = GP64()
+	MOVQ(n, tail)
+	ANDQ(Imm(15), tail)
+	ones := GP32()
+	MOVL(U32(0xffffffff), ones)
+	m := GP32()
+	BZHIL(tail.As32(), ones, m)
+	k = K()
+	KMOVW(m, k)
+	return full, tail, k
 }
 
 func load(m Mem, k OpmaskVirtual, masked bool, z VecVirtual) {
