@@ -41,7 +41,7 @@ func (b *builder) mixer(st *StepInfo) error {
 	if slicing {
 		ldm = cp
 	}
-	grain := conv.RowGrain(h, w)
+	grain := conv.RowGrain()
 	tasks := convTasks(b.threads, h, grain)
 	if colSplitConv(b.threads, k.mixer.InC, k.mixer.OutC, k.mixer.Groups, rows) {
 		cc, err := newConvCols(b.w[k.mixer.Name+".weight"].Data, k.mixer.InC, k.mixer.OutC, k.mixer.Groups, b.threads)

@@ -74,13 +74,6 @@ type opsBuilder struct {
 
 func (b *opsBuilder) rows() int { return b.n * b.h * b.wd }
 
-func (b *opsBuilder) tasks(units int) int {
-	if b.threads == 1 {
-		return 1
-	}
-	return max(1, min(units, 2*b.threads))
-}
-
 func (b *opsBuilder) needScratch(n int) {
 	for i := range b.scratch {
 		if len(b.scratch[i]) < n {
@@ -187,7 +180,7 @@ func (b *opsBuilder) convRun(l *arch.Layer, conv *kernels.Conv3x3, src opSrc, ds
 			}
 		}, nil
 	}
-	grain := conv.RowGrain(h, wd)
+	grain := conv.RowGrain()
 	tasks := convTasks(b.threads, h, grain)
 	return tasks, func(t, wk int) {
 		y0, y1 := grainSplit(h, grain, tasks, t)

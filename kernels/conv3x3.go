@@ -154,10 +154,10 @@ func (c *Conv3x3) ScratchLen(n, h, w int) int {
 	return s
 }
 
-// RowGrain is the row count that splits of h x w maps into row ranges
-// (RunRows) should be multiples of: 2 where the convolution may run in
-// Winograd's 2x2 tiles, 1 otherwise.
-func (c *Conv3x3) RowGrain(h, w int) int {
+// RowGrain is the row count that splits into row ranges (RunRows) should
+// be multiples of: 2 where the convolution may run in Winograd's 2x2
+// tiles, 1 otherwise.
+func (c *Conv3x3) RowGrain() int {
 	if c.wg != nil && conv3x3Mode != convDirect && conv3x3Mode != convExt && conv3x3Mode != convIm2col {
 		return 2
 	}

@@ -12,19 +12,28 @@ var conv3x3Im2colBudget = 512 << 10
 // consecutive), so a batch of 7x7 maps streams B once per chunk, not once
 // per image.
 func (c *Conv3x3) runIm2col(r, n, h, w, y0, y1 int, in []float32, ldi int, out []float32, ldo int, ep *Epilogue, scratch []float32) {
-	if y0 == 0 && y1 == h {
-		// whole images: rows are (b, y) pairs, consecutive in the output
-		nch := (n*h + r - 1) / r
+	forChunks(n, h, y0, y1, r, func(q0, q1 int) {
+		c.im2colChunk(q0, q1, h, w, in, ldi, out, ldo, ep, scratch)
+	})
+}
+
+// forChunks calls f on balanced chunks of at most r units of units [u0, u1)
+// of each of n images of per units, a chunk as global units [q0, q1) (unit
+// q is unit q%per of image q/per). When the range is whole images, chunks
+// run on over image boundaries. f does not escape, so the callers' closures
+// stay on the stack (TestConv3x3NoAlloc).
+func forChunks(n, per, u0, u1, r int, f func(q0, q1 int)) {
+	if u0 == 0 && u1 == per {
+		nch := (n*per + r - 1) / r
 		for ch := 0; ch < nch; ch++ {
-			c.im2colChunk(n*h*ch/nch, n*h*(ch+1)/nch, h, w, in, ldi, out, ldo, ep, scratch)
+			f(n*per*ch/nch, n*per*(ch+1)/nch)
 		}
 		return
 	}
-	nch := (y1 - y0 + r - 1) / r
+	nch := (u1 - u0 + r - 1) / r
 	for b := 0; b < n; b++ {
 		for ch := 0; ch < nch; ch++ {
-			ya, yb := y0+(y1-y0)*ch/nch, y0+(y1-y0)*(ch+1)/nch
-			c.im2colChunk(b*h+ya, b*h+yb, h, w, in, ldi, out, ldo, ep, scratch)
+			f(b*per+u0+(u1-u0)*ch/nch, b*per+u0+(u1-u0)*(ch+1)/nch)
 		}
 	}
 }

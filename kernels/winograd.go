@@ -80,22 +80,9 @@ func (c *Conv3x3) wgPlan(h, w int) conv3x3Plan {
 // images, chunks run on over image boundaries, so that a batch of small maps
 // makes GEMMs of many tiles.
 func (c *Conv3x3) runWinograd(r, n, h, w, y0, y1 int, in []float32, ldi int, out []float32, ldo int, ep *Epilogue, scratch []float32) {
-	th := (h + 1) / 2
-	if y0 == 0 && y1 == h {
-		nch := (n*th + r - 1) / r
-		for ch := 0; ch < nch; ch++ {
-			c.wgChunk(n*th*ch/nch, n*th*(ch+1)/nch, h, w, 0, h, in, ldi, out, ldo, ep, scratch)
-		}
-		return
-	}
-	t0, t1 := y0/2, (y1+1)/2
-	nch := (t1 - t0 + r - 1) / r
-	for b := 0; b < n; b++ {
-		for ch := 0; ch < nch; ch++ {
-			qa, qb := t0+(t1-t0)*ch/nch, t0+(t1-t0)*(ch+1)/nch
-			c.wgChunk(b*th+qa, b*th+qb, h, w, y0, y1, in, ldi, out, ldo, ep, scratch)
-		}
-	}
+	forChunks(n, (h+1)/2, y0/2, (y1+1)/2, r, func(q0, q1 int) {
+		c.wgChunk(q0, q1, h, w, y0, y1, in, ldi, out, ldo, ep, scratch)
+	})
 }
 
 // wgChunk runs global tile rows [q0, q1) (tile row q is rows 2(q%th) and
