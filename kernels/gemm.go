@@ -152,21 +152,50 @@ func GemmSrc(m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) {
 	gemmGeneric(m, src, b, c, ldc, ep)
 }
 
+// gemmBlocks is GemmSrc over nblk blocks of mr rows whose rows of A are
+// not evenly spaced: row r of block i reads source s at s.A[i*ablk+r*s.LdA]
+// (ablk in floats, the same for every source), while C and the residual
+// rows run on as in GemmSrc (row i*mr+r). A 3x3 conv's padded map is such
+// an A, its blocks the image rows, so that one call covers a chunk of rows
+// rather than one call per row. It reports false, doing nothing, where no
+// kernel takes such blocks (below AVX-512, or mr over 12): the caller then
+// runs a GemmSrc per block.
+func gemmBlocks(mr, nblk, ablk int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) bool {
+	m := mr * nblk
+	if m <= 0 || b.N == 0 || b.K == 0 {
+		return false
+	}
+	for i, s := range src {
+		if s.K > 0 && (ablk < 0 || len(s.A) < (nblk-1)*ablk+(mr-1)*s.LdA+s.K) {
+			panic(fmt.Sprintf("kernels: gemmBlocks: source %d (%d floats) cannot hold %d blocks of %dx%d, %d apart", i, len(s.A), nblk, mr, s.K, ablk))
+		}
+	}
+	checkGemmOut(m, src, b, c, ldc, ep)
+	if ep != nil && ep.Bias == nil && ep.Residual == nil && ep.Act == ActNone {
+		ep = nil
+	}
+	return gemmBlocksAsm(mr, nblk, ablk, src, b, c, ldc, ep)
+}
+
 // checkGemm panics unless every slice holds what the call will touch, so
 // that the assembly kernels never read or write outside them.
 func checkGemm(m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) {
+	for i, s := range src {
+		if s.K > 0 && (s.LdA < s.K && m > 1 || len(s.A) < (m-1)*s.LdA+s.K) {
+			panic(fmt.Sprintf("kernels: Gemm: source %d (%d floats, lda %d) cannot hold %dx%d", i, len(s.A), s.LdA, m, s.K))
+		}
+	}
+	checkGemmOut(m, src, b, c, ldc, ep)
+}
+
+// checkGemmOut checks the sources' K against B, and C and the epilogue.
+func checkGemmOut(m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) {
 	n, k := b.N, 0
 	for i, s := range src {
 		if s.K < 0 {
 			panic(fmt.Sprintf("kernels: Gemm: source %d has K %d", i, s.K))
 		}
 		k += s.K
-		if s.K == 0 {
-			continue
-		}
-		if s.LdA < s.K && m > 1 || len(s.A) < (m-1)*s.LdA+s.K {
-			panic(fmt.Sprintf("kernels: Gemm: source %d (%d floats, lda %d) cannot hold %dx%d", i, len(s.A), s.LdA, m, s.K))
-		}
 	}
 	if k != b.K {
 		panic(fmt.Sprintf("kernels: Gemm: sources have K %d, B has %d", k, b.K))

@@ -33,6 +33,9 @@ type gemmArgs struct {
 	// a, c and res point at row 0; a kernel starts at row row0 (its row
 	// block i at row0 + i*mr).
 	row0 int
+	// ablk > 0: bytes between the row blocks of every source's A (row r
+	// of block i at row0*lda + i*ablk + r*lda); 0: blocks are mr rows.
+	ablk int
 }
 
 const (

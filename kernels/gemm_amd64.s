@@ -115,16 +115,23 @@ gemmZ1x32_nopf:
 gemmZ1x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000001, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ1x32_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmZ1x32_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ1x32_ablk
+	IMUL3Q $0x00000001, R12, DX
+
+gemmZ1x32_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ1x32_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmZ1x32_k4
 
 	PCALIGN $0x40
 gemmZ1x32_k4p:
@@ -429,16 +436,23 @@ gemmZ2x32_nopf:
 gemmZ2x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000002, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ2x32_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmZ2x32_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ2x32_ablk
+	IMUL3Q $0x00000002, R12, DX
+
+gemmZ2x32_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ2x32_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmZ2x32_k4
 
 	PCALIGN $0x40
 gemmZ2x32_k4p:
@@ -830,16 +844,23 @@ gemmZ3x32_nopf:
 gemmZ3x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000003, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ3x32_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmZ3x32_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ3x32_ablk
+	IMUL3Q $0x00000003, R12, DX
+
+gemmZ3x32_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ3x32_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmZ3x32_k4
 
 	PCALIGN $0x40
 gemmZ3x32_k4p:
@@ -1314,18 +1335,25 @@ gemmZ4x32_nopf:
 gemmZ4x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000004, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ4x32_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmZ4x32_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ4x32_ablk
+	IMUL3Q $0x00000004, R12, DX
+
+gemmZ4x32_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ4x32_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmZ4x32_k4
 
 	PCALIGN $0x40
 gemmZ4x32_k4p:
@@ -1884,18 +1912,25 @@ gemmZ5x32_nopf:
 gemmZ5x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000005, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ5x32_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmZ5x32_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ5x32_ablk
+	IMUL3Q $0x00000005, R12, DX
+
+gemmZ5x32_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ5x32_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmZ5x32_k4
 
 	PCALIGN $0x40
 gemmZ5x32_k4p:
@@ -2541,18 +2576,25 @@ gemmZ6x32_nopf:
 gemmZ6x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000006, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ6x32_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmZ6x32_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ6x32_ablk
+	IMUL3Q $0x00000006, R12, DX
+
+gemmZ6x32_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ6x32_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmZ6x32_k4
 
 	PCALIGN $0x40
 gemmZ6x32_k4p:
@@ -3285,20 +3327,27 @@ gemmZ7x32_nopf:
 gemmZ7x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000007, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ7x32_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmZ7x32_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ7x32_ablk
+	IMUL3Q $0x00000007, R12, DX
+
+gemmZ7x32_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ7x32_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmZ7x32_k4
 
 	PCALIGN $0x40
 gemmZ7x32_k4p:
@@ -4121,20 +4170,27 @@ gemmZ8x32_nopf:
 gemmZ8x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000008, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ8x32_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmZ8x32_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ8x32_ablk
+	IMUL3Q $0x00000008, R12, DX
+
+gemmZ8x32_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ8x32_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmZ8x32_k4
 
 	PCALIGN $0x40
 gemmZ8x32_k4p:
@@ -5044,20 +5100,27 @@ gemmZ9x32_nopf:
 gemmZ9x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000009, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ9x32_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmZ9x32_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ9x32_ablk
+	IMUL3Q $0x00000009, R12, DX
+
+gemmZ9x32_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ9x32_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmZ9x32_k4
 
 	PCALIGN $0x40
 gemmZ9x32_k4p:
@@ -6054,22 +6117,29 @@ gemmZ10x32_nopf:
 gemmZ10x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x0000000a, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	LEAQ   (R10)(R12*2), R11
-	ADDQ   R12, R11
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ10x32_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmZ10x32_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ10x32_ablk
+	IMUL3Q $0x0000000a, R12, DX
+
+gemmZ10x32_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	LEAQ  (R10)(R12*2), R11
+	ADDQ  R12, R11
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ10x32_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmZ10x32_k4
 
 	PCALIGN $0x40
 gemmZ10x32_k4p:
@@ -7156,22 +7226,29 @@ gemmZ11x32_nopf:
 gemmZ11x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x0000000b, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	LEAQ   (R10)(R12*2), R11
-	ADDQ   R12, R11
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ11x32_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmZ11x32_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ11x32_ablk
+	IMUL3Q $0x0000000b, R12, DX
+
+gemmZ11x32_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	LEAQ  (R10)(R12*2), R11
+	ADDQ  R12, R11
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ11x32_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmZ11x32_k4
 
 	PCALIGN $0x40
 gemmZ11x32_k4p:
@@ -8345,22 +8422,29 @@ gemmZ12x32_nopf:
 gemmZ12x32_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x0000000c, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	LEAQ   (R10)(R12*2), R11
-	ADDQ   R12, R11
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ12x32_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmZ12x32_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ12x32_ablk
+	IMUL3Q $0x0000000c, R12, DX
+
+gemmZ12x32_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	LEAQ  (R10)(R12*2), R11
+	ADDQ  R12, R11
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ12x32_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmZ12x32_k4
 
 	PCALIGN $0x40
 gemmZ12x32_k4p:
@@ -9561,14 +9645,21 @@ gemmZ1x16_nopf:
 gemmZ1x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000001, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ1x16_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ1x16_ablk
+	IMUL3Q $0x00000001, R12, DX
+
+gemmZ1x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ1x16_k1
 
 	PCALIGN $0x40
 gemmZ1x16_k4:
@@ -9788,14 +9879,21 @@ gemmZ2x16_nopf:
 gemmZ2x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000002, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ2x16_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ2x16_ablk
+	IMUL3Q $0x00000002, R12, DX
+
+gemmZ2x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ2x16_k1
 
 	PCALIGN $0x40
 gemmZ2x16_k4:
@@ -10055,14 +10153,21 @@ gemmZ3x16_nopf:
 gemmZ3x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000003, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ3x16_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ3x16_ablk
+	IMUL3Q $0x00000003, R12, DX
+
+gemmZ3x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ3x16_k1
 
 	PCALIGN $0x40
 gemmZ3x16_k4:
@@ -10357,16 +10462,23 @@ gemmZ4x16_nopf:
 gemmZ4x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000004, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ4x16_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ4x16_ablk
+	IMUL3Q $0x00000004, R12, DX
+
+gemmZ4x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ4x16_k1
 
 	PCALIGN $0x40
 gemmZ4x16_k4:
@@ -10699,16 +10811,23 @@ gemmZ5x16_nopf:
 gemmZ5x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000005, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ5x16_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ5x16_ablk
+	IMUL3Q $0x00000005, R12, DX
+
+gemmZ5x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ5x16_k1
 
 	PCALIGN $0x40
 gemmZ5x16_k4:
@@ -11080,16 +11199,23 @@ gemmZ6x16_nopf:
 gemmZ6x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000006, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ6x16_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ6x16_ablk
+	IMUL3Q $0x00000006, R12, DX
+
+gemmZ6x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ6x16_k1
 
 	PCALIGN $0x40
 gemmZ6x16_k4:
@@ -11500,18 +11626,25 @@ gemmZ7x16_nopf:
 gemmZ7x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000007, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ7x16_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ7x16_ablk
+	IMUL3Q $0x00000007, R12, DX
+
+gemmZ7x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ7x16_k1
 
 	PCALIGN $0x40
 gemmZ7x16_k4:
@@ -11955,18 +12088,25 @@ gemmZ8x16_nopf:
 gemmZ8x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000008, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ8x16_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ8x16_ablk
+	IMUL3Q $0x00000008, R12, DX
+
+gemmZ8x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ8x16_k1
 
 	PCALIGN $0x40
 gemmZ8x16_k4:
@@ -12440,18 +12580,25 @@ gemmZ9x16_nopf:
 gemmZ9x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000009, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ9x16_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ9x16_ablk
+	IMUL3Q $0x00000009, R12, DX
+
+gemmZ9x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ9x16_k1
 
 	PCALIGN $0x40
 gemmZ9x16_k4:
@@ -12962,20 +13109,27 @@ gemmZ10x16_nopf:
 gemmZ10x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x0000000a, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	LEAQ   (R10)(R12*2), R11
-	ADDQ   R12, R11
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ10x16_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ10x16_ablk
+	IMUL3Q $0x0000000a, R12, DX
+
+gemmZ10x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	LEAQ  (R10)(R12*2), R11
+	ADDQ  R12, R11
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ10x16_k1
 
 	PCALIGN $0x40
 gemmZ10x16_k4:
@@ -13525,20 +13679,27 @@ gemmZ11x16_nopf:
 gemmZ11x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x0000000b, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	LEAQ   (R10)(R12*2), R11
-	ADDQ   R12, R11
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ11x16_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ11x16_ablk
+	IMUL3Q $0x0000000b, R12, DX
+
+gemmZ11x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	LEAQ  (R10)(R12*2), R11
+	ADDQ  R12, R11
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ11x16_k1
 
 	PCALIGN $0x40
 gemmZ11x16_k4:
@@ -14125,20 +14286,27 @@ gemmZ12x16_nopf:
 gemmZ12x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x0000000c, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	LEAQ   (R10)(R12*2), R11
-	ADDQ   R12, R11
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ12x16_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ12x16_ablk
+	IMUL3Q $0x0000000c, R12, DX
+
+gemmZ12x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	LEAQ  (R10)(R12*2), R11
+	ADDQ  R12, R11
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ12x16_k1
 
 	PCALIGN $0x40
 gemmZ12x16_k4:
@@ -14729,14 +14897,21 @@ gemmZ1x8_nopf:
 gemmZ1x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000001, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ1x8_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ1x8_ablk
+	IMUL3Q $0x00000001, R12, DX
+
+gemmZ1x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ1x8_k1
 
 	PCALIGN $0x40
 gemmZ1x8_k4:
@@ -14956,14 +15131,21 @@ gemmZ2x8_nopf:
 gemmZ2x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000002, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ2x8_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ2x8_ablk
+	IMUL3Q $0x00000002, R12, DX
+
+gemmZ2x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ2x8_k1
 
 	PCALIGN $0x40
 gemmZ2x8_k4:
@@ -15223,14 +15405,21 @@ gemmZ3x8_nopf:
 gemmZ3x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000003, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ3x8_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ3x8_ablk
+	IMUL3Q $0x00000003, R12, DX
+
+gemmZ3x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ3x8_k1
 
 	PCALIGN $0x40
 gemmZ3x8_k4:
@@ -15525,16 +15714,23 @@ gemmZ4x8_nopf:
 gemmZ4x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000004, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ4x8_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ4x8_ablk
+	IMUL3Q $0x00000004, R12, DX
+
+gemmZ4x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ4x8_k1
 
 	PCALIGN $0x40
 gemmZ4x8_k4:
@@ -15867,16 +16063,23 @@ gemmZ5x8_nopf:
 gemmZ5x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000005, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ5x8_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ5x8_ablk
+	IMUL3Q $0x00000005, R12, DX
+
+gemmZ5x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ5x8_k1
 
 	PCALIGN $0x40
 gemmZ5x8_k4:
@@ -16248,16 +16451,23 @@ gemmZ6x8_nopf:
 gemmZ6x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000006, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ6x8_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ6x8_ablk
+	IMUL3Q $0x00000006, R12, DX
+
+gemmZ6x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ6x8_k1
 
 	PCALIGN $0x40
 gemmZ6x8_k4:
@@ -16668,18 +16878,25 @@ gemmZ7x8_nopf:
 gemmZ7x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000007, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ7x8_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ7x8_ablk
+	IMUL3Q $0x00000007, R12, DX
+
+gemmZ7x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ7x8_k1
 
 	PCALIGN $0x40
 gemmZ7x8_k4:
@@ -17123,18 +17340,25 @@ gemmZ8x8_nopf:
 gemmZ8x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000008, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ8x8_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ8x8_ablk
+	IMUL3Q $0x00000008, R12, DX
+
+gemmZ8x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ8x8_k1
 
 	PCALIGN $0x40
 gemmZ8x8_k4:
@@ -17608,18 +17832,25 @@ gemmZ9x8_nopf:
 gemmZ9x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000009, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ9x8_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ9x8_ablk
+	IMUL3Q $0x00000009, R12, DX
+
+gemmZ9x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ9x8_k1
 
 	PCALIGN $0x40
 gemmZ9x8_k4:
@@ -18130,20 +18361,27 @@ gemmZ10x8_nopf:
 gemmZ10x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x0000000a, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	LEAQ   (R10)(R12*2), R11
-	ADDQ   R12, R11
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ10x8_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ10x8_ablk
+	IMUL3Q $0x0000000a, R12, DX
+
+gemmZ10x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	LEAQ  (R10)(R12*2), R11
+	ADDQ  R12, R11
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ10x8_k1
 
 	PCALIGN $0x40
 gemmZ10x8_k4:
@@ -18693,20 +18931,27 @@ gemmZ11x8_nopf:
 gemmZ11x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x0000000b, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	LEAQ   (R10)(R12*2), R11
-	ADDQ   R12, R11
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ11x8_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ11x8_ablk
+	IMUL3Q $0x0000000b, R12, DX
+
+gemmZ11x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	LEAQ  (R10)(R12*2), R11
+	ADDQ  R12, R11
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ11x8_k1
 
 	PCALIGN $0x40
 gemmZ11x8_k4:
@@ -19293,20 +19538,27 @@ gemmZ12x8_nopf:
 gemmZ12x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x0000000c, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	LEAQ   (R9)(R12*2), R10
-	ADDQ   R12, R10
-	LEAQ   (R10)(R12*2), R11
-	ADDQ   R12, R11
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x04
-	JB     gemmZ12x8_k1
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmZ12x8_ablk
+	IMUL3Q $0x0000000c, R12, DX
+
+gemmZ12x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	LEAQ  (R9)(R12*2), R10
+	ADDQ  R12, R10
+	LEAQ  (R10)(R12*2), R11
+	ADDQ  R12, R11
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x04
+	JB    gemmZ12x8_k1
 
 	PCALIGN $0x40
 gemmZ12x8_k4:
@@ -19844,16 +20096,23 @@ gemmY1x16_init:
 gemmY1x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000001, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x00000004
-	JB     gemmY1x16_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmY1x16_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmY1x16_ablk
+	IMUL3Q $0x00000001, R12, DX
+
+gemmY1x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x00000004
+	JB    gemmY1x16_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmY1x16_k4
 
 	PCALIGN $0x40
 gemmY1x16_k4p:
@@ -20134,16 +20393,23 @@ gemmY2x16_init:
 gemmY2x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000002, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x00000004
-	JB     gemmY2x16_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmY2x16_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmY2x16_ablk
+	IMUL3Q $0x00000002, R12, DX
+
+gemmY2x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x00000004
+	JB    gemmY2x16_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmY2x16_k4
 
 	PCALIGN $0x40
 gemmY2x16_k4p:
@@ -20525,16 +20791,23 @@ gemmY3x16_init:
 gemmY3x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000003, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x00000004
-	JB     gemmY3x16_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmY3x16_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmY3x16_ablk
+	IMUL3Q $0x00000003, R12, DX
+
+gemmY3x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x00000004
+	JB    gemmY3x16_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmY3x16_k4
 
 	PCALIGN $0x40
 gemmY3x16_k4p:
@@ -21013,18 +21286,25 @@ gemmY4x16_init:
 gemmY4x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000004, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x00000004
-	JB     gemmY4x16_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmY4x16_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmY4x16_ablk
+	IMUL3Q $0x00000004, R12, DX
+
+gemmY4x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x00000004
+	JB    gemmY4x16_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmY4x16_k4
 
 	PCALIGN $0x40
 gemmY4x16_k4p:
@@ -21601,18 +21881,25 @@ gemmY5x16_init:
 gemmY5x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000005, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x00000004
-	JB     gemmY5x16_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmY5x16_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmY5x16_ablk
+	IMUL3Q $0x00000005, R12, DX
+
+gemmY5x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x00000004
+	JB    gemmY5x16_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmY5x16_k4
 
 	PCALIGN $0x40
 gemmY5x16_k4p:
@@ -22290,18 +22577,25 @@ gemmY6x16_init:
 gemmY6x16_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000006, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x00000004
-	JB     gemmY6x16_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmY6x16_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmY6x16_ablk
+	IMUL3Q $0x00000006, R12, DX
+
+gemmY6x16_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x00000004
+	JB    gemmY6x16_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmY6x16_k4
 
 	PCALIGN $0x40
 gemmY6x16_k4p:
@@ -23031,16 +23325,23 @@ gemmY1x8_init:
 gemmY1x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000001, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x00000004
-	JB     gemmY1x8_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmY1x8_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmY1x8_ablk
+	IMUL3Q $0x00000001, R12, DX
+
+gemmY1x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x00000004
+	JB    gemmY1x8_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmY1x8_k4
 
 	PCALIGN $0x40
 gemmY1x8_k4p:
@@ -23261,16 +23562,23 @@ gemmY2x8_init:
 gemmY2x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000002, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x00000004
-	JB     gemmY2x8_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmY2x8_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmY2x8_ablk
+	IMUL3Q $0x00000002, R12, DX
+
+gemmY2x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x00000004
+	JB    gemmY2x8_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmY2x8_k4
 
 	PCALIGN $0x40
 gemmY2x8_k4p:
@@ -23553,16 +23861,23 @@ gemmY3x8_init:
 gemmY3x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000003, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x00000004
-	JB     gemmY3x8_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmY3x8_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmY3x8_ablk
+	IMUL3Q $0x00000003, R12, DX
+
+gemmY3x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x00000004
+	JB    gemmY3x8_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmY3x8_k4
 
 	PCALIGN $0x40
 gemmY3x8_k4p:
@@ -23902,18 +24217,25 @@ gemmY4x8_init:
 gemmY4x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000004, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x00000004
-	JB     gemmY4x8_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmY4x8_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmY4x8_ablk
+	IMUL3Q $0x00000004, R12, DX
+
+gemmY4x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x00000004
+	JB    gemmY4x8_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmY4x8_k4
 
 	PCALIGN $0x40
 gemmY4x8_k4p:
@@ -24314,18 +24636,25 @@ gemmY5x8_init:
 gemmY5x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000005, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x00000004
-	JB     gemmY5x8_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmY5x8_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmY5x8_ablk
+	IMUL3Q $0x00000005, R12, DX
+
+gemmY5x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x00000004
+	JB    gemmY5x8_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmY5x8_k4
 
 	PCALIGN $0x40
 gemmY5x8_k4p:
@@ -24787,18 +25116,25 @@ gemmY6x8_init:
 gemmY6x8_src:
 	// A rows of source AX for row block R13
 	MOVQ   128(DI)(AX*8), R12
-	IMUL3Q $0x00000006, R13, DX
-	ADDQ   560(DI), DX
-	IMULQ  R12, DX
-	ADDQ   (DI)(AX*8), DX
-	MOVQ   DX, R8
-	LEAQ   (R8)(R12*2), R9
-	ADDQ   R12, R9
-	MOVQ   256(DI)(AX*8), CX
-	CMPQ   CX, $0x00000004
-	JB     gemmY6x8_k1
-	TESTQ  $0x00000080, 472(DI)
-	JZ     gemmY6x8_k4
+	MOVQ   568(DI), DX
+	TESTQ  DX, DX
+	JNZ    gemmY6x8_ablk
+	IMUL3Q $0x00000006, R12, DX
+
+gemmY6x8_ablk:
+	IMULQ R13, DX
+	MOVQ  560(DI), CX
+	IMULQ R12, CX
+	ADDQ  CX, DX
+	ADDQ  (DI)(AX*8), DX
+	MOVQ  DX, R8
+	LEAQ  (R8)(R12*2), R9
+	ADDQ  R12, R9
+	MOVQ  256(DI)(AX*8), CX
+	CMPQ  CX, $0x00000004
+	JB    gemmY6x8_k1
+	TESTQ $0x00000080, 472(DI)
+	JZ    gemmY6x8_k4
 
 	PCALIGN $0x40
 gemmY6x8_k4p:

@@ -33,6 +33,7 @@ func TestGemmArgsLayout(t *testing.T) {
 		{"cstride", unsafe.Offsetof(a.cstride), 488},
 		{"ymask", unsafe.Offsetof(a.ymask), 496},
 		{"row0", unsafe.Offsetof(a.row0), 560},
+		{"ablk", unsafe.Offsetof(a.ablk), 568},
 	} {
 		if f.got != f.want {
 			t.Errorf("gemmArgs.%s at %d, generator expects %d", f.name, f.got, f.want)

@@ -27,6 +27,18 @@ func gemmAVX2(m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) 
 	return gemmAsm(AVX2, m, src, b, c, ldc, ep)
 }
 
+// gemmBlocksAsm runs gemmBlocks on the AVX-512 kernels (mr of at most 12).
+func gemmBlocksAsm(mr, nblk, ablk int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) bool {
+	if level != AVX512 || mr > 12 {
+		return false
+	}
+	return gemmAsmBlk(AVX512, mr*nblk, src, b, c, ldc, ep, gemmBlk{mr: mr, ablk: 4 * ablk})
+}
+
+// gemmBlk describes row blocks of A that are not mr rows apart (gemmBlocks):
+// the kernels run exactly mr rows a block, the blocks ablk bytes apart.
+type gemmBlk struct{ mr, ablk int }
+
 // gemmAsm drives the micro-kernels of isa over the whole product: row
 // chunks, then K passes, then column groups, then (at most two kinds of)
 // balanced row blocks. It returns false (leaving C untouched) for the one
@@ -36,6 +48,11 @@ func gemmAVX2(m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) 
 // before the activation). With the identity, a residual that is C is
 // added by starting the first pass from C.
 func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) bool {
+	return gemmAsmBlk(isa, m, src, b, c, ldc, ep, gemmBlk{})
+}
+
+// gemmAsmBlk is gemmAsm, over the row blocks blk when blk.mr > 0.
+func gemmAsmBlk(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue, blk gemmBlk) bool {
 	K := b.K
 	mr := 12
 	if isa == AVX2 {
@@ -90,6 +107,7 @@ func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *
 	var args gemmArgs
 	args.ldc = ldc * 4
 	args.ldr = ldr * 4
+	args.ablk = blk.ablk
 
 	// pass runs one K pass (kk values from k0, sources already in args)
 	// over rows [r0, r1) and every column: column groups of about gemmBBytes
@@ -104,7 +122,9 @@ func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *
 		// GEMMs are short enough for them to show.)
 		rows := r1 - r0
 		nb, mrA, n1 := 1, rows, 1
-		if rows > mr {
+		if blk.mr > 0 {
+			nb, mrA, n1 = rows/blk.mr, blk.mr, rows/blk.mr
+		} else if rows > mr {
 			nb = (rows + mr - 1) / mr
 			mrA = (rows + nb - 1) / nb
 			n1 = rows - (mrA-1)*nb // blocks of mrA rows; the other nb-n1 have mrA-1
@@ -164,7 +184,7 @@ func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *
 	}
 
 	nch := 1
-	if 4*m*kc > gemmABytes {
+	if 4*m*kc > gemmABytes && blk.mr == 0 { // (blocks: A is a few image rows)
 		mc := max(mr, gemmABytes/(4*kc)/mr*mr)
 		nch = (m + mc - 1) / mc
 	}

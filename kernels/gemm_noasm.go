@@ -16,3 +16,7 @@ func gemmAVX2(m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) 
 func applyActAsm(a Act, x []float32) bool { return false }
 
 func fmaPeakLoop(l Level, iters int) float64 { return 0 }
+
+func gemmBlocksAsm(mr, nblk, ablk int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue) bool {
+	return false
+}

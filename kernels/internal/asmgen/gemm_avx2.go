@@ -107,7 +107,7 @@ func gemmY(mr, H int) {
 	ADDQ(Mem{Base: DI, Disp: offB}, RBX)
 	XORQ(RAX, RAX)
 	Label(name + "_src")
-	setupRows(mr)
+	setupRows(name, mr)
 
 	bAddr := func(u, h int) Mem {
 		switch u {

@@ -45,6 +45,7 @@ const (
 	offCstride = offKstride + 8 // AVX2 only: column bytes between panels
 	offYmask   = offCstride + 8 // AVX2 only: [16]int32, lane masks of the two ymm
 	offRow0    = offYmask + 64  // first row of the call (A, C and R pointers are at row 0)
+	offAblk    = offRow0 + 8    // bytes between the row blocks of every source; 0: mr rows
 )
 
 // Flag bits of gemmArgs.flags (mirrored in kernels/gemm_amd64.go).
@@ -176,11 +177,22 @@ func rowOffset(mr int, stride, dst Register) {
 	IMULQ(stride, dst)
 }
 
-// setupRows loads the A row pointers for source AX of row block R13.
-func setupRows(mr int) {
+// setupRows loads the A row pointers for source AX of row block R13: row
+// row0 + r of block R13 starts R13*ablk + (row0+r)*lda bytes in, ablk
+// being mr*lda unless set (the rows of a 3x3 conv's padded map, whose
+// blocks are image rows further apart than their width).
+func setupRows(name string, mr int) {
 	Comment("A rows of source AX for row block R13")
 	MOVQ(Mem{Base: DI, Index: RAX, Scale: 8, Disp: offLda}, R12)
-	rowOffset(mr, R12, RDX)
+	MOVQ(Mem{Base: DI, Disp: offAblk}, RDX)
+	TESTQ(RDX, RDX)
+	JNZ(LabelRef(name + "_ablk"))
+	IMUL3Q(I(uint64(mr)), R12, RDX)
+	Label(name + "_ablk")
+	IMULQ(R13, RDX)
+	MOVQ(Mem{Base: DI, Disp: offRow0}, RCX)
+	IMULQ(R12, RCX)
+	ADDQ(RCX, RDX)
 	ADDQ(Mem{Base: DI, Index: RAX, Scale: 8, Disp: offA}, RDX)
 	MOVQ(RDX, R8)
 	var prev Register = R8
@@ -288,7 +300,7 @@ func gemmZ(mr, nr int) {
 
 	XORQ(RAX, RAX)
 	Label(name + "_src")
-	setupRows(mr)
+	setupRows(name, mr)
 
 	step := func(u, set int, pf bool) {
 		bregs := []VecPhysical{vr(24 + (u%2)*2), vr(25 + (u%2)*2)}
