@@ -42,7 +42,7 @@ func (b *builder) mixer(st *StepInfo) error {
 		ldm = cp
 	}
 	grain := conv.RowGrain()
-	tasks := convTasks(b.threads, h, grain)
+	tasks := convTasks(b.threads, h, grain, int64(rows)*int64(k.mixer.OutC*k.mixer.InC/k.mixer.Groups*9))
 	if colSplitConv(b.threads, k.mixer.InC, k.mixer.OutC, k.mixer.Groups, rows) {
 		cc, err := newConvCols(b.w[k.mixer.Name+".weight"].Data, k.mixer.InC, k.mixer.OutC, k.mixer.Groups, b.threads)
 		if err != nil {

@@ -181,7 +181,7 @@ func (b *opsBuilder) convRun(l *arch.Layer, conv *kernels.Conv3x3, src opSrc, ds
 		}, nil
 	}
 	grain := conv.RowGrain()
-	tasks := convTasks(b.threads, h, grain)
+	tasks := convTasks(b.threads, h, grain, int64(b.rows())*int64(l.OutC*l.InC/l.Groups*9))
 	return tasks, func(t, wk int) {
 		y0, y1 := grainSplit(h, grain, tasks, t)
 		conv.RunRows(n, h, wd, y0, y1, src.buf, src.ld, dst, ldo, nil, b.scratch[wk])
