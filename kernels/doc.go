@@ -111,7 +111,10 @@
 // so that tap (dy, dx) is the padded map shifted by a constant; GemmSrc
 // then takes the nine shifted maps as sources (K = 9*cg, rows ordered
 // dy, dx, ci, packed once per group). Either one GEMM per output row writes
-// out directly (M = w), or, for few channels on wide images, one GEMM runs
+// out directly (M = w; on maps of at most 12 pixels a row, one GEMM per
+// group and chunk whose row blocks are the image rows, each w rows of A
+// read a padded row, (w+2)*cg floats, after the last: gemmArgs.ablk), or,
+// for few channels on wide images, one GEMM runs
 // over whole padded rows (M = rows*(w+2)-2, two wasted outputs per row)
 // into scratch and the valid pixels are copied out with the residual, or,
 // when B is big (9*cg*cog >= 128K floats, 512 KiB) on a narrow map
