@@ -238,6 +238,11 @@ func TestGemmBig(t *testing.T) {
 		{m: 200, ks: []int{40}, n: 80, bias: true, act: ActGELU},
 		{m: 14, ks: []int{640, 640, 640, 640, 640, 640, 640, 640, 640}, n: 41, padA: 7, bias: true, res: 2},
 		{m: 150, ks: []int{80}, n: 40, bias: true, res: 2},
+		// Rows of A 4 KiB apart run in blocks of at most 8 rows.
+		{m: 49, ks: []int{1024}, n: 70, bias: true, act: ActGELU, res: 2},
+		{m: 29, ks: []int{2048}, n: 40, res: 2},
+		{m: 37, ks: []int{13}, n: 33, padA: 1011, bias: true, act: ActReLU},
+		{m: 23, ks: []int{1024, 100}, n: 48, packT: true, res: 1},
 		{m: 30, ks: []int{3, 5, 1, 7, 2, 2, 9, 4, 4, 1, 6, 3, 3, 8, 2, 5, 7, 1, 2, 10}, n: 45, bias: true, act: ActGELU, res: 1},
 		{m: 30, ks: []int{3, 5, 1, 7, 2, 2, 9, 4, 4, 1, 6, 3, 3, 8, 2, 5, 7, 1, 2, 10}, n: 45, bias: true, act: ActGELU, res: 2},
 		{m: 30, ks: []int{3, 5, 1, 7, 2, 2, 9, 4, 4, 1, 6, 3, 3, 8, 2, 5, 7, 1, 2, 10}, n: 45, act: ActReLU},

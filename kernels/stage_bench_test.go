@@ -34,7 +34,8 @@ func stageGemmShapes() []gemmShape {
 	}
 	out = append(out,
 		gemmShape{"t2_stage3_mlp0_b8_M1568_K384_N768", 8 * 196, 384, 768, ActGELU, false},
-		gemmShape{"t2_stage4_mlp0_b8_M392_K768_N1536", 8 * 49, 768, 1536, ActGELU, false})
+		gemmShape{"t2_stage4_mlp0_b8_M392_K768_N1536", 8 * 49, 768, 1536, ActGELU, false},
+		gemmShape{"s_stage4_mlp0_b8_M392_K1024_N2048", 8 * 49, 1024, 2048, ActReLU, false})
 	return out
 }
 
