@@ -84,10 +84,17 @@ def main():
     sh(fnlab, "export", "t0", "--out", t0, "--force")
     ref = os.path.join(peers, "t0.onnx")
     if os.path.exists(ref):
-        a, b = best(lambda: ort(t0, [1, 3, 224, 224], 1, 200), lambda: ort(ref, [1, 3, 224, 224], 1, 200), max(rounds, 3))
-        ratio = a["median_ms"] / b["median_ms"]
-        print("Export check (ORT, 1 thread): fnlab's t0 export %.2f ms, PyTorch's t0.onnx %.2f ms, ratio %.3f"
-              % (a["median_ms"], b["median_ms"], ratio))
+        # Each side's fastest run over alternating rounds: the two files hold the same model, and on a
+        # shared VM the medians of identical runs differ by up to 10%; the minimum is what the model costs.
+        fa = fb = None
+        for _ in range(max(rounds, 3)):
+            a = ort(t0, [1, 3, 224, 224], 1, 200)
+            b = ort(ref, [1, 3, 224, 224], 1, 200)
+            fa = a["min_ms"] if fa is None else min(fa, a["min_ms"])
+            fb = b["min_ms"] if fb is None else min(fb, b["min_ms"])
+        ratio = fa / fb
+        print("Export check (ORT, 1 thread, fastest of %d runs a side): fnlab's t0 export %.2f ms, "
+              "PyTorch's t0.onnx %.2f ms, ratio %.3f" % (200 * max(rounds, 3), fa, fb, ratio))
         print()
         if abs(ratio - 1) > 0.05 and not env("PEER_SKIP_CHECK"):
             sys.exit("export check failed: ORT on fnlab's export differs from PyTorch's by more than 5% "
