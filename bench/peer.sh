@@ -8,8 +8,8 @@
 # Prints Markdown tables with the machine line; see peer.py for the knobs.
 #
 # usage: bench/peer.sh [PEER_DIR]   (default: ../shared/peers beside the checkout)
-# env:   MODELS, BATCHES ("1 8"), THREADS ("1 2"), OPS, SIZES, ROUNDS (3),
-#        BUDGET (seconds per side and row, 2), RUNS (200), MIN_RUNS (10)
+# env:   MODELS, BATCHES ("1 8"), THREADS ("1 2"), OPS, SIZES, ROUNDS (3), CLOSE (0.05), EXTRA (3),
+#        BUDGET (seconds per side and round, 2), RUNS (200), MIN_RUNS (10)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
