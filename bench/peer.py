@@ -8,7 +8,7 @@ each side's best median is kept, so drift on a shared machine hits both.
 Prints Markdown: the machine line, the export check, the model table and the
 Table 1 table. Environment: MODELS, BATCHES, THREADS, OPS, SIZES, ROUNDS,
 CLOSE and EXTRA (rows within CLOSE of parity get EXTRA more rounds), BUDGET
-(seconds of timing per side and row), RUNS (most runs), MIN_RUNS.
+(seconds of timing per side and round), RUNS (most runs), MIN_RUNS.
 """
 import json
 import os
