@@ -98,9 +98,10 @@
 // lives in Pool: long-lived workers that the caller hands units of work
 // big enough to pay for the hand-off.
 // Pool.Run(n, job) publishes a job with one atomic generation counter;
-// idle workers spin on it for about 50 us before parking, tasks are claimed
-// from an atomic counter and the caller runs tasks too, so a Run costs well
-// under a microsecond when the workers are spinning (BenchmarkPoolRun).
+// idle workers spin on it for up to 1 ms before parking (a parked worker
+// woke too late on a VM), tasks are claimed from an atomic counter and the
+// caller runs tasks too, so a Run costs well under a microsecond when the
+// workers are spinning (BenchmarkPoolRun).
 //
 // # Spatial kernels
 //

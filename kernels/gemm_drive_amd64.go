@@ -54,21 +54,28 @@ func gemmAsm(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *
 // gemmAsmBlk is gemmAsm, over the row blocks blk when blk.mr > 0.
 func gemmAsmBlk(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, ep *Epilogue, blk gemmBlk) bool {
 	K := b.K
-	mr := 12
-	if isa == AVX2 {
-		mr = 6
-	} else if blk.mr == 0 && setAliased(src) {
-		mr = 8
-	}
-	nonEmpty := 0
+	nonEmpty, aliased := 0, false
 	for _, s := range src {
 		if s.K > 0 {
 			nonEmpty++
+			aliased = aliased || (s.LdA*4)%4096 == 0
 		}
+	}
+	mr := 12
+	switch {
+	case isa == AVX2:
+		mr = 6
+	case aliased && blk.mr == 0:
+		// Rows of A a multiple of 4 KiB apart (K or a map's channels a
+		// multiple of 1024) fall in one L1 set at every k: twelve of them
+		// overflow its 8 ways (Zen 4; 12 on recent Intel cores, with B
+		// competing) and the broadcasts miss L1. S's stage-4 MLP at batch 8
+		// (M = 392, K = 1024, N = 2048) ran at 83-97 GFLOPS in 12-row blocks
+		// and 104-107 in 8-row ones on one AMD EPYC core.
+		mr = 8
 	}
 	kc := K
 	if K > gemmKSplit && m > mr { // one row block gains nothing from K passes
-
 		n := (K + gemmKC - 1) / gemmKC
 		kc = (K + n - 1) / n
 	}
@@ -229,22 +236,6 @@ func gemmAsmBlk(isa Level, m int, src []Src, b *PackedB, c []float32, ldc int, e
 		}
 	}
 	return true
-}
-
-// setAliased reports whether the rows of some source of A are a multiple
-// of 4 KiB apart (K or a map's channels a multiple of 1024), so that the
-// rows of a block fall in one L1 set at every k. Twelve of them overflow
-// the set's 8 ways (Zen 4; 12 on recent Intel cores, with B competing) and
-// the broadcasts miss L1: S's stage-4 MLP at batch 8 (M = 392, K = 1024,
-// N = 2048) ran at 83-97 GFLOPS in 12-row blocks and 104-107 in 8-row ones
-// on one AMD EPYC core.
-func setAliased(src []Src) bool {
-	for _, s := range src {
-		if s.K > 0 && (s.LdA*4)%4096 == 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // gemmColPass is one kernel call's worth of columns: the full panels, or
