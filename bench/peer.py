@@ -31,6 +31,8 @@ max_runs = int(env("RUNS", "200"))
 min_runs = int(env("MIN_RUNS", "10"))
 close = float(env("CLOSE", "0.05"))
 extra = int(env("EXTRA", "3"))
+if rounds < 1 or extra < 0 or close < 0:
+    sys.exit("peer.py: expected ROUNDS >= 1, EXTRA >= 0 and CLOSE >= 0")
 
 
 def sh(*args):
@@ -58,26 +60,27 @@ def runs_for(ms):
     return max(min_runs, min(max_runs, int(budget * 1e3 / max(ms, 1e-3))))
 
 
+def alternate(fn_a, fn_b, n, key="median_ms", bests=(None, None)):
+    """Run the two sides in turn n times; return each side's run with the lowest key, starting from bests."""
+    ba, bb = bests
+    for _ in range(n):
+        ra, rb = fn_a(), fn_b()
+        if ba is None or ra[key] < ba[key]:
+            ba = ra
+        if bb is None or rb[key] < bb[key]:
+            bb = rb
+    return ba, bb
+
+
 def best(fn_f, fn_o):
-    """Alternate the two sides ROUNDS times and keep each side's best median; a row whose ratio is
-    then within CLOSE of parity gets EXTRA more rounds (on this VM the same code moves by up to 5%
-    between runs, so near parity three rounds cannot tell the sides apart). Returns both bests and
-    the number of rounds."""
-    fb = ob = None
-    n = rounds
-    i = 0
-    while i < n:
-        fr = fn_f()
-        orr = fn_o()
-        i += 1
-        if fb is None or fr["median_ms"] < fb["median_ms"]:
-            fb = fr
-        if ob is None or orr["median_ms"] < ob["median_ms"]:
-            ob = orr
-        # Decided once, after the first ROUNDS: a row that gets more rounds gets all of them.
-        if i == rounds and abs(fb["median_ms"] / ob["median_ms"] - 1) <= close:
-            n = rounds + extra
-    return fb, ob, n
+    """Each side's best median over ROUNDS alternating rounds; a row whose ratio is then within CLOSE
+    of parity gets EXTRA more (on this VM the same code moves by up to 5% between runs, so near parity
+    three rounds cannot tell the sides apart). Returns both bests and the number of rounds."""
+    fb, ob = alternate(fn_f, fn_o, rounds)
+    if abs(fb["median_ms"] / ob["median_ms"] - 1) > close:
+        return fb, ob, rounds
+    fb, ob = alternate(fn_f, fn_o, extra, bests=(fb, ob))
+    return fb, ob, rounds + extra
 
 
 def main():
@@ -98,12 +101,9 @@ def main():
     if os.path.exists(ref):
         # Each side's fastest run over alternating rounds: the two files hold the same model, and on a
         # shared VM the medians of identical runs differ by up to 10%; the minimum is what the model costs.
-        fa = fb = None
-        for _ in range(max(rounds, 3)):
-            a = ort(t0, [1, 3, 224, 224], 1, 200)
-            b = ort(ref, [1, 3, 224, 224], 1, 200)
-            fa = a["min_ms"] if fa is None else min(fa, a["min_ms"])
-            fb = b["min_ms"] if fb is None else min(fb, b["min_ms"])
+        a, b = alternate(lambda: ort(t0, [1, 3, 224, 224], 1, 200), lambda: ort(ref, [1, 3, 224, 224], 1, 200),
+                         max(rounds, 3), key="min_ms")
+        fa, fb = a["min_ms"], b["min_ms"]
         ratio = fa / fb
         print("Export check (ORT, 1 thread, fastest of %d runs a side): fnlab's t0 export %.2f ms, "
               "PyTorch's t0.onnx %.2f ms, ratio %.3f" % (200 * max(rounds, 3), fa, fb, ratio))
